@@ -1,0 +1,3 @@
+/* Host-only C helpers for the simulator HAL. */
+#include "host_keys.h"
+#include "host_entropy.h"

@@ -1,0 +1,9 @@
+/* host_entropy.h: the kernel's entropy for the host HAL (getrandom(2)). */
+#ifndef TCULINK_HOST_ENTROPY_H
+#define TCULINK_HOST_ENTROPY_H
+#include <stddef.h>
+#include <sys/types.h>
+
+/** Fills buffer with up to length bytes from getrandom(2); returns the count or -1 (errno set). */
+ssize_t tcu_host_getrandom(void *buffer, size_t length);
+#endif

@@ -1,0 +1,55 @@
+/* host_keys.h: the development file key store's private-key operations, in C over wolfCrypt.
+ *
+ * Host only. A device key in a file is for development: production keys live in
+ * secure hardware (HSM, secure element, PKCS#11 token) and never reach RAM like this.
+ * The key is decoded once into a wolfCrypt key object; the caller's buffers holding
+ * the encoded key are the caller's to zero. tcu_host_key_free() zeroes the object. */
+#ifndef TCULINK_HOST_KEYS_H
+#define TCULINK_HOST_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct tcu_host_key tcu_host_key;
+
+enum {
+    TCU_HOST_KEY_OK = 0,
+    TCU_HOST_KEY_ERR_PARSE = -1,       /* not a PEM/DER private key we can read */
+    TCU_HOST_KEY_ERR_ENCRYPTED = -2,   /* encrypted key: not supported in the file store */
+    TCU_HOST_KEY_ERR_UNSUPPORTED = -3, /* neither an EC nor an RSA key */
+    TCU_HOST_KEY_ERR_MEMORY = -4,
+    TCU_HOST_KEY_ERR_SIGN = -5,
+    TCU_HOST_KEY_ERR_BUFFER = -6,
+};
+
+enum { TCU_HOST_KEY_EC = 1, TCU_HOST_KEY_RSA = 2 };
+enum { TCU_HASH_SHA256 = 0, TCU_HASH_SHA384 = 1, TCU_HASH_SHA512 = 2 };
+
+/** Decodes a private key (PEM: "PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY"; or DER).
+ * @param[in]  data, length  the key file's bytes
+ * @param[out] out           the key, owned by the caller (free with tcu_host_key_free)
+ * @return TCU_HOST_KEY_OK or a TCU_HOST_KEY_ERR_* code */
+int tcu_host_key_load(const uint8_t *data, size_t length, tcu_host_key **out);
+
+/** TCU_HOST_KEY_EC or TCU_HOST_KEY_RSA. */
+int tcu_host_key_type(const tcu_host_key *key);
+
+/** Writes the key's SubjectPublicKeyInfo (DER) to out; returns its length or a negative error. */
+int tcu_host_key_public_der(tcu_host_key *key, uint8_t *out, size_t capacity);
+
+/** ECDSA over a digest; writes a DER ECDSA-Sig-Value; returns its length or a negative error. */
+int tcu_host_key_sign_ecdsa(tcu_host_key *key, const uint8_t *digest, size_t digest_length,
+                            uint8_t *out, size_t capacity);
+
+/** RSASSA-PKCS1-v1_5 over an encoded DigestInfo; returns the signature's length or a negative error. */
+int tcu_host_key_sign_rsa_pkcs1(tcu_host_key *key, const uint8_t *digest_info, size_t length,
+                                uint8_t *out, size_t capacity);
+
+/** RSASSA-PSS (MGF1 with the same hash, salt = digest length); returns length or a negative error. */
+int tcu_host_key_sign_rsa_pss(tcu_host_key *key, const uint8_t *digest, size_t digest_length,
+                              int hash, uint8_t *out, size_t capacity);
+
+/** Zeroes and frees the key. NULL is allowed. */
+void tcu_host_key_free(tcu_host_key *key);
+
+#endif

@@ -1,0 +1,43 @@
+/// Which TLS versions the device may speak.
+public enum TLSVersionPolicy: Equatable {
+    /// TLS 1.3 only (default).
+    case tls13Only
+    /// TLS 1.3 preferred, TLS 1.2 allowed (for older backends).
+    case tls12OrLater
+}
+
+/// Everything a `TLSClient` needs besides its HAL.
+public struct ClientConfiguration {
+    /// Host to connect to: a DNS name or a numeric address.
+    public var host: String
+    public var port: UInt16
+    /// The name the server certificate must carry and SNI announces. Defaults to `host`.
+    public var serverName: String
+    public var versions: TLSVersionPolicy
+    public var timeouts: ConnectionStateMachine.Timeouts
+    public var unsetClock: ServerCertificatePolicy.UnsetClockBehaviour
+    /// Wait for the server's proof of acceptance in TLS 1.3 (see `Acceptance`).
+    public var confirmAcceptance: Bool
+
+    public init(
+        host: String,
+        port: UInt16,
+        serverName: String? = nil,
+        versions: TLSVersionPolicy = .tls13Only,
+        timeouts: ConnectionStateMachine.Timeouts = .init(),
+        unsetClock: ServerCertificatePolicy.UnsetClockBehaviour = .refuse,
+        confirmAcceptance: Bool = true
+    ) {
+        self.host = host
+        self.port = port
+        self.serverName = serverName ?? host
+        self.versions = versions
+        self.timeouts = timeouts
+        self.unsetClock = unsetClock
+        self.confirmAcceptance = confirmAcceptance
+    }
+
+    var policy: ServerCertificatePolicy {
+        ServerCertificatePolicy(serverName: Array(serverName.utf8), unsetClock: unsetClock)
+    }
+}

@@ -1,0 +1,252 @@
+/// The life of one mutual-TLS connection, as a pure value: events in, actions out.
+///
+/// It does no I/O and reads no clock: every event carries `now` (monotonic
+/// milliseconds), so each path — timeouts, refusals, alerts, a server that never
+/// confirms — is a unit test. `TLSClient` performs the actions it returns.
+///
+/// Every `switch` names every state with no `default`, so a new state forces a
+/// review of every event.
+public struct ConnectionStateMachine {
+    /// Time limits, in milliseconds.
+    public struct Timeouts: Equatable {
+        /// From `start` until the transport is connected.
+        public var connect: UInt32
+        /// From the transport connecting until the handshake completes.
+        public var handshake: UInt32
+        /// In TLS 1.3, how long to wait after our Finished for the server to show it
+        /// accepted our certificate (a NewSessionTicket or data) or refuse it (an alert).
+        public var acceptance: UInt32
+
+        public init(connect: UInt32 = 10_000, handshake: UInt32 = 30_000, acceptance: UInt32 = 3_000) {
+            self.connect = connect
+            self.handshake = handshake
+            self.acceptance = acceptance
+        }
+    }
+
+    enum State: Equatable {
+        case idle
+        case connecting(deadline: UInt64)
+        case handshaking(deadline: UInt64)
+        case confirming(deadline: UInt64)
+        case established(Acceptance)
+        case closed(TCULinkError?)
+    }
+
+    private(set) var state: State
+    public let timeouts: Timeouts
+    /// Whether to wait for proof of acceptance in TLS 1.3 (see `Acceptance`).
+    public let confirmAcceptance: Bool
+
+    public init(timeouts: Timeouts = Timeouts(), confirmAcceptance: Bool = true) {
+        self.state = .idle
+        self.timeouts = timeouts
+        self.confirmAcceptance = confirmAcceptance
+    }
+
+    // MARK: - Queries
+
+    public var isEstablished: Bool {
+        if case .established = state { return true }
+        return false
+    }
+
+    public var isClosed: Bool {
+        if case .closed = state { return true }
+        return false
+    }
+
+    /// The failure that closed the connection, if it closed on one.
+    public var failure: TCULinkError? {
+        if case .closed(let error) = state { return error }
+        return nil
+    }
+
+    public var acceptance: Acceptance? {
+        if case .established(let acceptance) = state { return acceptance }
+        return nil
+    }
+
+    // MARK: - Events
+
+    /// The application asks for a connection.
+    public mutating func start(now: UInt64) -> ConnectionAction {
+        switch state {
+        case .idle:
+            state = .connecting(deadline: now + UInt64(timeouts.connect))
+            return .openTransport
+        case .connecting, .handshaking, .confirming, .established, .closed:
+            return .none
+        }
+    }
+
+    /// The transport answered a connect or a poll of one.
+    public mutating func transportConnect(_ progress: ConnectProgress, now: UInt64) -> ConnectionAction {
+        switch state {
+        case .connecting(let deadline):
+            switch progress {
+            case .connected:
+                state = .handshaking(deadline: now + UInt64(timeouts.handshake))
+                return .stepHandshake
+            case .inProgress:
+                if now >= deadline { return fail(TCULinkError(.connectTimeout)) }
+                return .wait(.writable, until: deadline)
+            case .failed(let failure):
+                return fail(TCULinkError(failure.reason))
+            }
+        case .idle, .handshaking, .confirming, .established, .closed:
+            return .none
+        }
+    }
+
+    /// wolfSSL took a handshake step.
+    public mutating func handshakeStepped(_ step: HandshakeStep, now: UInt64) -> ConnectionAction {
+        switch state {
+        case .handshaking(let deadline):
+            switch step {
+            case .wantRead:
+                if now >= deadline { return fail(TCULinkError(.handshakeTimeout)) }
+                return .wait(.readable, until: deadline)
+            case .wantWrite:
+                if now >= deadline { return fail(TCULinkError(.handshakeTimeout)) }
+                return .wait(.writable, until: deadline)
+            case .complete(let tls13):
+                if !tls13 {
+                    // TLS 1.2: the server's Finished came after it judged our certificate.
+                    state = .established(.implicitInTLS12)
+                    return .reportEstablished(.implicitInTLS12)
+                }
+                if !confirmAcceptance {
+                    state = .established(.unconfirmed)
+                    return .reportEstablished(.unconfirmed)
+                }
+                state = .confirming(deadline: now + UInt64(timeouts.acceptance))
+                return .checkAcceptance
+            case .failed(let error):
+                return fail(error)
+            }
+        case .idle, .connecting, .confirming, .established, .closed:
+            return .none
+        }
+    }
+
+    /// The engine looked for the server's verdict on our certificate (TLS 1.3).
+    public mutating func acceptanceChecked(_ step: AcceptanceStep, now: UInt64) -> ConnectionAction {
+        switch state {
+        case .confirming(let deadline):
+            switch step {
+            case .pending:
+                if now >= deadline {
+                    state = .established(.unconfirmed)
+                    return .reportEstablished(.unconfirmed)
+                }
+                return .wait(.readable, until: deadline)
+            case .confirmed(let acceptance):
+                state = .established(acceptance)
+                return .reportEstablished(acceptance)
+            case .rejected(let error):
+                return fail(error)
+            }
+        case .idle, .connecting, .handshaking, .established, .closed:
+            return .none
+        }
+    }
+
+    /// A wait ended (the transport became ready, or time passed): retry or time out.
+    public mutating func tick(now: UInt64) -> ConnectionAction {
+        switch state {
+        case .connecting(let deadline):
+            return now >= deadline ? fail(TCULinkError(.connectTimeout)) : .pollTransportConnect
+        case .handshaking(let deadline):
+            return now >= deadline ? fail(TCULinkError(.handshakeTimeout)) : .stepHandshake
+        case .confirming(let deadline):
+            if now >= deadline {
+                state = .established(.unconfirmed)
+                return .reportEstablished(.unconfirmed)
+            }
+            return .checkAcceptance
+        case .idle, .established, .closed:
+            return .none
+        }
+    }
+
+    /// Sending or receiving application data failed, or the peer closed.
+    public mutating func connectionFailed(_ error: TCULinkError) -> ConnectionAction {
+        switch state {
+        case .connecting, .handshaking, .confirming, .established:
+            return fail(error)
+        case .idle, .closed:
+            return .none
+        }
+    }
+
+    /// The application closes the connection.
+    public mutating func closeRequested() -> ConnectionAction {
+        switch state {
+        case .idle:
+            state = .closed(nil)
+            return .none
+        case .connecting, .handshaking, .confirming:
+            state = .closed(nil)
+            return .abortAndClose
+        case .established:
+            state = .closed(nil)
+            return .shutdownAndClose
+        case .closed:
+            return .none
+        }
+    }
+
+    private mutating func fail(_ error: TCULinkError) -> ConnectionAction {
+        state = .closed(error)
+        return .failAndClose(error)
+    }
+}
+
+/// What the machine asks the engine to do next.
+public enum ConnectionAction: Equatable {
+    case none
+    case openTransport
+    case pollTransportConnect
+    /// Wait until the transport is ready for `interest` or the monotonic clock reaches `until`, then `tick`.
+    case wait(ReadinessInterest, until: UInt64)
+    case stepHandshake
+    case checkAcceptance
+    case reportEstablished(Acceptance)
+    case failAndClose(TCULinkError)
+    /// Send close_notify, then close the transport.
+    case shutdownAndClose
+    /// Close the transport without a TLS goodbye (the handshake never finished).
+    case abortAndClose
+}
+
+/// The outcome of one `wolfSSL_connect` call.
+public enum HandshakeStep: Equatable {
+    case wantRead
+    case wantWrite
+    case complete(tls13: Bool)
+    case failed(TCULinkError)
+}
+
+/// What the server has shown of its verdict on our certificate.
+public enum AcceptanceStep: Equatable {
+    case pending
+    case confirmed(Acceptance)
+    case rejected(TCULinkError)
+}
+
+/// How we know the server accepted the device certificate.
+///
+/// In TLS 1.3 the client finishes before the server has judged its certificate;
+/// a refusal arrives as an alert afterwards. "Connected" is only claimed with proof,
+/// or said to be unconfirmed.
+public enum Acceptance: Equatable {
+    /// TLS 1.2: the server's Finished follows its check of our certificate.
+    case implicitInTLS12
+    /// TLS 1.3: the server sent a NewSessionTicket, which it does only after our Finished.
+    case sessionTicket
+    /// TLS 1.3: the server sent application data.
+    case applicationData
+    /// TLS 1.3: the server sent nothing within the acceptance window; a refusal may still come.
+    case unconfirmed
+}

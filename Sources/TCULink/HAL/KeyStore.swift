@@ -1,0 +1,51 @@
+/// A hash algorithm named in a signing request.
+public enum HashAlgorithm: UInt8, Equatable {
+    case sha256
+    case sha384
+    case sha512
+
+    public var digestLength: Int {
+        switch self {
+        case .sha256: return 32
+        case .sha384: return 48
+        case .sha512: return 64
+        }
+    }
+}
+
+/// What the TLS handshake asks the key store to sign.
+public enum SigningRequest: Equatable {
+    /// ECDSA over a digest; the answer is a DER `ECDSA-Sig-Value`.
+    case ecdsa
+    /// RSASSA-PKCS1-v1_5 over a DER `DigestInfo` (TLS 1.2); the answer is the raw signature.
+    case rsaPKCS1v15
+    /// RSASSA-PSS over a digest, MGF1 with the same hash, salt length = digest length (TLS 1.3).
+    case rsaPSS(HashAlgorithm)
+}
+
+/// Why a key store could not do what was asked.
+public enum KeyStoreError: Error, Equatable {
+    case keyUnavailable
+    case unsupportedRequest
+    case bufferTooSmall
+    case signingFailed(Int32)
+}
+
+/// Secure storage for the device identity. The private key never leaves it.
+///
+/// A board implements this over its HSM or secure element; the host has a
+/// development file store and a PKCS#11 one. The TLS engine asks only for
+/// certificates and for signatures: there is no way to read the key.
+public protocol KeyStore {
+    /// The device certificate chain, DER, leaf first, intermediates after (no root).
+    var certificateChain: [[UInt8]] { get }
+    /// The trust anchors (root CA certificates, DER) the server's chain must lead to.
+    var trustAnchors: [[UInt8]] { get }
+    /// Signs `input` with the device key as `request` says, writing into `signature`.
+    /// Returns the signature's length. Must not keep `input` or leak the key in an error.
+    mutating func sign(
+        _ request: SigningRequest,
+        input: UnsafeRawBufferPointer,
+        into signature: UnsafeMutableRawBufferPointer
+    ) throws(KeyStoreError) -> Int
+}

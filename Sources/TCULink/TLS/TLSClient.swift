@@ -1,0 +1,342 @@
+import CWolfSSL
+
+/// A mutual-TLS client over wolfSSL, driven through the board's HAL.
+///
+/// Firmware drives it without threads or blocking: call `step()` from the main
+/// loop until it answers `.established` or `.failed`; `.waiting` says what the
+/// connection waits for and until when. Hosts may call the blocking `connect()`.
+///
+/// The connection's logic lives in `ConnectionStateMachine`; this class only
+/// performs the actions the machine returns.
+public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallbackTarget {
+    public private(set) var transport: T
+    public private(set) var keyStore: K
+    public let clock: C
+    public let configuration: ClientConfiguration
+
+    private let policy: ServerCertificatePolicy
+    private var machine: ConnectionStateMachine
+    private let context: OpaquePointer
+    private var session: OpaquePointer?
+    private var startedAt: UInt64 = 0
+    private var pendingAction: ConnectionAction?
+    /// Application data that arrived while we looked for the server's verdict.
+    private var pendingData: [UInt8] = []
+    public private(set) var report: ConnectionReport?
+
+    public init(configuration: ClientConfiguration, transport: T, keyStore: K, clock: C) throws(TCULinkError) {
+        guard !configuration.host.isEmpty, !configuration.serverName.isEmpty, configuration.port != 0 else {
+            throw TCULinkError(.invalidConfiguration)
+        }
+        _ = wolfSSL_Init()  // reference-counted; balanced in deinit
+        do {
+            self.context = try WolfSSLContext.make(
+                versions: configuration.versions, certificateChain: keyStore.certificateChain,
+                trustAnchors: keyStore.trustAnchors)
+        } catch {
+            _ = wolfSSL_Cleanup()
+            throw error
+        }
+        self.transport = transport
+        self.keyStore = keyStore
+        self.clock = clock
+        self.configuration = configuration
+        self.policy = configuration.policy
+        self.machine = ConnectionStateMachine(
+            timeouts: configuration.timeouts, confirmAcceptance: configuration.confirmAcceptance)
+    }
+
+    deinit {
+        if let session { wolfSSL_free(session) }
+        wolfSSL_CTX_free(context)
+        transport.close()
+        _ = wolfSSL_Cleanup()
+    }
+
+    // MARK: - Driving the connection
+
+    /// Advances the connection as far as it can without waiting.
+    public func step() -> ClientStatus {
+        var action: ConnectionAction
+        if let pending = pendingAction {
+            action = pending
+            pendingAction = nil
+        } else if case .idle = machine.state {
+            startedAt = clock.monotonicMilliseconds()
+            action = machine.start(now: startedAt)
+        } else {
+            action = machine.tick(now: clock.monotonicMilliseconds())
+        }
+        while true {
+            switch action {
+            case .none:
+                return status
+            case .openTransport:
+                let progress = transport.connect(host: configuration.host, port: configuration.port)
+                action = machine.transportConnect(progress, now: clock.monotonicMilliseconds())
+            case .pollTransportConnect:
+                action = machine.transportConnect(transport.pollConnect(), now: clock.monotonicMilliseconds())
+            case .wait(let interest, let until):
+                return .waiting(interest, until: until)
+            case .stepHandshake:
+                let step = handshakeStep()
+                action = machine.handshakeStepped(step, now: clock.monotonicMilliseconds())
+            case .checkAcceptance:
+                let step = acceptanceStep()
+                action = machine.acceptanceChecked(step, now: clock.monotonicMilliseconds())
+            case .reportEstablished(let acceptance):
+                report = makeReport(acceptance)
+                return status
+            case .failAndClose:
+                tearDown(sendCloseNotify: false)
+                return status
+            case .shutdownAndClose:
+                tearDown(sendCloseNotify: true)
+                return status
+            case .abortAndClose:
+                tearDown(sendCloseNotify: false)
+                return status
+            }
+        }
+    }
+
+    /// Where the connection stands, without advancing it.
+    public var status: ClientStatus {
+        switch machine.state {
+        case .idle: return .idle
+        case .connecting(let deadline):
+            return .waiting(.writable, until: deadline)
+        case .handshaking(let deadline), .confirming(let deadline):
+            return .waiting(.readable, until: deadline)
+        case .established:
+            if let report { return .established(report) }
+            return .failed(TCULinkError(.invalidState))
+        case .closed(let error):
+            if let error { return .failed(error) }
+            return .closed
+        }
+    }
+
+    /// Connects, waiting on the transport between steps. For hosts and RTOS tasks;
+    /// a super-loop firmware calls `step()` instead.
+    public func connect() throws(TCULinkError) -> ConnectionReport {
+        while true {
+            switch step() {
+            case .waiting(let interest, let until):
+                transport.waitUntilReady(interest, timeoutMilliseconds: remaining(until))
+            case .established(let report):
+                return report
+            case .failed(let error):
+                throw error
+            case .idle, .closed:
+                throw TCULinkError(.invalidState)
+            }
+        }
+    }
+
+    // MARK: - Application data
+
+    /// Sends what it can of `bytes` now; returns how many were taken (0 = try again later).
+    public func send(_ bytes: UnsafeRawBufferPointer) throws(TCULinkError) -> Int {
+        guard machine.isEstablished, let session else { throw machine.failure ?? TCULinkError(.invalidState) }
+        guard bytes.count > 0 else { return 0 }
+        let count = Int32(clamping: bytes.count)
+        let written = wolfSSL_write(session, bytes.baseAddress, count)
+        if written > 0 { return Int(written) }
+        let code = wolfSSL_get_error(session, written)
+        if code == wolfCode(WOLFSSL_ERROR_WANT_WRITE) || code == wolfCode(WOLFSSL_ERROR_WANT_READ) { return 0 }
+        throw failConnection(code)
+    }
+
+    /// Receives what has arrived, without waiting.
+    public func receive(into buffer: UnsafeMutableRawBufferPointer) throws(TCULinkError) -> ReceiveResult {
+        guard machine.isEstablished, let session else { throw machine.failure ?? TCULinkError(.invalidState) }
+        guard buffer.count > 0 else { return .wouldBlock }
+        if !pendingData.isEmpty {
+            let count = min(buffer.count, pendingData.count)
+            for index in 0..<count { buffer[index] = pendingData[index] }
+            pendingData.removeFirst(count)
+            return .received(count)
+        }
+        let read = wolfSSL_read(session, buffer.baseAddress, Int32(clamping: buffer.count))
+        if read > 0 { return .received(Int(read)) }
+        let code = wolfSSL_get_error(session, read)
+        if code == wolfCode(WOLFSSL_ERROR_WANT_READ) || code == wolfCode(WOLFSSL_ERROR_WANT_WRITE) { return .wouldBlock }
+        if code == wolfCode(WOLFSSL_ERROR_ZERO_RETURN) { return .closed }
+        throw failConnection(code)
+    }
+
+    /// Sends all of `bytes`, waiting on the transport; fails after `timeoutMilliseconds`.
+    public func sendAll(_ bytes: [UInt8], timeoutMilliseconds: UInt32) throws(TCULinkError) {
+        let deadline = clock.monotonicMilliseconds() + UInt64(timeoutMilliseconds)
+        var offset = 0
+        while offset < bytes.count {
+            var result: Result<Int, TCULinkError> = .success(0)
+            bytes.withUnsafeBytes { raw in
+                do throws(TCULinkError) {
+                    result = .success(try send(UnsafeRawBufferPointer(rebasing: raw[offset...])))
+                } catch {
+                    result = .failure(error)
+                }
+            }
+            let sent = try result.get()
+            offset += sent
+            if sent == 0 {
+                if clock.monotonicMilliseconds() >= deadline { throw TCULinkError(.ioTimeout) }
+                transport.waitUntilReady(.writable, timeoutMilliseconds: remaining(deadline))
+            }
+        }
+    }
+
+    /// Waits up to `timeoutMilliseconds` for data; `.wouldBlock` means none came in time.
+    public func receive(
+        into buffer: UnsafeMutableRawBufferPointer, timeoutMilliseconds: UInt32
+    ) throws(TCULinkError) -> ReceiveResult {
+        let deadline = clock.monotonicMilliseconds() + UInt64(timeoutMilliseconds)
+        while true {
+            let result = try receive(into: buffer)
+            if result != .wouldBlock { return result }
+            if clock.monotonicMilliseconds() >= deadline { return .wouldBlock }
+            transport.waitUntilReady(.readable, timeoutMilliseconds: remaining(deadline))
+        }
+    }
+
+    /// Closes the connection (with close_notify when established). Safe to call twice.
+    public func close() {
+        switch machine.closeRequested() {
+        case .shutdownAndClose: tearDown(sendCloseNotify: true)
+        case .abortAndClose, .failAndClose: tearDown(sendCloseNotify: false)
+        case .none, .openTransport, .pollTransportConnect, .wait, .stepHandshake, .checkAcceptance,
+            .reportEstablished:
+            break
+        }
+    }
+
+    /// Why the connection failed, if it did.
+    public var failure: TCULinkError? { machine.failure }
+
+    // MARK: - Callback overrides: the HAL behind wolfSSL
+
+    override func transportReceive(into buffer: UnsafeMutableRawBufferPointer) -> TransportIO {
+        transport.receive(into: buffer)
+    }
+
+    override func transportSend(_ bytes: UnsafeRawBufferPointer) -> TransportIO {
+        transport.send(bytes)
+    }
+
+    override func keyStoreSign(
+        _ request: SigningRequest, input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer
+    ) throws(KeyStoreError) -> Int {
+        try keyStore.sign(request, input: input, into: output)
+    }
+
+    override func judgeServerCertificate(_ der: [UInt8], depth: Int) -> TCULinkError? {
+        policy.evaluate(der, depth: depth, at: clock.wallTime())
+    }
+
+    // MARK: - Actions
+
+    private func handshakeStep() -> HandshakeStep {
+        if session == nil {
+            do throws(TCULinkError) {
+                session = try makeSession()
+            } catch {
+                return .failed(error)
+            }
+        }
+        guard let session else { return .failed(TCULinkError(.invalidState)) }
+        let result = wolfSSL_connect(session)
+        if result == WOLFSSL_SUCCESS {
+            return .complete(tls13: wolfSSL_GetVersion(session) == Int32(WOLFSSL_TLSV1_3))
+        }
+        let code = wolfSSL_get_error(session, result)
+        if code == wolfCode(WOLFSSL_ERROR_WANT_READ) { return .wantRead }
+        if code == wolfCode(WOLFSSL_ERROR_WANT_WRITE) { return .wantWrite }
+        return .failed(WolfSSLErrors.classify(code, session: session, target: self))
+    }
+
+    /// Reads once to see whether the server sent a ticket, data, or an alert.
+    private func acceptanceStep() -> AcceptanceStep {
+        guard let session else { return .rejected(TCULinkError(.invalidState)) }
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let read = buffer.withUnsafeMutableBytes { wolfSSL_read(session, $0.baseAddress, Int32($0.count)) }
+        if read > 0 {
+            pendingData += buffer[0..<Int(read)]
+            return .confirmed(.applicationData)
+        }
+        let code = wolfSSL_get_error(session, read)
+        if code == wolfCode(WOLFSSL_ERROR_WANT_READ) || code == wolfCode(WOLFSSL_ERROR_WANT_WRITE) {
+            return sessionTicketReceived ? .confirmed(.sessionTicket) : .pending
+        }
+        if code == wolfCode(WOLFSSL_ERROR_ZERO_RETURN) {
+            return .rejected(TCULinkError(.connectionClosed, libraryCode: code))
+        }
+        return .rejected(WolfSSLErrors.classify(code, session: session, target: self))
+    }
+
+    private func makeSession() throws(TCULinkError) -> OpaquePointer {
+        guard let session = wolfSSL_new(context) else { throw TCULinkError(.outOfMemory) }
+        let me = opaque
+        wolfSSL_SetIOReadCtx(session, me)
+        wolfSSL_SetIOWriteCtx(session, me)
+        wolfSSL_SetCertCbCtx(session, me)
+        wolfSSL_SetEccSignCtx(session, me)
+        wolfSSL_SetRsaSignCtx(session, me)
+        wolfSSL_SetRsaPssSignCtx(session, me)
+        _ = wolfSSL_set_SessionTicket_cb(session, wolfSSLSessionTicketCallback, me)
+        let name = Array(configuration.serverName.utf8)
+        if !HostnameMatcher.isIPLiteral(name) {  // RFC 6066: no SNI for addresses
+            let status = name.withUnsafeBufferPointer {
+                wolfSSL_UseSNI(session, UInt8(WOLFSSL_SNI_HOST_NAME), $0.baseAddress, UInt16($0.count))
+            }
+            guard status == WOLFSSL_SUCCESS else {
+                wolfSSL_free(session)
+                throw TCULinkError(.invalidConfiguration, libraryCode: status)
+            }
+        }
+        return session
+    }
+
+    private func makeReport(_ acceptance: Acceptance) -> ConnectionReport {
+        var version = ""
+        var suite = ""
+        var resumed = false
+        if let session {
+            version = wolfSSL_GetVersion(session) == Int32(WOLFSSL_TLSV1_3) ? "TLSv1.3" : "TLSv1.2"
+            if let name = wolfSSL_get_cipher_name(session) { suite = String(cString: name) }
+            resumed = wolfSSL_session_reused(session) == 1
+        }
+        return ConnectionReport(
+            protocolVersion: version, cipherSuite: suite,
+            serverCertificate: serverLeaf.flatMap { X509Certificate(der: $0) },
+            handshakeMilliseconds: clock.monotonicMilliseconds() - startedAt,
+            acceptance: acceptance, resumed: resumed)
+    }
+
+    private func failConnection(_ code: Int32) -> TCULinkError {
+        let error: TCULinkError
+        if code == wolfCode(WOLFSSL_ERROR_ZERO_RETURN) {
+            error = TCULinkError(.connectionClosed, libraryCode: code)
+        } else {
+            error = WolfSSLErrors.classify(code, session: session, target: self)
+        }
+        _ = machine.connectionFailed(error)
+        tearDown(sendCloseNotify: false)
+        return error
+    }
+
+    private func tearDown(sendCloseNotify: Bool) {
+        if let session {
+            if sendCloseNotify { _ = wolfSSL_shutdown(session) }
+            wolfSSL_free(session)
+            self.session = nil
+        }
+        transport.close()
+    }
+
+    private func remaining(_ deadline: UInt64) -> UInt32 {
+        let now = clock.monotonicMilliseconds()
+        return deadline > now ? UInt32(clamping: deadline - now) : 0
+    }
+}

@@ -1,0 +1,150 @@
+import CWolfSSL
+
+/// The object wolfSSL's C callbacks reach through their context pointer.
+///
+/// C callbacks cannot be generic, so they call these methods on this non-generic
+/// base class; `TLSClient<Transport, KeyStore, Clock>` overrides them with its HAL.
+/// The class also collects what the callbacks saw, so a failure can be explained
+/// precisely (our own verdict on a certificate, a transport error, a signing error).
+open class WolfSSLCallbackTarget {
+    /// Our verdict on the server's chain, when we refused it.
+    var verificationFailure: TCULinkError?
+    /// The last transport failure seen in an I/O callback.
+    var transportFailure: TransportFailure?
+    var transportClosedByPeer = false
+    var keyStoreFailure: KeyStoreError?
+    var sessionTicketReceived = false
+    /// The server's leaf certificate, DER, as received.
+    var serverLeaf: [UInt8]?
+
+    func transportReceive(into buffer: UnsafeMutableRawBufferPointer) -> TransportIO { .failed(.other) }
+    func transportSend(_ bytes: UnsafeRawBufferPointer) -> TransportIO { .failed(.other) }
+    func keyStoreSign(
+        _ request: SigningRequest, input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer
+    ) throws(KeyStoreError) -> Int { throw .keyUnavailable }
+    /// Judges one certificate of the server's chain; nil to accept.
+    func judgeServerCertificate(_ der: [UInt8], depth: Int) -> TCULinkError? { TCULinkError(.invalidState) }
+
+    var opaque: UnsafeMutableRawPointer { Unmanaged.passUnretained(self).toOpaque() }
+
+    static func from(_ pointer: UnsafeMutableRawPointer?) -> WolfSSLCallbackTarget? {
+        guard let pointer else { return nil }
+        return Unmanaged<WolfSSLCallbackTarget>.fromOpaque(pointer).takeUnretainedValue()
+    }
+}
+
+// MARK: - I/O callbacks: wolfSSL's record layer reads and writes through the HAL transport.
+
+let wolfSSLReceiveCallback: CallbackIORecv = { _, buffer, size, context in
+    guard let target = WolfSSLCallbackTarget.from(context), let buffer, size > 0 else {
+        return WOLFSSL_CBIO_ERR_GENERAL.rawValue
+    }
+    switch target.transportReceive(into: UnsafeMutableRawBufferPointer(start: buffer, count: Int(size))) {
+    case .transferred(let count): return Int32(count)
+    case .wouldBlock: return WOLFSSL_CBIO_ERR_WANT_READ.rawValue
+    case .closed:
+        target.transportClosedByPeer = true
+        return WOLFSSL_CBIO_ERR_CONN_CLOSE.rawValue
+    case .failed(let failure):
+        target.transportFailure = failure
+        return failure == .reset ? WOLFSSL_CBIO_ERR_CONN_RST.rawValue : WOLFSSL_CBIO_ERR_GENERAL.rawValue
+    }
+}
+
+let wolfSSLSendCallback: CallbackIOSend = { _, buffer, size, context in
+    guard let target = WolfSSLCallbackTarget.from(context), let buffer, size > 0 else {
+        return WOLFSSL_CBIO_ERR_GENERAL.rawValue
+    }
+    switch target.transportSend(UnsafeRawBufferPointer(start: buffer, count: Int(size))) {
+    case .transferred(let count): return Int32(count)
+    case .wouldBlock: return WOLFSSL_CBIO_ERR_WANT_WRITE.rawValue
+    case .closed:
+        target.transportClosedByPeer = true
+        return WOLFSSL_CBIO_ERR_CONN_CLOSE.rawValue
+    case .failed(let failure):
+        target.transportFailure = failure
+        return failure == .reset ? WOLFSSL_CBIO_ERR_CONN_RST.rawValue : WOLFSSL_CBIO_ERR_GENERAL.rawValue
+    }
+}
+
+// MARK: - Verification: wolfSSL checks signatures and the path; our policy judges the rest.
+
+/// Called for every certificate of the server's chain (Debian's wolfSSL is built with
+/// WOLFSSL_ALWAYS_VERIFY_CB and WOLFSSL_VERIFY_CB_ALL_CERTS; a board's user_settings.h must be too).
+/// wolfSSL's date checks use the host's clock, so date errors are set aside and the
+/// policy re-judges validity against the HAL clock. Any other error stands.
+let wolfSSLVerifyCallback: VerifyCallback = { preverify, store in
+    guard let store, let target = WolfSSLCallbackTarget.from(store.pointee.userCtx) else { return 0 }
+    let depth = Int(store.pointee.error_depth)
+    let error = store.pointee.error
+    guard depth >= 0, depth < Int(store.pointee.totalCerts), let certificates = store.pointee.certs else {
+        target.verificationFailure = target.verificationFailure ?? TCULinkError(.certificateMalformed, libraryCode: error)
+        return 0
+    }
+    let info = certificates[depth]
+    guard let buffer = info.buffer else { return 0 }
+    let der = Array(UnsafeBufferPointer(start: buffer, count: Int(info.length)))
+    if depth == 0 { target.serverLeaf = der }
+
+    let isDateError = WolfSSLErrors.isDateError(error)
+    if preverify == 0 && error != 0 && !isDateError {
+        if target.verificationFailure == nil {
+            target.verificationFailure = WolfSSLErrors.classifyVerification(error, depth: depth)
+        }
+        return 0
+    }
+    if let failure = target.judgeServerCertificate(der, depth: depth) {
+        if target.verificationFailure == nil { target.verificationFailure = failure }
+        return 0
+    }
+    return 1
+}
+
+// MARK: - Signing: the device key stays in the key store.
+
+let wolfSSLEccSignCallback: CallbackEccSign = { _, input, inputSize, output, outputSize, _, _, context in
+    sign(.ecdsa, context, input, inputSize, output, outputSize)
+}
+
+let wolfSSLRsaSignCallback: CallbackRsaSign = { _, input, inputSize, output, outputSize, _, _, context in
+    sign(.rsaPKCS1v15, context, input, inputSize, output, outputSize)
+}
+
+let wolfSSLRsaPssSignCallback: CallbackRsaPssSign = { _, input, inputSize, output, outputSize, hash, _, _, _, context in
+    // wolfSSL names the hash by its OID sum (SHA256h = 414, SHA384h = 415, SHA512h = 416).
+    let algorithm: HashAlgorithm
+    switch hash {
+    case 414: algorithm = .sha256
+    case 415: algorithm = .sha384
+    case 416: algorithm = .sha512
+    default: return wolfCode(BAD_FUNC_ARG)
+    }
+    return sign(.rsaPSS(algorithm), context, input, inputSize, output, outputSize)
+}
+
+private func sign(
+    _ request: SigningRequest, _ context: UnsafeMutableRawPointer?, _ input: UnsafePointer<UInt8>?, _ inputSize: UInt32,
+    _ output: UnsafeMutablePointer<UInt8>?, _ outputSize: UnsafeMutablePointer<UInt32>?
+) -> Int32 {
+    guard let target = WolfSSLCallbackTarget.from(context), let input, let output, let outputSize else {
+        return wolfCode(BAD_FUNC_ARG)
+    }
+    do {
+        let length = try target.keyStoreSign(
+            request,
+            input: UnsafeRawBufferPointer(start: input, count: Int(inputSize)),
+            into: UnsafeMutableRawBufferPointer(start: output, count: Int(outputSize.pointee)))
+        outputSize.pointee = UInt32(length)
+        return 0
+    } catch {
+        target.keyStoreFailure = error
+        return wolfCode(WC_HW_E)
+    }
+}
+
+// MARK: - Session tickets: in TLS 1.3 the server sends one only after accepting our Finished.
+
+let wolfSSLSessionTicketCallback: CallbackSessionTicket = { _, _, _, context in
+    WolfSSLCallbackTarget.from(context)?.sessionTicketReceived = true
+    return 0
+}

@@ -1,0 +1,108 @@
+import CWolfSSL
+
+/// Turns wolfSSL's numbers into the taxonomy. The number is kept in `libraryCode`.
+enum WolfSSLErrors {
+    /// True for "not yet valid" and "expired", in either numbering (see below).
+    static func isDateError(_ code: Int32) -> Bool {
+        code == wolfCode(ASN_AFTER_DATE_E) || code == wolfCode(ASN_BEFORE_DATE_E)
+            || code == OpenSSLVerifyCode.certificateNotYetValid || code == OpenSSLVerifyCode.certificateHasExpired
+            || code == OpenSSLVerifyCode.errorInNotBeforeField || code == OpenSSLVerifyCode.errorInNotAfterField
+    }
+
+    /// An error wolfSSL reported about one certificate of the server's chain.
+    ///
+    /// Built with OPENSSL_EXTRA (as Debian's is), wolfSSL hands the verify callback
+    /// OpenSSL's X509_V_ERR numbers; other builds hand it its own negative codes.
+    /// Both are understood.
+    static func classifyVerification(_ code: Int32, depth: Int) -> TCULinkError {
+        let depthTag = Int8(clamping: depth)
+        let reason: TCULinkError.Reason
+        switch code {
+        case OpenSSLVerifyCode.unableToGetIssuerCertificate, OpenSSLVerifyCode.unableToGetIssuerCertificateLocally,
+            OpenSSLVerifyCode.unableToVerifyLeafSignature, OpenSSLVerifyCode.selfSignedLeaf,
+            OpenSSLVerifyCode.selfSignedInChain:
+            reason = .unknownCA
+        case OpenSSLVerifyCode.certificateSignatureFailure: reason = .certificateSignatureInvalid
+        case OpenSSLVerifyCode.certificateNotYetValid, OpenSSLVerifyCode.errorInNotBeforeField:
+            reason = .certificateNotYetValid
+        case OpenSSLVerifyCode.certificateHasExpired, OpenSSLVerifyCode.errorInNotAfterField:
+            reason = .certificateExpired
+        case OpenSSLVerifyCode.invalidPurpose: reason = .serverCertificateLacksServerAuth
+        case OpenSSLVerifyCode.hostnameMismatch, OpenSSLVerifyCode.ipAddressMismatch: reason = .serverNameMismatch
+        case wolfCode(ASN_NO_SIGNER_E), wolfCode(ASN_SELF_SIGNED_E): reason = .unknownCA
+        case wolfCode(ASN_AFTER_DATE_E): reason = .certificateExpired
+        case wolfCode(ASN_BEFORE_DATE_E): reason = .certificateNotYetValid
+        case wolfCode(ASN_SIG_CONFIRM_E), wolfCode(ASN_SIG_OID_E), wolfCode(ASN_SIG_KEY_E), wolfCode(ASN_SIG_HASH_E):
+            reason = .certificateSignatureInvalid
+        case wolfCode(DOMAIN_NAME_MISMATCH), wolfCode(IPADDR_MISMATCH): reason = .serverNameMismatch
+        case wolfCode(EXTKEYUSE_AUTH_E): reason = .serverCertificateLacksServerAuth
+        default: reason = .certificateMalformed
+        }
+        return TCULinkError(reason, libraryCode: code, certificateDepth: depthTag)
+    }
+
+    /// A failed `wolfSSL_connect`, `wolfSSL_read` or `wolfSSL_write`, explained with
+    /// everything the callbacks and the alert history saw.
+    static func classify(
+        _ code: Int32, session: OpaquePointer?, target: WolfSSLCallbackTarget
+    ) -> TCULinkError {
+        if var failure = target.verificationFailure {
+            failure.libraryCode = code
+            return failure
+        }
+        if target.keyStoreFailure != nil { return TCULinkError(.keyStoreFailed, libraryCode: code) }
+        if let alert = receivedFatalAlert(session) {
+            if alert.isCertificateRejection {
+                return TCULinkError(.peerRejectedCertificate, alert: alert, libraryCode: code)
+            }
+            if alert == .protocolVersion {
+                return TCULinkError(.protocolVersionMismatch, alert: alert, libraryCode: code)
+            }
+            return TCULinkError(.peerAlert, alert: alert, libraryCode: code)
+        }
+        if let failure = target.transportFailure { return TCULinkError(failure.reason, libraryCode: code) }
+        if target.transportClosedByPeer { return TCULinkError(.peerClosedDuringHandshake, libraryCode: code) }
+        let reason: TCULinkError.Reason
+        switch code {
+        case wolfCode(VERSION_ERROR): reason = .protocolVersionMismatch
+        case wolfCode(MATCH_SUITE_ERROR): reason = .noSharedCipherSuite
+        case wolfCode(SOCKET_PEER_CLOSED_E), wolfCode(ZERO_RETURN): reason = .peerClosedDuringHandshake
+        case wolfCode(SOCKET_ERROR_E): reason = .connectionReset
+        case wolfCode(MEMORY_E), wolfCode(MEMORY_ERROR): reason = .outOfMemory
+        case wolfCode(NO_PEER_CERT): reason = .serverSentNoCertificate
+        case wolfCode(ASN_NO_SIGNER_E), wolfCode(ASN_AFTER_DATE_E), wolfCode(ASN_BEFORE_DATE_E),
+            wolfCode(ASN_SIG_CONFIRM_E), wolfCode(DOMAIN_NAME_MISMATCH), wolfCode(EXTKEYUSE_AUTH_E):
+            return classifyVerification(code, depth: 0)
+        default: reason = .tlsLibraryError
+        }
+        return TCULinkError(reason, libraryCode: code)
+    }
+
+    /// The last fatal alert the peer sent on this session, if any.
+    static func receivedFatalAlert(_ session: OpaquePointer?) -> TLSAlert? {
+        guard let session else { return nil }
+        var history = WOLFSSL_ALERT_HISTORY()
+        guard wolfSSL_get_alert_history(session, &history) == WOLFSSL_SUCCESS else { return nil }
+        // level 2 = fatal; TLS 1.3 treats every alert but close_notify/user_canceled as fatal.
+        guard history.last_rx.code > 0, history.last_rx.code <= 255, history.last_rx.level == 2 else { return nil }
+        return TLSAlert(code: UInt8(history.last_rx.code))
+    }
+}
+
+/// OpenSSL's X509_V_ERR_* numbers, which wolfSSL's compatibility layer uses in the verify callback.
+enum OpenSSLVerifyCode {
+    static let unableToGetIssuerCertificate: Int32 = 2
+    static let certificateSignatureFailure: Int32 = 7
+    static let certificateNotYetValid: Int32 = 9
+    static let certificateHasExpired: Int32 = 10
+    // wolfSSL 5.5.4 reports its date errors with these two (observed with an expired server leaf).
+    static let errorInNotBeforeField: Int32 = 13
+    static let errorInNotAfterField: Int32 = 14
+    static let selfSignedLeaf: Int32 = 18
+    static let selfSignedInChain: Int32 = 19
+    static let unableToGetIssuerCertificateLocally: Int32 = 20
+    static let unableToVerifyLeafSignature: Int32 = 21
+    static let invalidPurpose: Int32 = 26
+    static let hostnameMismatch: Int32 = 62
+    static let ipAddressMismatch: Int32 = 64
+}
