@@ -1,5 +1,5 @@
 /// Which TLS versions the device may speak.
-public enum TLSVersionPolicy: Equatable {
+public enum TLSVersionPolicy: Equatable, Sendable {
     /// TLS 1.3 only (default).
     case tls13Only
     /// TLS 1.3 preferred, TLS 1.2 allowed (for older backends).
@@ -7,7 +7,7 @@ public enum TLSVersionPolicy: Equatable {
 }
 
 /// Everything a `TLSClient` needs besides its HAL.
-public struct ClientConfiguration {
+public struct ClientConfiguration: Sendable {
     /// Host to connect to: a DNS name or a numeric address.
     public var host: String
     public var port: UInt16

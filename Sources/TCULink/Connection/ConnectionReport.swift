@@ -1,5 +1,5 @@
 /// What a completed handshake negotiated, for the report a TCU logs.
-public struct ConnectionReport: Equatable {
+public struct ConnectionReport: Equatable, Sendable {
     /// "TLSv1.3" or "TLSv1.2".
     public var protocolVersion: String
     /// The IANA-style suite name wolfSSL negotiated, e.g. "TLS_AES_128_GCM_SHA256".
@@ -14,7 +14,7 @@ public struct ConnectionReport: Equatable {
 }
 
 /// Where a non-blocking client stands after `step()`.
-public enum ClientStatus: Equatable {
+public enum ClientStatus: Equatable, Sendable {
     case idle
     /// Call `step()` again when the transport is ready for `interest`, or at `until` (monotonic ms).
     case waiting(ReadinessInterest, until: UInt64)
@@ -24,7 +24,7 @@ public enum ClientStatus: Equatable {
 }
 
 /// What a non-blocking receive came to.
-public enum ReceiveResult: Equatable {
+public enum ReceiveResult: Equatable, Sendable {
     case received(Int)
     case wouldBlock
     /// The server closed the TLS session in order (close_notify).

@@ -6,9 +6,9 @@
 ///
 /// Every `switch` names every state with no `default`, so a new state forces a
 /// review of every event.
-public struct ConnectionStateMachine {
+public struct ConnectionStateMachine: Sendable {
     /// Time limits, in milliseconds.
-    public struct Timeouts: Equatable {
+    public struct Timeouts: Equatable, Sendable {
         /// From `start` until the transport is connected.
         public var connect: UInt32
         /// From the transport connecting until the handshake completes.
@@ -24,7 +24,7 @@ public struct ConnectionStateMachine {
         }
     }
 
-    enum State: Equatable {
+    enum State: Equatable, Sendable {
         case idle
         case connecting(deadline: UInt64)
         case handshaking(deadline: UInt64)
@@ -204,7 +204,7 @@ public struct ConnectionStateMachine {
 }
 
 /// What the machine asks the engine to do next.
-public enum ConnectionAction: Equatable {
+public enum ConnectionAction: Equatable, Sendable {
     case none
     case openTransport
     case pollTransportConnect
@@ -221,7 +221,7 @@ public enum ConnectionAction: Equatable {
 }
 
 /// The outcome of one `wolfSSL_connect` call.
-public enum HandshakeStep: Equatable {
+public enum HandshakeStep: Equatable, Sendable {
     case wantRead
     case wantWrite
     case complete(tls13: Bool)
@@ -229,7 +229,7 @@ public enum HandshakeStep: Equatable {
 }
 
 /// What the server has shown of its verdict on our certificate.
-public enum AcceptanceStep: Equatable {
+public enum AcceptanceStep: Equatable, Sendable {
     case pending
     case confirmed(Acceptance)
     case rejected(TCULinkError)
@@ -240,7 +240,7 @@ public enum AcceptanceStep: Equatable {
 /// In TLS 1.3 the client finishes before the server has judged its certificate;
 /// a refusal arrives as an alert afterwards. "Connected" is only claimed with proof,
 /// or said to be unconfirmed.
-public enum Acceptance: Equatable {
+public enum Acceptance: Equatable, Sendable {
     /// TLS 1.2: the server's Finished follows its check of our certificate.
     case implicitInTLS12
     /// TLS 1.3: the server sent a NewSessionTicket, which it does only after our Finished.

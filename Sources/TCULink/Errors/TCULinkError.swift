@@ -39,6 +39,7 @@ public struct TCULinkError: Error, Equatable, Sendable {
         case certificateSignatureInvalid = 7
         case certificateMalformed = 8
         case serverSentNoCertificate = 9
+        case intermediateNotCA = 10
         // The peer's verdict on us, or other alerts it sent.
         case peerRejectedCertificate = 20
         case peerAlert = 21
@@ -80,6 +81,7 @@ public struct TCULinkError: Error, Equatable, Sendable {
             case .certificateSignatureInvalid: return "a signature in the server's certificate chain does not verify"
             case .certificateMalformed: return "server certificate could not be parsed or has an unsupported critical extension"
             case .serverSentNoCertificate: return "server sent no certificate"
+            case .intermediateNotCA: return "a certificate above the server leaf is not a CA certificate"
             case .peerRejectedCertificate: return "server rejected the device certificate"
             case .peerAlert: return "server ended the handshake with an alert"
             case .peerClosedDuringHandshake: return "server closed the connection during the handshake"
@@ -112,7 +114,7 @@ public struct TCULinkError: Error, Equatable, Sendable {
             switch self {
             case .unknownCA, .certificateExpired, .certificateNotYetValid, .serverNameMismatch,
                 .serverCertificateLacksServerAuth, .certificateSignatureInvalid, .certificateMalformed,
-                .serverSentNoCertificate, .peerRejectedCertificate, .protocolVersionMismatch,
+                .serverSentNoCertificate, .intermediateNotCA, .peerRejectedCertificate, .protocolVersionMismatch,
                 .noSharedCipherSuite, .keyDoesNotMatchCertificate, .invalidConfiguration:
                 return true
             case .clockNotSet, .peerAlert, .peerClosedDuringHandshake, .handshakeFailed, .connectTimeout,

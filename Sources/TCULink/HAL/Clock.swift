@@ -1,5 +1,5 @@
 /// Wall-clock time as the device knows it.
-public enum WallTime: Equatable {
+public enum WallTime: Equatable, Sendable {
     /// The real-time clock has not been set since power-up (common at a TCU's first boot).
     case notSet
     /// Seconds since 1970-01-01T00:00:00Z.

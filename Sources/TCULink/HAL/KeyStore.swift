@@ -1,5 +1,5 @@
 /// A hash algorithm named in a signing request.
-public enum HashAlgorithm: UInt8, Equatable {
+public enum HashAlgorithm: UInt8, Equatable, Sendable {
     case sha256
     case sha384
     case sha512
@@ -14,7 +14,7 @@ public enum HashAlgorithm: UInt8, Equatable {
 }
 
 /// What the TLS handshake asks the key store to sign.
-public enum SigningRequest: Equatable {
+public enum SigningRequest: Equatable, Sendable {
     /// ECDSA over a digest; the answer is a DER `ECDSA-Sig-Value`.
     case ecdsa
     /// RSASSA-PKCS1-v1_5 over a DER `DigestInfo` (TLS 1.2); the answer is the raw signature.
@@ -24,7 +24,7 @@ public enum SigningRequest: Equatable {
 }
 
 /// Why a key store could not do what was asked.
-public enum KeyStoreError: Error, Equatable {
+public enum KeyStoreError: Error, Equatable, Sendable {
     case keyUnavailable
     case unsupportedRequest
     case bufferTooSmall

@@ -1,5 +1,5 @@
 /// The small records that must survive a reboot.
-public enum PersistentSlot: UInt8, Equatable {
+public enum PersistentSlot: UInt8, Equatable, Sendable {
     /// The last TLS session (ticket) to resume with.
     case tlsSession = 1
     /// The last time the device learned from a trusted source (seconds, little-endian Int64).

@@ -1,5 +1,5 @@
 /// How a transport operation failed. Mapped one to one onto `TCULinkError.Reason`.
-public enum TransportFailure: UInt8, Equatable {
+public enum TransportFailure: UInt8, Equatable, Sendable {
     case refused
     case reset
     case unreachable
@@ -20,14 +20,14 @@ public enum TransportFailure: UInt8, Equatable {
 }
 
 /// Where a non-blocking connect stands.
-public enum ConnectProgress: Equatable {
+public enum ConnectProgress: Equatable, Sendable {
     case connected
     case inProgress
     case failed(TransportFailure)
 }
 
 /// What a non-blocking send or receive came to.
-public enum TransportIO: Equatable {
+public enum TransportIO: Equatable, Sendable {
     /// This many bytes (more than zero) were sent or received.
     case transferred(Int)
     /// Nothing can move now; call again when the transport is ready.
@@ -38,7 +38,7 @@ public enum TransportIO: Equatable {
 }
 
 /// What the connection waits for before its next step.
-public enum ReadinessInterest: Equatable {
+public enum ReadinessInterest: Equatable, Sendable {
     case readable
     case writable
 }

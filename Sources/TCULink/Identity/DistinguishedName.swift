@@ -1,6 +1,6 @@
 /// An X.500 name as a list of attributes in order (RDNs flattened).
-public struct DistinguishedName: Equatable {
-    public struct Attribute: Equatable {
+public struct DistinguishedName: Equatable, Sendable {
+    public struct Attribute: Equatable, Sendable {
         /// OID content bytes.
         public let type: [UInt8]
         /// The value's bytes as encoded (UTF8String, PrintableString, IA5String…).

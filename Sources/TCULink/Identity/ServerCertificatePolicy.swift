@@ -4,9 +4,9 @@
 ///
 /// The same policy runs inside the handshake (from wolfSSL's verify callback) and
 /// offline (`tcu-sim verify-server`), so both always agree.
-public struct ServerCertificatePolicy: Equatable {
+public struct ServerCertificatePolicy: Equatable, Sendable {
     /// What to do when the device clock is not set.
-    public enum UnsetClockBehaviour: Equatable {
+    public enum UnsetClockBehaviour: Equatable, Sendable {
         /// Refuse: validity cannot be judged, so the chain is not trusted (default).
         case refuse
         /// Accept without checking validity periods. Only for a device that learns
@@ -45,7 +45,10 @@ public struct ServerCertificatePolicy: Equatable {
             if now < certificate.notBefore { return TCULinkError(.certificateNotYetValid, certificateDepth: depthTag) }
             if now > certificate.notAfter { return TCULinkError(.certificateExpired, certificateDepth: depthTag) }
         }
-        guard depth == 0 else { return nil }
+        guard depth == 0 else {
+            // Above the leaf, only CA certificates may vouch for others.
+            return certificate.isCertificateAuthority ? nil : TCULinkError(.intermediateNotCA, certificateDepth: depthTag)
+        }
         if certificate.extendedKeyUsage == nil {
             if !allowLeafWithoutExtendedKeyUsage {
                 return TCULinkError(.serverCertificateLacksServerAuth, certificateDepth: 0)

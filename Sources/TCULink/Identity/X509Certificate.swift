@@ -4,7 +4,7 @@
 /// It gives the core its own view of validity, key purposes, names and the public
 /// key, so that policy (what a server or device certificate must carry) is Swift
 /// code that runs the same in a handshake, offline, and on a board.
-public struct X509Certificate: Equatable {
+public struct X509Certificate: Equatable, Sendable {
     /// The certificate as given.
     public let der: [UInt8]
     public let notBefore: Int64
@@ -25,7 +25,7 @@ public struct X509Certificate: Equatable {
     /// `subjectAltName` iPAddress entries (4 or 16 bytes).
     public let ipAddresses: [[UInt8]]
 
-    public enum PublicKeyKind: Equatable {
+    public enum PublicKeyKind: Equatable, Sendable {
         case ecP256
         case ecP384
         case ecOtherCurve
