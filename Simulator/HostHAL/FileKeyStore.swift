@@ -94,7 +94,7 @@ final class HostKey {
             case Int32(TCU_HOST_KEY_ERR_ENCRYPTED):
                 throw HostError("\(file): the device key is encrypted; the file key store needs an unencrypted key")
             case Int32(TCU_HOST_KEY_ERR_UNSUPPORTED):
-                throw HostError("\(file): not an EC or RSA private key")
+                throw HostError("\(file): not a readable EC or RSA private key (corrupt, or another key type)")
             default:
                 throw HostError("\(file): not a readable private key (PEM or DER)")
             }

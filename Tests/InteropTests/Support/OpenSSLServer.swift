@@ -1,0 +1,76 @@
+import Foundation
+
+/// `openssl s_server` as the independent peer: started on a free port, stopped at the end.
+final class OpenSSLServer {
+    let port: UInt16
+    private let process: ChildProcess  // its stdin stays open: s_server quits at EOF
+
+    /// - Parameters:
+    ///   - certificate: server leaf (PEM), relative to the PKI folder.
+    ///   - chain: the intermediates to send after it, if any.
+    ///   - arguments: more s_server options (e.g. "-tls1_2").
+    init(
+        pki: String, certificate: String = "server/good.leaf.pem", key: String = "server/good.key",
+        chain: String? = "server-ca.pem", arguments: [String] = ["-tls1_3"]
+    ) throws {
+        port = try freePort()
+        var options = [
+            "s_server", "-accept", "\(port)", "-cert", pki + "/" + certificate, "-key", pki + "/" + key,
+            "-CAfile", pki + "/root.pem", "-Verify", "1", "-verify_return_error", "-rev",
+        ]
+        if let chain { options += ["-cert_chain", pki + "/" + chain] }
+        process = try ChildProcess("/usr/bin/openssl", options + arguments, logFile: pki + "/s_server-\(port).log")
+        do {
+            try waitUntilListening(port)
+        } catch {
+            process.stop()
+            throw error
+        }
+    }
+
+    var log: String { process.output }
+
+    func stop() { process.stop() }
+
+    deinit { stop() }
+}
+
+/// A port nobody listens on at this moment (the kernel's choice for port 0).
+func freePort() throws -> UInt16 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    try withUnsafeMutablePointer(to: &address) { pointer in
+        try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            guard bind(fd, $0, length) == 0, getsockname(fd, $0, &length) == 0 else {
+                throw POSIXError(.EADDRINUSE)
+            }
+        }
+    }
+    return UInt16(bigEndian: address.sin_port)
+}
+
+/// Waits (at most 10 s) until something accepts TCP connections on 127.0.0.1:port.
+func waitUntilListening(_ port: UInt16) throws {
+    let deadline = Date().addingTimeInterval(10)
+    while Date() < deadline {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = port.bigEndian
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        close(fd)
+        if result == 0 { return }
+        usleep(50_000)
+    }
+    throw POSIXError(.ETIMEDOUT)
+}
