@@ -46,10 +46,9 @@ enum WolfSSLErrors {
     static func classify(
         _ code: Int32, session: OpaquePointer?, target: WolfSSLCallbackTarget
     ) -> TCULinkError {
-        if var failure = target.verificationFailure {
-            failure.libraryCode = code
-            return failure
-        }
+        // Our own verdict wins; it keeps the code the verify callback saw (0 when the
+        // refusal was our policy's, not wolfSSL's), not the generic one connect returns.
+        if let failure = target.verificationFailure { return failure }
         if target.keyStoreFailure != nil { return TCULinkError(.keyStoreFailed, libraryCode: code) }
         if let alert = receivedFatalAlert(session) {
             if alert.isCertificateRejection {
