@@ -12,9 +12,14 @@ let package = Package(
     products: [
         .library(name: "TCULink", targets: ["TCULink"]),
         .executable(name: "tcu-sim", targets: ["tcu-sim"]),
+        .executable(name: "tcu-pki", targets: ["tcu-pki"]),
+        .executable(name: "tcu-backend", targets: ["tcu-backend"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.0"),
     ],
     targets: [
         .systemLibrary(
@@ -39,10 +44,38 @@ let package = Package(
             dependencies: ["TCULink", "CHostKeys", "CWolfSSL"],
             path: "Simulator/HostHAL"
         ),
+        // The private PKI (root, device CA, server and device certificates, CRL, lint).
+        .target(
+            name: "TCUPKI",
+            dependencies: [
+                "TCULink",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            path: "Simulator/PKI"
+        ),
+        .executableTarget(
+            name: "tcu-pki",
+            dependencies: ["TCUPKI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Simulator/tcu-pki"
+        ),
+        // The test backend: the mTLS server a TCU meets (registry, authorization, revocation).
+        .target(
+            name: "TCUBackend",
+            dependencies: ["CWolfSSL", "TCULink"],
+            path: "Simulator/TestBackend"
+        ),
+        .executableTarget(
+            name: "tcu-backend",
+            dependencies: ["TCUBackend", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Simulator/tcu-backend"
+        ),
         .executableTarget(
             name: "tcu-sim",
             dependencies: [
-                "TCULink", "HostHAL",
+                "TCULink", "HostHAL", "TCUPKI", "TCUBackend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Simulator/tcu-sim"
@@ -54,7 +87,7 @@ let package = Package(
         ),
         .testTarget(
             name: "InteropTests",
-            dependencies: ["TCULink", "HostHAL", "tcu-sim"],
+            dependencies: ["TCULink", "HostHAL", "TCUPKI", "TCUBackend", "tcu-sim", "tcu-pki", "tcu-backend"],
             path: "Tests/InteropTests"
         ),
     ]

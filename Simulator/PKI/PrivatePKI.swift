@@ -1,0 +1,255 @@
+import Crypto
+import Foundation
+import SwiftASN1
+import X509
+import _CryptoExtras
+
+/// A private PKI for a fleet, in one folder:
+///
+/// | file | what |
+/// |---|---|
+/// | `root.pem`, `root.key` | the root CA: devices trust it for the backend's certificate |
+/// | `device-ca.pem`, `device-ca.key` | the intermediate "device CA" that issues device certificates and the CRL |
+/// | `server.pem`, `server.key` | the backend's certificate (EKU serverAuth, SAN localhost and 127.0.0.1), issued by the root |
+/// | `crl.pem` | the device CA's certificate revocation list |
+/// | `issued.json` | every device certificate issued: id, serial, expiry, revocation |
+///
+/// Keys are ECDSA P-256 unless asked otherwise and are written 0600.
+public struct PrivatePKI {
+    public let directory: String
+
+    public enum KeyType: String, CaseIterable, Sendable { case p256, rsa2048 }
+
+    /// The device certificate's profile; `serverAuthOnly` is deliberately wrong, for tests.
+    public enum DeviceProfile: Sendable { case client, serverAuthOnly }
+
+    public init(directory: String) throws {
+        self.directory = directory
+        for file in ["root.pem", "device-ca.pem", "device-ca.key", "server.pem"] where !FileManager.default.fileExists(atPath: path(file)) {
+            throw PKIError("\(path(file)) is missing: run `tcu-pki init --dir \(directory)` first")
+        }
+    }
+
+    func path(_ file: String) -> String { directory + "/" + file }
+
+    // MARK: - Creating
+
+    /// Creates the root, the device CA, the backend certificate and an empty CRL.
+    @discardableResult
+    public static func create(at directory: String, days: Int = 3650, serverNames: [String] = ["localhost"]) throws -> PrivatePKI {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if FileManager.default.fileExists(atPath: directory + "/root.key") {
+            throw PKIError("\(directory) already holds a PKI (root.key exists); refusing to overwrite it")
+        }
+        let now = Date()
+        let rootKey = P256.Signing.PrivateKey()
+        let rootName = try DistinguishedName { OrganizationName("TCULink Fleet"); CommonName("TCULink Root CA") }
+        let root = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(rootKey.publicKey),
+            notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(Double(days) * 86_400),
+            issuer: rootName, subject: rootName, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try caExtensions(publicKey: .init(rootKey.publicKey), issuerKey: .init(rootKey.publicKey)),
+            issuerPrivateKey: .init(rootKey))
+
+        let deviceCAKey = P256.Signing.PrivateKey()
+        let deviceCAName = try DistinguishedName { OrganizationName("TCULink Fleet"); CommonName("TCULink Device CA") }
+        let deviceCA = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(deviceCAKey.publicKey),
+            notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(Double(days) * 86_400),
+            issuer: rootName, subject: deviceCAName, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try caExtensions(publicKey: .init(deviceCAKey.publicKey), issuerKey: .init(rootKey.publicKey)),
+            issuerPrivateKey: .init(rootKey))
+
+        let serverKey = P256.Signing.PrivateKey()
+        var names: [GeneralName] = []
+        for name in serverNames { names.append(.dnsName(name)) }
+        names.append(.ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1])))
+        let server = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(serverKey.publicKey),
+            notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(825 * 86_400),
+            issuer: rootName,
+            subject: try DistinguishedName { OrganizationName("TCULink Fleet"); CommonName("TCULink test backend") },
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.notCertificateAuthority)
+                Critical(KeyUsage(digitalSignature: true))
+                try ExtendedKeyUsage([.serverAuth])
+                SubjectAlternativeNames(names)
+                SubjectKeyIdentifier(hash: .init(serverKey.publicKey))
+                AuthorityKeyIdentifier(keyIdentifier: SubjectKeyIdentifier(hash: .init(rootKey.publicKey)).keyIdentifier)
+            },
+            issuerPrivateKey: .init(rootKey))
+
+        try SecureFile.writePrivate(rootKey.pemRepresentation, to: directory + "/root.key")
+        try SecureFile.writePublic(try root.serializeAsPEM().pemString + "\n", to: directory + "/root.pem")
+        try SecureFile.writePrivate(deviceCAKey.pemRepresentation, to: directory + "/device-ca.key")
+        try SecureFile.writePublic(try deviceCA.serializeAsPEM().pemString + "\n", to: directory + "/device-ca.pem")
+        try SecureFile.writePrivate(serverKey.pemRepresentation, to: directory + "/server.key")
+        try SecureFile.writePublic(try server.serializeAsPEM().pemString + "\n", to: directory + "/server.pem")
+        try SecureFile.writePublic("[]\n", to: directory + "/issued.json")
+        let pki = try PrivatePKI(directory: directory)
+        try pki.writeCRL()
+        return pki
+    }
+
+    static func caExtensions(publicKey: Certificate.PublicKey, issuerKey: Certificate.PublicKey) throws -> Certificate.Extensions {
+        try Certificate.Extensions {
+            Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
+            Critical(KeyUsage(keyCertSign: true, cRLSign: true))
+            SubjectKeyIdentifier(hash: publicKey)
+            AuthorityKeyIdentifier(keyIdentifier: SubjectKeyIdentifier(hash: issuerKey).keyIdentifier)
+        }
+    }
+
+    // MARK: - Devices
+
+    /// What `issue-device` wrote.
+    public struct IssuedDevice: Codable, Equatable, Sendable {
+        public var id: String
+        public var serial: String
+        public var notAfter: Int64
+        public var revokedAt: Int64?
+    }
+
+    /// Issues a device key and certificate into `outputDirectory` (`chain.pem`, `key.pem`, `trust.pem`):
+    /// subject CN and serialNumber = `id`, EKU clientAuth, keyUsage digitalSignature, no dNSName.
+    public func issueDevice(
+        id: String, outputDirectory: String, days: Int = 365, validFrom: Date? = nil, keyType: KeyType = .p256,
+        profile: DeviceProfile = .client, policies: [String] = []
+    ) throws {
+        guard !id.isEmpty, id.utf8.count <= 64, id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) else {
+            throw PKIError("device id \"\(id)\" must be 1-64 letters, digits, '-', '_' or '.'")
+        }
+        guard days > 0 else { throw PKIError("--days must be positive") }
+        let (caCertificate, caKey) = try loadDeviceCA()
+        let start = validFrom ?? Date().addingTimeInterval(-300)
+        let privateKeyPEM: String
+        let publicKey: Certificate.PublicKey
+        switch keyType {
+        case .p256:
+            let key = P256.Signing.PrivateKey()
+            privateKeyPEM = key.pemRepresentation
+            publicKey = .init(key.publicKey)
+        case .rsa2048:
+            let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+            privateKeyPEM = key.pemRepresentation
+            publicKey = .init(key.publicKey)
+        }
+        let subject = try DistinguishedName([
+            RelativeDistinguishedName(RelativeDistinguishedName.Attribute(type: .RDNAttributeType.organizationName, utf8String: "TCULink Fleet")),
+            RelativeDistinguishedName(RelativeDistinguishedName.Attribute(type: .RDNAttributeType.commonName, utf8String: id)),
+            RelativeDistinguishedName(try RelativeDistinguishedName.Attribute(type: [2, 5, 4, 5], printableString: id)),
+        ])
+        var policyValues: [[UInt8]] = []
+        for policy in policies {
+            guard let oid = DERWriter.objectIdentifier(policy) else { throw PKIError("\"\(policy)\" is not a dotted OID") }
+            policyValues.append(DERWriter.sequence(oid))
+        }
+        let caKeyIdentifier = try caCertificate.extensions.subjectKeyIdentifier?.keyIdentifier
+            ?? SubjectKeyIdentifier(hash: caCertificate.publicKey).keyIdentifier
+        let certificate = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: publicKey,
+            notValidBefore: start, notValidAfter: start.addingTimeInterval(Double(days) * 86_400),
+            issuer: caCertificate.subject, subject: subject, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.notCertificateAuthority)
+                Critical(KeyUsage(digitalSignature: true))
+                try ExtendedKeyUsage(profile == .client ? [.clientAuth] : [.serverAuth])
+                SubjectKeyIdentifier(hash: publicKey)
+                AuthorityKeyIdentifier(keyIdentifier: caKeyIdentifier)
+                if !policyValues.isEmpty {
+                    Certificate.Extension(oid: [2, 5, 29, 32], critical: false, value: ArraySlice(DERWriter.sequence(of: policyValues)))
+                }
+            },
+            issuerPrivateKey: .init(caKey))
+
+        try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+        let chain = try certificate.serializeAsPEM().pemString + "\n" + SecureFile.read(path("device-ca.pem"), what: "device CA")
+        try SecureFile.writePrivate(privateKeyPEM, to: outputDirectory + "/key.pem")
+        try SecureFile.writePublic(chain, to: outputDirectory + "/chain.pem")
+        try SecureFile.writePublic(try SecureFile.read(path("root.pem"), what: "root CA"), to: outputDirectory + "/trust.pem")
+
+        var issued = try issuedDevices()
+        issued.append(IssuedDevice(
+            id: id, serial: hex(certificate.serialNumber.bytes), notAfter: Int64(certificate.notValidAfter.timeIntervalSince1970),
+            revokedAt: nil))
+        try saveIssued(issued)
+    }
+
+    /// Revokes every certificate issued to `id` and writes a fresh CRL. Returns how many were revoked.
+    @discardableResult
+    public func revoke(id: String) throws -> Int {
+        var issued = try issuedDevices()
+        var count = 0
+        let now = Int64(Date().timeIntervalSince1970)
+        for index in issued.indices where issued[index].id == id && issued[index].revokedAt == nil {
+            issued[index].revokedAt = now
+            count += 1
+        }
+        guard count > 0 || issued.contains(where: { $0.id == id }) else {
+            throw PKIError("no certificate was issued to \"\(id)\" by this PKI")
+        }
+        try saveIssued(issued)
+        try writeCRL()
+        return count
+    }
+
+    public func issuedDevices() throws -> [IssuedDevice] {
+        let text = try SecureFile.read(path("issued.json"), what: "issued.json")
+        do {
+            return try JSONDecoder().decode([IssuedDevice].self, from: Data(text.utf8))
+        } catch {
+            throw PKIError("\(path("issued.json")) is malformed: \(error)")
+        }
+    }
+
+    private func saveIssued(_ issued: [IssuedDevice]) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try SecureFile.write(try encoder.encode(issued), to: path("issued.json"), mode: 0o644)
+    }
+
+    // MARK: - CRL
+
+    /// Writes `crl.pem`: the device CA's CRL (v2), valid for 7 days, listing every revoked serial.
+    public func writeCRL() throws {
+        let (caCertificate, caKey) = try loadDeviceCA()
+        let now = Int64(Date().timeIntervalSince1970)
+        var revoked: [[UInt8]] = []
+        for device in try issuedDevices() {
+            guard let revokedAt = device.revokedAt, let serial = bytes(hex: device.serial) else { continue }
+            revoked.append(DERWriter.sequence(DERWriter.integer(serial), DERWriter.time(revokedAt)))
+        }
+        var serializer = DER.Serializer()
+        try serializer.serialize(caCertificate.subject)
+        let ecdsaWithSHA256 = DERWriter.sequence(DERWriter.objectIdentifier("1.2.840.10045.4.3.2")!)
+        var tbs = DERWriter.integer(1) + ecdsaWithSHA256 + serializer.serializedBytes + DERWriter.time(now - 60)
+            + DERWriter.time(now + 7 * 86_400)
+        if !revoked.isEmpty { tbs += DERWriter.sequence(of: revoked) }
+        let tbsCertList = DERWriter.tlv(0x30, tbs)
+        let signature = try caKey.signature(for: tbsCertList).derRepresentation
+        let crl = DERWriter.sequence(tbsCertList, ecdsaWithSHA256, DERWriter.tlv(0x03, [0] + Array(signature)))
+        let pem = PEMDocument(type: "X509 CRL", derBytes: crl).pemString + "\n"
+        try SecureFile.writePublic(pem, to: path("crl.pem"))
+    }
+
+    private func loadDeviceCA() throws -> (Certificate, P256.Signing.PrivateKey) {
+        let certificate = try Certificate(pemEncoded: try SecureFile.read(path("device-ca.pem"), what: "device CA certificate"))
+        let key = try P256.Signing.PrivateKey(pemRepresentation: try SecureFile.read(path("device-ca.key"), what: "device CA key"))
+        return (certificate, key)
+    }
+}
+
+func hex(_ bytes: some Sequence<UInt8>) -> String {
+    bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+}
+
+func bytes(hex: String) -> [UInt8]? {
+    var result: [UInt8] = []
+    var iterator = hex.makeIterator()
+    while let high = iterator.next() {
+        guard let low = iterator.next(), let value = UInt8(String([high, low]), radix: 16) else { return nil }
+        result.append(value)
+    }
+    return result
+}
