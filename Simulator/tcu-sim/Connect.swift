@@ -27,6 +27,12 @@ struct Connect: ParsableCommand {
     @Option(help: "Send this text (plus a newline) once connected, and print the reply.")
     var send: String?
 
+    @Option(help: "Post this JSON object as telemetry (POST /v1/devices/ID/telemetry) and print the backend's answer.")
+    var telemetry: String?
+
+    @Option(name: .customLong("device-id"), help: "The id in the API path (default: the CN of the device certificate).")
+    var deviceID: String?
+
     @Flag(name: .customLong("tls12"), help: "Allow TLS 1.2 as well as TLS 1.3.")
     var allowTLS12 = false
 
@@ -83,7 +89,22 @@ struct Connect: ParsableCommand {
                     throw TCULinkError(.connectionClosed)
                 }
             }
+            if let telemetry {
+                let id = deviceID ?? keyStore.certificateChain.first.flatMap { X509Certificate(der: $0) }?.subject.commonName
+                    .map { String(decoding: $0, as: UTF8.self) } ?? ""
+                let response = try HTTPExchange.perform(
+                    client, method: "POST", path: "/v1/devices/\(id)/telemetry", host: serverName ?? host, json: telemetry,
+                    timeoutMilliseconds: timeoutMilliseconds)
+                print("telemetry:   \(response.status) \(response.reason) \(response.body)")
+                guard (200..<300).contains(response.status) else {
+                    print("FAILED: backend answered \(response.status) \(response.reason): \(response.body)")
+                    client.close()
+                    throw ExitCode(1)
+                }
+            }
             client.close()
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             print("FAILED: \(Describe.error(error))")
             throw ExitCode(1)

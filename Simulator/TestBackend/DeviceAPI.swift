@@ -1,0 +1,50 @@
+import Foundation
+
+/// The device API, in the manner of an IoT hub's: a device may only use its own id.
+///
+/// - `POST /v1/devices/{id}/telemetry` with a JSON object: 202, stored once.
+/// - `GET /v1/devices/{id}`: 200, the device's record.
+/// Another device's id: 403. Malformed: 400. Unknown path: 404. Other method: 405.
+enum DeviceAPI {
+    static func handle(
+        _ request: HTTPRequest, identity: String, telemetry: TelemetryStore, registry: DeviceRegistry, log: BackendLog
+    ) -> HTTPResponse {
+        let parts = request.path.split(separator: "?", maxSplits: 1)[0].split(separator: "/", omittingEmptySubsequences: false)
+        // "", "v1", "devices", id [, "telemetry"]
+        guard parts.count >= 4, parts[0].isEmpty, parts[1] == "v1", parts[2] == "devices", !parts[3].isEmpty else {
+            return HTTPResponse(status: 404, json: ["error": "no such resource: \(request.path)"])
+        }
+        let id = String(parts[3])
+        let isTelemetry = parts.count == 5 && parts[4] == "telemetry"
+        guard parts.count == 4 || isTelemetry else {
+            return HTTPResponse(status: 404, json: ["error": "no such resource: \(request.path)"])
+        }
+        guard id == identity else {
+            log.write("FORBIDDEN device=\(identity) tried \(request.method) \(request.path)")
+            return HTTPResponse(status: 403, json: ["error": "device \(identity) may not use \(id)'s resources"])
+        }
+        if isTelemetry {
+            guard request.method == "POST" else { return HTTPResponse(status: 405, json: ["error": "use POST for telemetry"]) }
+            guard (try? JSONSerialization.jsonObject(with: request.body)) is [String: Any] else {
+                log.write("BAD-REQUEST device=\(identity) status=400: telemetry is not a JSON object")
+                return HTTPResponse(status: 400, json: ["error": "telemetry must be a JSON object"])
+            }
+            do {
+                let count = try telemetry.append(device: identity, json: request.body)
+                log.write("TELEMETRY device=\(identity) stored #\(count) (\(request.body.count) bytes)")
+                return HTTPResponse(status: 202, json: ["stored": count])
+            } catch {
+                log.write("ERROR device=\(identity): \(error)")
+                return HTTPResponse(status: 507, json: ["error": "telemetry could not be stored"])
+            }
+        }
+        guard request.method == "GET" else { return HTTPResponse(status: 405, json: ["error": "use GET"]) }
+        let record = registry.device(identity)
+        return HTTPResponse(status: 200, json: [
+            "id": identity,
+            "registered": record != nil,
+            "note": record?.note ?? "",
+            "telemetry_count": (try? telemetry.count(device: identity)) ?? 0,
+        ])
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+
+/// The devices the backend knows, in a JSON file managed by `tcu-backend devices add|remove|list`.
+///
+/// A device is known by the identity in its certificate (subject CN). Devices whose
+/// certificates come from another CA (OpenSSL, a commercial CA) are registered the same
+/// way, as long as that CA is in the backend's client-CA file. The file is re-read when
+/// it changes, so devices can be added while the backend runs.
+public final class DeviceRegistry: @unchecked Sendable {
+    public struct Device: Codable, Equatable, Sendable {
+        public var id: String
+        public var note: String?
+        public var addedAt: Int64
+    }
+
+    public let path: String
+    private let lock = NSLock()
+    private var cached: [String: Device] = [:]
+    private var cachedModification: Date?
+
+    public init(path: String) { self.path = path }
+
+    /// The registered device with this id, if any.
+    public func device(_ id: String) -> Device? {
+        lock.lock()
+        defer { lock.unlock() }
+        reloadIfChanged()
+        return cached[id]
+    }
+
+    public func list() throws -> [Device] {
+        try load().sorted { $0.id < $1.id }
+    }
+
+    public func add(_ id: String, note: String? = nil) throws {
+        guard !id.isEmpty, id.utf8.count <= 64 else { throw BackendError("device id must be 1-64 characters") }
+        var devices = try load()
+        guard !devices.contains(where: { $0.id == id }) else { throw BackendError("device \(id) is already registered") }
+        devices.append(Device(id: id, note: note, addedAt: Int64(Date().timeIntervalSince1970)))
+        try save(devices)
+    }
+
+    public func remove(_ id: String) throws {
+        var devices = try load()
+        guard devices.contains(where: { $0.id == id }) else { throw BackendError("device \(id) is not registered") }
+        devices.removeAll { $0.id == id }
+        try save(devices)
+    }
+
+    private func load() throws -> [Device] {
+        guard FileManager.default.fileExists(atPath: path) else { return [] }
+        guard let data = FileManager.default.contents(atPath: path) else { throw BackendError("\(path): cannot read the registry") }
+        do {
+            return try JSONDecoder().decode([Device].self, from: data)
+        } catch {
+            throw BackendError("\(path): the registry is not valid JSON (\(error))")
+        }
+    }
+
+    private func save(_ devices: [Device]) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(try encoder.encode(devices.sorted { $0.id < $1.id }), to: path, mode: 0o644)
+    }
+
+    private func reloadIfChanged() {
+        let modification = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+        guard modification != cachedModification || modification == nil else { return }
+        cachedModification = modification
+        var map: [String: Device] = [:]
+        for device in (try? load()) ?? [] { map[device.id] = device }
+        cached = map
+    }
+}
+
+/// A backend problem with a message that says what to fix.
+public struct BackendError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Whole-file writes that never leave half a file: temp file, fsync, rename.
+enum AtomicFile {
+    static func write(_ data: Data, to path: String, mode: mode_t) throws {
+        let temporary = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw BackendError("\(path): cannot write (\(String(cString: strerror(errno))))") }
+        let ok = data.withUnsafeBytes { raw -> Bool in
+            var offset = 0
+            while offset < raw.count {
+                let written = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                offset += written
+            }
+            return fsync(fd) == 0
+        }
+        close(fd)
+        guard ok, rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw BackendError("\(path): write failed (\(reason)); the previous file is unchanged")
+        }
+    }
+}

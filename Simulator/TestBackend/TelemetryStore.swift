@@ -1,0 +1,62 @@
+import Foundation
+
+/// Accepted telemetry, one JSON Lines file per device in a folder. Each accepted
+/// message is appended (and synced) exactly once before the backend answers 202.
+public final class TelemetryStore: @unchecked Sendable {
+    public let directory: String
+    private let lock = NSLock()
+    private var counts: [String: Int] = [:]
+
+    public init(directory: String) throws {
+        self.directory = directory
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw BackendError("\(directory): cannot create the telemetry folder (\(error.localizedDescription))")
+        }
+    }
+
+    /// Appends one message; returns the device's message count after it.
+    public func append(device: String, json: Data) throws -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        let before = try countLocked(device)
+        let path = file(device)
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw BackendError("\(path): cannot open (\(String(cString: strerror(errno))))") }
+        defer { close(fd) }
+        // One line per message: JSON with its newlines removed, then "\n".
+        var line = Data(json.filter { $0 != 0x0A && $0 != 0x0D })
+        line.append(0x0A)
+        let size = lseek(fd, 0, SEEK_END)
+        let ok = line.withUnsafeBytes { raw in Glibc.write(fd, raw.baseAddress, raw.count) == raw.count } && fsync(fd) == 0
+        guard ok else {
+            let reason = String(cString: strerror(errno))
+            _ = ftruncate(fd, size)  // a full disk must not leave half a line
+            throw BackendError("\(path): cannot store telemetry (\(reason))")
+        }
+        let count = before + 1
+        counts[device] = count
+        return count
+    }
+
+    public func count(device: String) throws -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return try countLocked(device)
+    }
+
+    private func countLocked(_ device: String) throws -> Int {
+        if let count = counts[device] { return count }
+        guard let data = FileManager.default.contents(atPath: file(device)) else { return 0 }
+        let count = data.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }
+        counts[device] = count
+        return count
+    }
+
+    private func file(_ device: String) -> String {
+        // Device ids are checked at registration; keep the file name safe regardless.
+        let safe = String(device.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
+        return directory + "/" + safe + ".jsonl"
+    }
+}

@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import TCUBackend
+
+/// tcu-backend: the mutual-TLS test backend a TCU meets.
+@main
+struct TCUBackendCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tcu-backend",
+        abstract: "The mTLS test backend: device registry, per-device authorization, revocation.",
+        subcommands: [Serve.self, Devices.self]
+    )
+}
+
+func fail(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data("tcu-backend: \(message)\n".utf8))
+    return ExitCode(2)
+}
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the device API over mutual TLS.",
+        discussion: """
+            With --pki DIR (a folder made by `tcu-pki init`), the defaults are: --cert-chain DIR/server.pem, \
+            --key DIR/server.key, --client-ca DIR/device-ca.pem, --crl DIR/crl.pem, --registry DIR/registry.json, \
+            --data DIR/telemetry. Each refusal is logged as one line naming the device and the reason.
+            """)
+
+    @Option(help: "Address and port to listen on (port 0: any free port, printed at start).") var listen = "127.0.0.1:8443"
+    @Option(help: "A PKI folder made by tcu-pki init (sets the defaults below).") var pki: String?
+    @Option(name: .customLong("cert-chain"), help: "The backend's certificate chain (PEM).") var certChain: String?
+    @Option(help: "The backend's private key (PEM, mode 0600).") var key: String?
+    @Option(name: .customLong("client-ca"), help: "CA certificates device chains must lead to (PEM).") var clientCA: String?
+    @Option(help: "A CRL of the client CA (PEM); reloaded when the file changes.") var crl: String?
+    @Option(help: "The device registry (JSON, managed by `tcu-backend devices`).") var registry: String?
+    @Option(help: "Folder for accepted telemetry (one JSON Lines file per device).") var data: String?
+    @Option(name: .customLong("handshake-timeout"), help: "Seconds a client has to finish the handshake.") var handshakeTimeout = 10
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may stay idle.") var idleTimeout = 30
+
+    func run() throws {
+        let base = pki.map { $0.hasSuffix("/") ? $0 : $0 + "/" }
+        guard let certChain = certChain ?? base.map({ $0 + "server.pem" }),
+            let key = key ?? base.map({ $0 + "server.key" }),
+            let clientCA = clientCA ?? base.map({ $0 + "device-ca.pem" }),
+            let registryPath = registry ?? base.map({ $0 + "registry.json" })
+        else { throw fail("give --pki DIR, or --cert-chain, --key, --client-ca and --registry") }
+        let crlPath = crl ?? base.map { $0 + "crl.pem" }
+        let dataPath = data ?? base.map { $0 + "telemetry" } ?? "telemetry"
+        guard let colon = listen.lastIndex(of: ":"), let port = UInt16(listen[listen.index(after: colon)...]) else {
+            throw fail("--listen must be HOST:PORT")
+        }
+        var configuration = BackendServer.Configuration(
+            host: String(listen[..<colon]), port: port, certificateChainFile: certChain, keyFile: key,
+            clientCAFile: clientCA, crlFile: crlPath)
+        configuration.handshakeTimeout = handshakeTimeout
+        configuration.idleTimeout = idleTimeout
+        let server: BackendServer
+        do {
+            server = try BackendServer(
+                configuration: configuration, registry: DeviceRegistry(path: registryPath),
+                telemetry: try TelemetryStore(directory: dataPath))
+            try server.start()
+        } catch {
+            throw fail("\(error)")
+        }
+        signal(SIGPIPE, SIG_IGN)
+        // Serve until terminated.
+        while true { sleep(3600) }
+    }
+}
+
+struct Devices: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage the device registry.", subcommands: [Add.self, Remove.self, List.self])
+
+    struct RegistryOption: ParsableArguments {
+        @Option(help: "The registry file.") var registry: String?
+        @Option(help: "A PKI folder: the registry is DIR/registry.json.") var pki: String?
+        func path() throws -> String {
+            if let registry { return registry }
+            if let pki { return pki + "/registry.json" }
+            throw fail("give --registry FILE or --pki DIR")
+        }
+    }
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Register a device by the identity (CN) in its certificate.")
+        @OptionGroup var options: RegistryOption
+        @Argument(help: "The device id.") var id: String
+        @Option(help: "A note kept with the device.") var note: String?
+        func run() throws {
+            do { try DeviceRegistry(path: try options.path()).add(id, note: note) } catch let error as ExitCode { throw error } catch { throw fail("\(error)") }
+            print("registered \(id)")
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a device from the registry.")
+        @OptionGroup var options: RegistryOption
+        @Argument(help: "The device id.") var id: String
+        func run() throws {
+            do { try DeviceRegistry(path: try options.path()).remove(id) } catch let error as ExitCode { throw error } catch { throw fail("\(error)") }
+            print("removed \(id)")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List registered devices.")
+        @OptionGroup var options: RegistryOption
+        func run() throws {
+            let devices: [DeviceRegistry.Device]
+            do { devices = try DeviceRegistry(path: try options.path()).list() } catch let error as ExitCode { throw error } catch { throw fail("\(error)") }
+            for device in devices { print(device.id + (device.note.map { "  \($0)" } ?? "")) }
+        }
+    }
+}
