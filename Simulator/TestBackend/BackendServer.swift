@@ -156,7 +156,10 @@ public final class BackendServer: @unchecked Sendable {
 
     private func serve(_ fd: Int32, context: ServerContext) {
         defer { close(fd) }
-        setTimeout(fd, seconds: configuration.handshakeTimeout)
+        // Non-blocking, with every wait bounded by poll(): a silent client costs one
+        // thread for at most the handshake (then idle) time limit.
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        let handshakeDeadline = BackendServer.now() + Double(configuration.handshakeTimeout)
         guard let session = wolfSSL_new(context.pointer) else {
             log.write("ERROR out of memory for a new connection")
             return
@@ -169,8 +172,19 @@ public final class BackendServer: @unchecked Sendable {
         _ = wolfSSL_set_fd(session, fd)
         let peer = peerAddress(fd)
 
-        if wolfSSL_accept(session) != WOLFSSL_SUCCESS {
-            let code = wolfSSL_get_error(session, 0)
+        var accepted = false
+        var code: Int32 = 0
+        while true {
+            let result = wolfSSL_accept(session)
+            if result == WOLFSSL_SUCCESS {
+                accepted = true
+                break
+            }
+            code = wolfSSL_get_error(session, result)
+            guard code == Int32(WOLFSSL_ERROR_WANT_READ) || code == Int32(WOLFSSL_ERROR_WANT_WRITE) else { break }
+            guard BackendServer.wait(fd, forReading: code == Int32(WOLFSSL_ERROR_WANT_READ), until: handshakeDeadline) else { break }
+        }
+        if !accepted {
             let refusal: ClientRefusal
             if let judged = judge.refusal {
                 refusal = judged
@@ -192,12 +206,11 @@ public final class BackendServer: @unchecked Sendable {
         }
         let version = String(cString: wolfSSL_get_version(session))
         log.write("ACCEPTED device=\(identity) peer=\(peer) \(version) \(String(cString: wolfSSL_get_cipher_name(session)))")
-        setTimeout(fd, seconds: configuration.idleTimeout)
-        serveRequests(session, identity: identity, peer: peer)
-        _ = wolfSSL_shutdown(session)
+        serveRequests(session, fd: fd, identity: identity, peer: peer)
+        _ = wolfSSL_shutdown(session)  // best effort: a close_notify if the socket takes it now
     }
 
-    private func serveRequests(_ session: OpaquePointer, identity: String, peer: String) {
+    private func serveRequests(_ session: OpaquePointer, fd: Int32, identity: String, peer: String) {
         var buffer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
@@ -206,11 +219,11 @@ public final class BackendServer: @unchecked Sendable {
                 buffer.removeFirst(consumed)
                 var response = DeviceAPI.handle(request, identity: identity, telemetry: telemetry, registry: registry, log: log)
                 response.close = response.close || !request.keepAlive
-                guard write(session, response.bytes), !response.close else { return }
+                guard write(session, fd: fd, response.bytes), !response.close else { return }
                 continue
             case .invalid(let status, let reason):
                 log.write("BAD-REQUEST device=\(identity) status=\(status): \(reason)")
-                _ = write(session, HTTPResponse(status: status, json: ["error": reason], close: true).bytes)
+                _ = write(session, fd: fd, HTTPResponse(status: status, json: ["error": reason], close: true).bytes)
                 return
             case .incomplete:
                 break
@@ -218,10 +231,14 @@ public final class BackendServer: @unchecked Sendable {
             let read = chunk.withUnsafeMutableBytes { wolfSSL_read(session, $0.baseAddress, Int32($0.count)) }
             if read <= 0 {
                 let code = wolfSSL_get_error(session, read)
-                if code == Int32(WOLFSSL_ERROR_WANT_READ) && !buffer.isEmpty {
-                    log.write("TIMEOUT device=\(identity): request incomplete after \(configuration.idleTimeout) s")
-                    _ = write(session, HTTPResponse(status: 408, json: ["error": "request timeout"], close: true).bytes)
-                } else if code != Int32(WOLFSSL_ERROR_ZERO_RETURN) && code != Int32(WOLFSSL_ERROR_WANT_READ) {
+                if code == Int32(WOLFSSL_ERROR_WANT_READ) || code == Int32(WOLFSSL_ERROR_WANT_WRITE) {
+                    let deadline = BackendServer.now() + Double(configuration.idleTimeout)
+                    if BackendServer.wait(fd, forReading: code == Int32(WOLFSSL_ERROR_WANT_READ), until: deadline) { continue }
+                    if !buffer.isEmpty {
+                        log.write("TIMEOUT device=\(identity): request incomplete after \(configuration.idleTimeout) s")
+                        _ = write(session, fd: fd, HTTPResponse(status: 408, json: ["error": "request timeout"], close: true).bytes)
+                    }
+                } else if code != Int32(WOLFSSL_ERROR_ZERO_RETURN) {
                     // An alert from the device (for example, it refused our certificate) or a reset.
                     log.write("CLOSED device=\(identity) wolfSSL \(code)")
                 }
@@ -231,22 +248,41 @@ public final class BackendServer: @unchecked Sendable {
         }
     }
 
-    private func write(_ session: OpaquePointer, _ bytes: [UInt8]) -> Bool {
+    private func write(_ session: OpaquePointer, fd: Int32, _ bytes: [UInt8]) -> Bool {
+        let deadline = BackendServer.now() + Double(configuration.idleTimeout)
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes {
                 wolfSSL_write(session, $0.baseAddress! + offset, Int32($0.count - offset))
             }
-            guard written > 0 else { return false }
-            offset += Int(written)
+            if written > 0 {
+                offset += Int(written)
+                continue
+            }
+            let code = wolfSSL_get_error(session, written)
+            guard code == Int32(WOLFSSL_ERROR_WANT_READ) || code == Int32(WOLFSSL_ERROR_WANT_WRITE),
+                BackendServer.wait(fd, forReading: code == Int32(WOLFSSL_ERROR_WANT_READ), until: deadline)
+            else { return false }
         }
         return true
     }
 
-    private func setTimeout(_ fd: Int32, seconds: Int) {
-        var limit = timeval(tv_sec: seconds, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+    /// Waits for the socket until `deadline` (seconds, monotonic); false on timeout or error.
+    static func wait(_ fd: Int32, forReading: Bool, until deadline: Double) -> Bool {
+        while true {
+            let remaining = deadline - now()
+            guard remaining > 0 else { return false }
+            var entry = pollfd(fd: fd, events: Int16(forReading ? POLLIN : POLLOUT), revents: 0)
+            let ready = poll(&entry, 1, Int32(min(remaining * 1000, 60_000)) + 1)
+            if ready > 0 { return true }
+            if ready < 0 && errno != EINTR { return false }
+        }
+    }
+
+    static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     private func peerAddress(_ fd: Int32) -> String {

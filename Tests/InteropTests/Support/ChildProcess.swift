@@ -51,6 +51,12 @@ final class ChildProcess: @unchecked Sendable {
         return true
     }
 
+    /// Writes `data` to the child's stdin.
+    func send(_ data: [UInt8]) {
+        guard stdinWriter >= 0 else { return }
+        _ = data.withUnsafeBytes { write(stdinWriter, $0.baseAddress, $0.count) }
+    }
+
     /// Closes stdin and waits up to `timeout` seconds for the child to exit; kills it after that.
     func wait(timeout: TimeInterval) -> Int32 {
         closeInput()
