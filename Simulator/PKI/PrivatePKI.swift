@@ -15,7 +15,7 @@ import _CryptoExtras
 /// | `issued.json` | every device certificate issued: id, serial, expiry, revocation |
 ///
 /// Keys are ECDSA P-256 unless asked otherwise and are written 0600.
-public struct PrivatePKI {
+public struct PrivatePKI: Sendable {
     public let directory: String
 
     public enum KeyType: String, CaseIterable, Sendable { case p256, rsa2048 }
