@@ -28,20 +28,28 @@ let package = Package(
             pkgConfig: "wolfssl",
             providers: [.apt(["libwolfssl-dev"])]
         ),
+        // The HAL as a C ABI (tcu_hal.h) and the C API's types, for firmware written in C.
+        .target(
+            name: "CTCUHAL",
+            path: "BoardSupport",
+            sources: ["common"],
+            publicHeadersPath: "include"
+        ),
         .target(
             name: "TCULink",
-            dependencies: ["CWolfSSL"],
+            dependencies: ["CWolfSSL", "CTCUHAL"],
             path: "Sources/TCULink"
         ),
-        // Host-only C: the development key store's signing with wolfCrypt.
+        // C over POSIX and wolfCrypt: private-key signing for file key stores, and getrandom.
+        // Shared by the Swift host HAL and the C POSIX HAL (BoardSupport/POSIX).
         .target(
-            name: "CHostKeys",
+            name: "CPOSIXKeys",
             dependencies: ["CWolfSSL"],
-            path: "Simulator/CHostKeys"
+            path: "BoardSupport/POSIX/keys"
         ),
         .target(
             name: "HostHAL",
-            dependencies: ["TCULink", "CHostKeys", "CWolfSSL"],
+            dependencies: ["TCULink", "CPOSIXKeys", "CWolfSSL"],
             path: "Simulator/HostHAL"
         ),
         // The private PKI (root, device CA, server and device certificates, CRL, lint).

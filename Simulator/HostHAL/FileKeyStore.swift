@@ -1,4 +1,4 @@
-import CHostKeys
+import CPOSIXKeys
 import Foundation
 import TCULink
 
@@ -125,9 +125,9 @@ final class HostKey {
         case .rsaPSS(let hash):
             let code: Int32
             switch hash {
-            case .sha256: code = Int32(TCU_HASH_SHA256)
-            case .sha384: code = Int32(TCU_HASH_SHA384)
-            case .sha512: code = Int32(TCU_HASH_SHA512)
+            case .sha256: code = Int32(TCU_KEY_HASH_SHA256)
+            case .sha384: code = Int32(TCU_KEY_HASH_SHA384)
+            case .sha512: code = Int32(TCU_KEY_HASH_SHA512)
             }
             result = tcu_host_key_sign_rsa_pss(
                 handle, inBytes.baseAddress, inBytes.count, code, outBytes.baseAddress, outBytes.count)

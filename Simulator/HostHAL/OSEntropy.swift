@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CHostKeys
+import CPOSIXKeys
 import TCULink
 
 /// The HAL entropy source from the kernel (getrandom(2)).

@@ -58,15 +58,15 @@ public enum CertificateLint {
         // names
         switch role {
         case .client:
+            // As tcu-backend maps it: the identity is the CN; a serialNumber, if present, must agree.
             let commonName = certificate.subject.commonName
             let serial = certificate.subject.serialNumber
-            if commonName == nil && serial == nil {
-                fail("subject has neither CN nor serialNumber: the backend has no device identity to map")
+            if commonName == nil || commonName?.isEmpty == true {
+                fail("subject has no CN: the backend has no device identity to map" + (serial != nil ? " (serialNumber alone is not used)" : ""))
+            } else if let serial, serial != commonName {
+                fail("subject CN and serialNumber differ: the backend refuses an ambiguous identity")
             } else {
                 pass("device identity in subject: " + certificate.subject.text)
-            }
-            if let commonName, let serial, commonName != serial {
-                warn("subject CN and serialNumber differ; the backend maps the identity from CN")
             }
             if !certificate.dnsNames.isEmpty {
                 warn("subjectAltName has dNSName entries: a device is not a host name, and a server must not treat them as identity")

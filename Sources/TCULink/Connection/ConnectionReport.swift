@@ -1,7 +1,9 @@
 /// What a completed handshake negotiated, for the report a TCU logs.
 public struct ConnectionReport: Equatable, Sendable {
+    /// The TLS version as on the wire: 0x0304 (TLS 1.3) or 0x0303 (TLS 1.2).
+    public var tlsVersion: UInt16
     /// "TLSv1.3" or "TLSv1.2".
-    public var protocolVersion: String
+    public var protocolVersion: String { tlsVersion == 0x0304 ? "TLSv1.3" : "TLSv1.2" }
     /// The IANA-style suite name wolfSSL negotiated, e.g. "TLS_AES_128_GCM_SHA256".
     public var cipherSuite: String
     /// The server's leaf certificate as verified.
@@ -11,6 +13,13 @@ public struct ConnectionReport: Equatable, Sendable {
     public var acceptance: Acceptance
     /// Whether the session was resumed from a ticket.
     public var resumed: Bool
+
+    /// Byte-wise: String's own `==` normalizes Unicode, which would pull Unicode tables into firmware.
+    public static func == (lhs: ConnectionReport, rhs: ConnectionReport) -> Bool {
+        lhs.tlsVersion == rhs.tlsVersion && lhs.cipherSuite.utf8.elementsEqual(rhs.cipherSuite.utf8)
+            && lhs.serverCertificate == rhs.serverCertificate && lhs.handshakeMilliseconds == rhs.handshakeMilliseconds
+            && lhs.acceptance == rhs.acceptance && lhs.resumed == rhs.resumed
+    }
 }
 
 /// Where a non-blocking client stands after `step()`.

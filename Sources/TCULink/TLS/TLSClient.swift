@@ -299,16 +299,16 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
     }
 
     private func makeReport(_ acceptance: Acceptance) -> ConnectionReport {
-        var version = ""
+        var version: UInt16 = 0
         var suite = ""
         var resumed = false
         if let session {
-            version = wolfSSL_GetVersion(session) == Int32(WOLFSSL_TLSV1_3) ? "TLSv1.3" : "TLSv1.2"
+            version = wolfSSL_GetVersion(session) == Int32(WOLFSSL_TLSV1_3) ? 0x0304 : 0x0303
             if let name = wolfSSL_get_cipher_name(session) { suite = String(cString: name) }
             resumed = wolfSSL_session_reused(session) == 1
         }
         return ConnectionReport(
-            protocolVersion: version, cipherSuite: suite,
+            tlsVersion: version, cipherSuite: suite,
             serverCertificate: serverLeaf.flatMap { X509Certificate(der: $0) },
             handshakeMilliseconds: clock.monotonicMilliseconds() - startedAt,
             acceptance: acceptance, resumed: resumed)

@@ -1,11 +1,11 @@
-/* host_keys.h: the development file key store's private-key operations, in C over wolfCrypt.
+/* posix_keys.h: private-key operations for the POSIX HAL and the simulator's file key store, over wolfCrypt.
  *
  * Host only. A device key in a file is for development: production keys live in
  * secure hardware (HSM, secure element, PKCS#11 token) and never reach RAM like this.
  * The key is decoded once into a wolfCrypt key object; the caller's buffers holding
  * the encoded key are the caller's to zero. tcu_host_key_free() zeroes the object. */
-#ifndef TCULINK_HOST_KEYS_H
-#define TCULINK_HOST_KEYS_H
+#ifndef TCULINK_POSIX_KEYS_H
+#define TCULINK_POSIX_KEYS_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -23,7 +23,7 @@ enum {
 };
 
 enum { TCU_HOST_KEY_EC = 1, TCU_HOST_KEY_RSA = 2 };
-enum { TCU_HASH_SHA256 = 0, TCU_HASH_SHA384 = 1, TCU_HASH_SHA512 = 2 };
+enum { TCU_KEY_HASH_SHA256 = 0, TCU_KEY_HASH_SHA384 = 1, TCU_KEY_HASH_SHA512 = 2 }; /* = TCU_HASH_* of tcu_hal.h */
 
 /** Decodes a private key (PEM: "PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY"; or DER).
  * @param[in]  data, length  the key file's bytes

@@ -1,6 +1,6 @@
-/* host_entropy.h: the kernel's entropy for the host HAL (getrandom(2)). */
-#ifndef TCULINK_HOST_ENTROPY_H
-#define TCULINK_HOST_ENTROPY_H
+/* posix_entropy.h: the kernel's entropy for the POSIX HALs (getrandom(2)). */
+#ifndef TCULINK_POSIX_ENTROPY_H
+#define TCULINK_POSIX_ENTROPY_H
 #include <stddef.h>
 #include <sys/types.h>
 

@@ -1,5 +1,5 @@
 #define _DEFAULT_SOURCE /* explicit_bzero: zeroing the compiler may not elide */
-#include "host_keys.h"
+#include "posix_keys.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -124,9 +124,9 @@ int tcu_host_key_sign_rsa_pss(tcu_host_key *key, const uint8_t *digest, size_t d
     enum wc_HashType type;
     int mgf;
     switch (hash) {
-    case TCU_HASH_SHA256: type = WC_HASH_TYPE_SHA256; mgf = WC_MGF1SHA256; break;
-    case TCU_HASH_SHA384: type = WC_HASH_TYPE_SHA384; mgf = WC_MGF1SHA384; break;
-    case TCU_HASH_SHA512: type = WC_HASH_TYPE_SHA512; mgf = WC_MGF1SHA512; break;
+    case TCU_KEY_HASH_SHA256: type = WC_HASH_TYPE_SHA256; mgf = WC_MGF1SHA256; break;
+    case TCU_KEY_HASH_SHA384: type = WC_HASH_TYPE_SHA384; mgf = WC_MGF1SHA384; break;
+    case TCU_KEY_HASH_SHA512: type = WC_HASH_TYPE_SHA512; mgf = WC_MGF1SHA512; break;
     default: return TCU_HOST_KEY_ERR_SIGN;
     }
     int ret = wc_RsaPSS_Sign(digest, (word32)digest_length, out, (word32)capacity, type, mgf,

@@ -1,0 +1,327 @@
+/* tcu_hal_posix.c: tcu_hal.h over POSIX. See tcu_hal_posix.h. */
+#define _GNU_SOURCE /* explicit_bzero, memmem, getaddrinfo */
+#include "tcu_hal_posix.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "posix_entropy.h"
+
+/* ---- Files ---- */
+
+static uint8_t *read_file(const char *path, size_t *length) {
+    FILE *file = fopen(path, "rb");
+    if (file == NULL) return NULL;
+    size_t capacity = 4096, used = 0;
+    uint8_t *data = malloc(capacity);
+    while (data != NULL) {
+        size_t got = fread(data + used, 1, capacity - used, file);
+        used += got;
+        if (got == 0) break;
+        if (used == capacity) {
+            if (capacity >= 1 << 20) { free(data); data = NULL; break; } /* no device file is this big */
+            uint8_t *bigger = realloc(data, capacity *= 2);
+            if (bigger == NULL) { free(data); data = NULL; }
+            data = bigger;
+        }
+    }
+    fclose(file);
+    *length = used;
+    return data;
+}
+
+static int base64_value(uint8_t c) {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+}
+
+/* Every "CERTIFICATE" block of a PEM file, decoded into set `set`. */
+static int load_certificates(tcu_posix_hal *hal, int set, const char *path, char *error, size_t error_size) {
+    size_t length = 0;
+    uint8_t *pem = read_file(path, &length);
+    if (pem == NULL) { snprintf(error, error_size, "%s: cannot read", path); return -1; }
+    const char *begin = "-----BEGIN CERTIFICATE-----", *end = "-----END CERTIFICATE-----";
+    size_t at = 0;
+    while (hal->cert_counts[set] < TCU_POSIX_MAX_CERTS) {
+        uint8_t *start = memmem(pem + at, length - at, begin, strlen(begin));
+        if (start == NULL) break;
+        start += strlen(begin);
+        uint8_t *stop = memmem(start, length - (size_t)(start - pem), end, strlen(end));
+        if (stop == NULL) break;
+        uint8_t *der = malloc((size_t)(stop - start));
+        size_t used = 0;
+        uint32_t accumulator = 0;
+        int bits = 0, bad = 0;
+        for (uint8_t *p = start; p < stop && der != NULL; p++) {
+            if (*p == '=' || *p == '\n' || *p == '\r' || *p == ' ') continue;
+            int value = base64_value(*p);
+            if (value < 0) { bad = 1; break; }
+            accumulator = (accumulator << 6) | (uint32_t)value;
+            bits += 6;
+            if (bits >= 8) { bits -= 8; der[used++] = (uint8_t)(accumulator >> bits); }
+        }
+        if (der == NULL || bad || used == 0) {
+            free(der);
+            free(pem);
+            snprintf(error, error_size, "%s: a certificate is not valid base64", path);
+            return -1;
+        }
+        hal->certs[set][hal->cert_counts[set]] = der;
+        hal->cert_lengths[set][hal->cert_counts[set]++] = used;
+        at = (size_t)(stop - pem) + strlen(end);
+    }
+    free(pem);
+    if (hal->cert_counts[set] == 0) { snprintf(error, error_size, "%s: no certificate found", path); return -1; }
+    return 0;
+}
+
+/* ---- Transport ---- */
+
+static int failure_code(int error) {
+    switch (error) {
+    case ECONNREFUSED: return TCU_HAL_ERR_REFUSED;
+    case ECONNRESET: case EPIPE: case ECONNABORTED: return TCU_HAL_ERR_RESET;
+    case EHOSTUNREACH: case ENETUNREACH: case EADDRNOTAVAIL: return TCU_HAL_ERR_UNREACHABLE;
+    case ETIMEDOUT: return TCU_HAL_ERR_TIMEOUT;
+    default: return TCU_HAL_ERR_OTHER;
+    }
+}
+
+static int connect_next(tcu_posix_hal *hal) {
+    while (hal->next_address != NULL) {
+        struct addrinfo *address = hal->next_address;
+        hal->next_address = address->ai_next;
+        int fd = socket(address->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) { hal->last_failure = TCU_HAL_ERR_OTHER; continue; }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (connect(fd, address->ai_addr, address->ai_addrlen) == 0) { hal->fd = fd; return TCU_HAL_OK; }
+        if (errno == EINPROGRESS) { hal->fd = fd; return TCU_HAL_IN_PROGRESS; }
+        hal->last_failure = failure_code(errno);
+        close(fd);
+    }
+    return hal->last_failure;
+}
+
+static void transport_close(void *context) {
+    tcu_posix_hal *hal = context;
+    if (hal->fd >= 0) { close(hal->fd); hal->fd = -1; }
+}
+
+static int transport_connect(void *context, const char *host, uint16_t port) {
+    tcu_posix_hal *hal = context;
+    transport_close(hal);
+    if (hal->addresses != NULL) { freeaddrinfo(hal->addresses); hal->addresses = NULL; }
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+    char service[8];
+    snprintf(service, sizeof service, "%u", (unsigned)port);
+    if (getaddrinfo(host, service, &hints, &hal->addresses) != 0) return TCU_HAL_ERR_NAME;
+    hal->next_address = hal->addresses;
+    hal->last_failure = TCU_HAL_ERR_OTHER;
+    return connect_next(hal);
+}
+
+static int transport_poll_connect(void *context) {
+    tcu_posix_hal *hal = context;
+    if (hal->fd < 0) return hal->last_failure;
+    struct pollfd entry = {.fd = hal->fd, .events = POLLOUT};
+    if (poll(&entry, 1, 0) == 0) return TCU_HAL_IN_PROGRESS;
+    int error = 0;
+    socklen_t length = sizeof error;
+    getsockopt(hal->fd, SOL_SOCKET, SO_ERROR, &error, &length);
+    if (error == 0) return TCU_HAL_OK;
+    hal->last_failure = failure_code(error);
+    transport_close(hal);
+    return connect_next(hal); /* the host's next address, if any */
+}
+
+static int32_t transport_send(void *context, const uint8_t *data, size_t length) {
+    tcu_posix_hal *hal = context;
+    if (hal->fd < 0) return TCU_HAL_ERR_OTHER;
+    ssize_t sent = send(hal->fd, data, length, MSG_NOSIGNAL);
+    if (sent > 0) return (int32_t)sent;
+    if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return TCU_HAL_WOULD_BLOCK;
+    return sent < 0 ? failure_code(errno) : TCU_HAL_ERR_OTHER;
+}
+
+static int32_t transport_receive(void *context, uint8_t *buffer, size_t capacity) {
+    tcu_posix_hal *hal = context;
+    if (hal->fd < 0) return TCU_HAL_ERR_OTHER;
+    ssize_t received = recv(hal->fd, buffer, capacity, 0);
+    if (received > 0) return (int32_t)received;
+    if (received == 0) return TCU_HAL_CLOSED;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return TCU_HAL_WOULD_BLOCK;
+    return failure_code(errno);
+}
+
+static void transport_wait(void *context, int readable, uint32_t timeout_ms) {
+    tcu_posix_hal *hal = context;
+    if (hal->fd < 0) return;
+    struct pollfd entry = {.fd = hal->fd, .events = readable ? POLLIN : POLLOUT};
+    poll(&entry, 1, (int)(timeout_ms > 60000 ? 60000 : timeout_ms));
+}
+
+/* ---- Key store ---- */
+
+static int keystore_certificate(void *context, int set, size_t index, const uint8_t **der, size_t *length) {
+    tcu_posix_hal *hal = context;
+    if (set < 0 || set > 1 || index >= hal->cert_counts[set]) return 1;
+    *der = hal->certs[set][index];
+    *length = hal->cert_lengths[set][index];
+    return 0;
+}
+
+static int32_t keystore_sign(void *context, int request, int hash, const uint8_t *input, size_t input_length,
+                             uint8_t *output, size_t output_capacity) {
+    tcu_posix_hal *hal = context;
+    switch (request) {
+    case TCU_SIGN_ECDSA: return tcu_host_key_sign_ecdsa(hal->key, input, input_length, output, output_capacity);
+    case TCU_SIGN_RSA_PKCS1: return tcu_host_key_sign_rsa_pkcs1(hal->key, input, input_length, output, output_capacity);
+    case TCU_SIGN_RSA_PSS: return tcu_host_key_sign_rsa_pss(hal->key, input, input_length, hash, output, output_capacity);
+    default: return -1;
+    }
+}
+
+/* ---- Clock and entropy ---- */
+
+static int clock_wall_time(void *context, int64_t *unix_seconds) {
+    (void)context;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    *unix_seconds = (int64_t)now.tv_sec;
+    return 0;
+}
+
+static uint64_t clock_monotonic_ms(void *context) {
+    (void)context;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
+}
+
+static int entropy_fill(void *context, uint8_t *buffer, size_t length) {
+    (void)context;
+    size_t filled = 0;
+    while (filled < length) {
+        ssize_t got = tcu_host_getrandom(buffer + filled, length - filled);
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        filled += (size_t)got;
+    }
+    return 0;
+}
+
+/* ---- Persistent store: one file per slot, replaced by rename ---- */
+
+static int slot_path(tcu_posix_hal *hal, int slot, char *path, size_t size) {
+    if (hal->state_dir[0] == '\0' || slot < 1 || slot > 3) return -1;
+    snprintf(path, size, "%s/slot-%d.bin", hal->state_dir, slot);
+    return 0;
+}
+
+static int32_t store_read(void *context, int slot, uint8_t *buffer, size_t capacity) {
+    char path[600];
+    if (slot_path(context, slot, path, sizeof path) != 0) return -2;
+    size_t length = 0;
+    uint8_t *data = read_file(path, &length);
+    if (data == NULL) return errno == ENOENT ? -1 : -2;
+    int32_t result = length <= capacity ? (int32_t)length : -2;
+    if (result >= 0) memcpy(buffer, data, length);
+    free(data);
+    return result;
+}
+
+static int store_write(void *context, int slot, const uint8_t *data, size_t length) {
+    char path[600], temporary[640];
+    if (slot_path(context, slot, path, sizeof path) != 0) return -1;
+    snprintf(temporary, sizeof temporary, "%s.tmp", path);
+    int fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return -1;
+    size_t done = 0;
+    while (done < length) {
+        ssize_t written = write(fd, data + done, length - done);
+        if (written < 0 && errno == EINTR) continue;
+        if (written <= 0) { close(fd); unlink(temporary); return -1; }
+        done += (size_t)written;
+    }
+    if (fsync(fd) != 0) { close(fd); unlink(temporary); return -1; }
+    close(fd);
+    if (rename(temporary, path) != 0) { unlink(temporary); return -1; }
+    return 0;
+}
+
+static int store_erase(void *context, int slot) {
+    char path[600];
+    if (slot_path(context, slot, path, sizeof path) != 0) return -1;
+    return (unlink(path) == 0 || errno == ENOENT) ? 0 : -1;
+}
+
+/* ---- Set-up ---- */
+
+int tcu_posix_hal_init(tcu_posix_hal *hal, tcu_hal *table, const char *chain_file, const char *key_file,
+                       const char *trust_file, const char *state_dir, char *error, size_t error_size) {
+    memset(hal, 0, sizeof *hal);
+    hal->fd = -1;
+    if (load_certificates(hal, TCU_CERTS_DEVICE_CHAIN, chain_file, error, error_size) != 0) goto fail;
+    if (load_certificates(hal, TCU_CERTS_TRUST_ANCHORS, trust_file, error, error_size) != 0) goto fail;
+
+    struct stat info;
+    if (stat(key_file, &info) != 0) { snprintf(error, error_size, "%s: device key not found", key_file); goto fail; }
+    if (info.st_mode & 077) {
+        snprintf(error, error_size, "%s: device key file is accessible by others; run `chmod 600 %s`", key_file, key_file);
+        goto fail;
+    }
+    size_t key_length = 0;
+    uint8_t *key_bytes = read_file(key_file, &key_length);
+    if (key_bytes == NULL) { snprintf(error, error_size, "%s: cannot read the device key", key_file); goto fail; }
+    int status = tcu_host_key_load(key_bytes, key_length, &hal->key);
+    explicit_bzero(key_bytes, key_length);
+    free(key_bytes);
+    if (status != TCU_HOST_KEY_OK) { snprintf(error, error_size, "%s: not a usable private key (%d)", key_file, status); goto fail; }
+
+    if (state_dir != NULL) {
+        mkdir(state_dir, 0700);
+        snprintf(hal->state_dir, sizeof hal->state_dir, "%s", state_dir);
+    }
+    *table = (tcu_hal){
+        .context = hal,
+        .transport_connect = transport_connect, .transport_poll_connect = transport_poll_connect,
+        .transport_send = transport_send, .transport_receive = transport_receive,
+        .transport_close = transport_close, .transport_wait = transport_wait,
+        .keystore_certificate = keystore_certificate, .keystore_sign = keystore_sign,
+        .clock_wall_time = clock_wall_time, .clock_monotonic_ms = clock_monotonic_ms,
+        .entropy_fill = entropy_fill,
+        .store_read = store_read, .store_write = store_write, .store_erase = store_erase,
+    };
+    return 0;
+fail:
+    tcu_posix_hal_deinit(hal);
+    return -1;
+}
+
+void tcu_posix_hal_deinit(tcu_posix_hal *hal) {
+    transport_close(hal);
+    if (hal->addresses != NULL) freeaddrinfo(hal->addresses);
+    hal->addresses = NULL;
+    for (int set = 0; set < 2; set++)
+        for (size_t i = 0; i < hal->cert_counts[set]; i++) free(hal->certs[set][i]);
+    memset(hal->cert_counts, 0, sizeof hal->cert_counts);
+    tcu_host_key_free(hal->key);
+    hal->key = NULL;
+}

@@ -1,0 +1,126 @@
+/**
+ * @file tcu_hal.h
+ * @brief The TCULink hardware abstraction layer as a C ABI.
+ *
+ * Firmware written in C implements this table and hands it to tcu_client_create()
+ * (tculink.h). It matches the Swift HAL protocols one for one (Sources/TCULink/HAL):
+ * Transport, KeyStore, Clock, EntropySource, PersistentStore. See docs/hal-contract.md.
+ *
+ * Rules for every function:
+ *  - It is called from the thread (or main loop) that drives the client, never concurrently.
+ *  - It must not block: network operations answer TCU_HAL_IN_PROGRESS / TCU_HAL_WOULD_BLOCK
+ *    instead of waiting. The one exception is transport_wait(), whose job is to wait.
+ *  - It must not call back into the client.
+ *  - `context` is the table's own pointer, passed back unchanged.
+ */
+#ifndef TCU_HAL_H
+#define TCU_HAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @name Results of transport operations */
+/**@{*/
+#define TCU_HAL_OK 0                 /**< done */
+#define TCU_HAL_IN_PROGRESS 1        /**< connect started; finish with transport_poll_connect() */
+#define TCU_HAL_WOULD_BLOCK (-1)     /**< nothing can move now; try again when ready */
+#define TCU_HAL_CLOSED (-2)          /**< the peer closed the stream in order (receive only) */
+#define TCU_HAL_ERR_REFUSED (-10)    /**< connection refused */
+#define TCU_HAL_ERR_RESET (-11)      /**< connection reset / broken pipe */
+#define TCU_HAL_ERR_UNREACHABLE (-12)/**< no route to host / network down */
+#define TCU_HAL_ERR_NAME (-13)       /**< host name could not be resolved */
+#define TCU_HAL_ERR_TIMEOUT (-14)    /**< the link layer timed out */
+#define TCU_HAL_ERR_OTHER (-15)      /**< any other failure */
+/**@}*/
+
+/** @name Key store requests (what the TLS handshake asks to be signed) */
+/**@{*/
+#define TCU_SIGN_ECDSA 1        /**< ECDSA over a digest; output: DER ECDSA-Sig-Value */
+#define TCU_SIGN_RSA_PKCS1 2    /**< RSASSA-PKCS1-v1_5 over an encoded DigestInfo; output: raw signature */
+#define TCU_SIGN_RSA_PSS 3      /**< RSASSA-PSS over a digest, MGF1 same hash, salt = digest length */
+#define TCU_HASH_SHA256 0
+#define TCU_HASH_SHA384 1
+#define TCU_HASH_SHA512 2
+/**@}*/
+
+/** @name Certificate sets in the key store */
+/**@{*/
+#define TCU_CERTS_DEVICE_CHAIN 0 /**< the device certificate chain, leaf first, no root */
+#define TCU_CERTS_TRUST_ANCHORS 1 /**< roots the server's chain must lead to */
+/**@}*/
+
+/** @name Persistent slots (survive a reboot) */
+/**@{*/
+#define TCU_SLOT_TLS_SESSION 1
+#define TCU_SLOT_LAST_KNOWN_GOOD_TIME 2
+#define TCU_SLOT_ENROLLMENT_STATE 3
+/**@}*/
+
+typedef struct tcu_hal {
+    /** Passed back as the first argument of every function. */
+    void *context;
+
+    /* ---- Transport: a reliable byte stream (TCP over lwIP on a board) ---- */
+
+    /** Starts connecting to host:port.
+     *  @param[in] host  NUL-terminated name or numeric address
+     *  @return TCU_HAL_OK (connected), TCU_HAL_IN_PROGRESS, or a TCU_HAL_ERR_* code */
+    int (*transport_connect)(void *context, const char *host, uint16_t port);
+    /** Reports on a connect that answered TCU_HAL_IN_PROGRESS. Same results as transport_connect. */
+    int (*transport_poll_connect)(void *context);
+    /** Sends up to length bytes. @return bytes sent (> 0), TCU_HAL_WOULD_BLOCK or a TCU_HAL_ERR_* code */
+    int32_t (*transport_send)(void *context, const uint8_t *data, size_t length);
+    /** Receives up to capacity bytes. Must never return 0.
+     *  @return bytes received (> 0), TCU_HAL_WOULD_BLOCK, TCU_HAL_CLOSED or a TCU_HAL_ERR_* code */
+    int32_t (*transport_receive)(void *context, uint8_t *buffer, size_t capacity);
+    /** Closes the stream. Safe to call twice. */
+    void (*transport_close)(void *context);
+    /** Waits until readable (readable != 0) or writable, or timeout_ms. May return at once on a super-loop. */
+    void (*transport_wait)(void *context, int readable, uint32_t timeout_ms);
+
+    /* ---- Key store: the device identity; the private key never leaves it ---- */
+
+    /** Gives certificate `index` (0-based, DER) of set TCU_CERTS_*.
+     *  @param[out] der, length  a pointer the store keeps valid for the client's lifetime
+     *  @return 0, or 1 when there is no certificate at that index */
+    int (*keystore_certificate)(void *context, int set, size_t index, const uint8_t **der, size_t *length);
+    /** Signs `input` with the device key as `request` (TCU_SIGN_*) says, hash TCU_HASH_* (PSS only).
+     *  @return the signature's length written to output (> 0), or a negative error */
+    int32_t (*keystore_sign)(void *context, int request, int hash, const uint8_t *input, size_t input_length,
+                             uint8_t *output, size_t output_capacity);
+
+    /* ---- Clock ---- */
+
+    /** Calendar time. @return 0 and *unix_seconds set, or 1 when the RTC is not set */
+    int (*clock_wall_time)(void *context, int64_t *unix_seconds);
+    /** Milliseconds from an arbitrary origin; never goes back. */
+    uint64_t (*clock_monotonic_ms)(void *context);
+
+    /* ---- Entropy ---- */
+
+    /** Fills buffer entirely with fresh entropy. @return 0, or negative when the source failed */
+    int (*entropy_fill)(void *context, uint8_t *buffer, size_t length);
+
+    /* ---- Persistent store: a write completes or leaves the old content ---- */
+
+    /** Copies slot TCU_SLOT_* into buffer. @return its length (>= 0), -1 when empty, -2 on error or too small */
+    int32_t (*store_read)(void *context, int slot, uint8_t *buffer, size_t capacity);
+    /** Replaces the slot atomically. @return 0, or negative on error (the old content stays) */
+    int (*store_write)(void *context, int slot, const uint8_t *data, size_t length);
+    /** Empties the slot. @return 0, or negative on error */
+    int (*store_erase)(void *context, int slot);
+} tcu_hal;
+
+/** Returns 0 when every function of `hal` is set, else the 1-based index of the first missing one
+ *  (-1 for a NULL table). tcu_client_create() refuses an incomplete table. */
+int tcu_hal_missing_function(const tcu_hal *hal);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TCU_HAL_H */

@@ -1,3 +1,0 @@
-/* Host-only C helpers for the simulator HAL. */
-#include "host_keys.h"
-#include "host_entropy.h"

@@ -1,0 +1,132 @@
+import CTCUHAL
+
+// The Swift HAL protocols implemented over a C `tcu_hal` table, so that firmware
+// written in C provides the HAL and links the core through tculink.h.
+
+/// `Transport` over the table's transport functions.
+public struct CHALTransport: Transport {
+    let hal: UnsafePointer<tcu_hal>
+
+    public mutating func connect(host: String, port: UInt16) -> ConnectProgress {
+        var name = Array(host.utf8)
+        name.append(0)
+        let result = name.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { hal.pointee.transport_connect(hal.pointee.context, $0.baseAddress, port) }
+        }
+        return CHALTransport.progress(result)
+    }
+
+    public mutating func pollConnect() -> ConnectProgress {
+        CHALTransport.progress(hal.pointee.transport_poll_connect(hal.pointee.context))
+    }
+
+    public mutating func send(_ bytes: UnsafeRawBufferPointer) -> TransportIO {
+        let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        return CHALTransport.io(hal.pointee.transport_send(hal.pointee.context, base, bytes.count))
+    }
+
+    public mutating func receive(into buffer: UnsafeMutableRawBufferPointer) -> TransportIO {
+        let base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        let result = hal.pointee.transport_receive(hal.pointee.context, base, buffer.count)
+        return result == 0 ? .failed(.other) : CHALTransport.io(result)  // 0 breaks the contract
+    }
+
+    public mutating func close() {
+        hal.pointee.transport_close(hal.pointee.context)
+    }
+
+    public mutating func waitUntilReady(_ interest: ReadinessInterest, timeoutMilliseconds: UInt32) {
+        hal.pointee.transport_wait(hal.pointee.context, interest == .readable ? 1 : 0, timeoutMilliseconds)
+    }
+
+    static func progress(_ code: Int32) -> ConnectProgress {
+        switch code {
+        case Int32(TCU_HAL_OK): return .connected
+        case Int32(TCU_HAL_IN_PROGRESS): return .inProgress
+        default: return .failed(failure(code))
+        }
+    }
+
+    static func io(_ code: Int32) -> TransportIO {
+        if code > 0 { return .transferred(Int(code)) }
+        switch code {
+        case Int32(TCU_HAL_WOULD_BLOCK): return .wouldBlock
+        case Int32(TCU_HAL_CLOSED): return .closed
+        default: return .failed(failure(code))
+        }
+    }
+
+    static func failure(_ code: Int32) -> TransportFailure {
+        switch code {
+        case Int32(TCU_HAL_ERR_REFUSED): return .refused
+        case Int32(TCU_HAL_ERR_RESET): return .reset
+        case Int32(TCU_HAL_ERR_UNREACHABLE): return .unreachable
+        case Int32(TCU_HAL_ERR_NAME): return .nameResolution
+        case Int32(TCU_HAL_ERR_TIMEOUT): return .timedOut
+        default: return .other
+        }
+    }
+}
+
+/// `KeyStore` over the table's key-store functions. The certificates are copied once.
+public struct CHALKeyStore: KeyStore {
+    let hal: UnsafePointer<tcu_hal>
+    public let certificateChain: [[UInt8]]
+    public let trustAnchors: [[UInt8]]
+
+    init(hal: UnsafePointer<tcu_hal>) {
+        self.hal = hal
+        self.certificateChain = CHALKeyStore.certificates(hal, set: Int32(TCU_CERTS_DEVICE_CHAIN))
+        self.trustAnchors = CHALKeyStore.certificates(hal, set: Int32(TCU_CERTS_TRUST_ANCHORS))
+    }
+
+    static func certificates(_ hal: UnsafePointer<tcu_hal>, set: Int32) -> [[UInt8]] {
+        var result: [[UInt8]] = []
+        var index = 0
+        while index < 16 {
+            var der: UnsafePointer<UInt8>? = nil
+            var length = 0
+            guard hal.pointee.keystore_certificate(hal.pointee.context, set, index, &der, &length) == 0, let der, length > 0 else { break }
+            result.append(Array(UnsafeBufferPointer(start: der, count: length)))
+            index += 1
+        }
+        return result
+    }
+
+    public mutating func sign(
+        _ request: SigningRequest, input: UnsafeRawBufferPointer, into signature: UnsafeMutableRawBufferPointer
+    ) throws(KeyStoreError) -> Int {
+        var kind = Int32(TCU_SIGN_ECDSA)
+        var hash = Int32(TCU_HASH_SHA256)
+        switch request {
+        case .ecdsa: kind = Int32(TCU_SIGN_ECDSA)
+        case .rsaPKCS1v15: kind = Int32(TCU_SIGN_RSA_PKCS1)
+        case .rsaPSS(let algorithm):
+            kind = Int32(TCU_SIGN_RSA_PSS)
+            switch algorithm {
+            case .sha256: hash = Int32(TCU_HASH_SHA256)
+            case .sha384: hash = Int32(TCU_HASH_SHA384)
+            case .sha512: hash = Int32(TCU_HASH_SHA512)
+            }
+        }
+        let result = hal.pointee.keystore_sign(
+            hal.pointee.context, kind, hash, input.baseAddress?.assumingMemoryBound(to: UInt8.self), input.count,
+            signature.baseAddress?.assumingMemoryBound(to: UInt8.self), signature.count)
+        guard result > 0, Int(result) <= signature.count else { throw .signingFailed(result) }
+        return Int(result)
+    }
+}
+
+/// `Clock` over the table's clock functions.
+public struct CHALClock: Clock {
+    let hal: UnsafePointer<tcu_hal>
+
+    public func wallTime() -> WallTime {
+        var seconds: Int64 = 0
+        return hal.pointee.clock_wall_time(hal.pointee.context, &seconds) == 0 ? .unixSeconds(seconds) : .notSet
+    }
+
+    public func monotonicMilliseconds() -> UInt64 {
+        hal.pointee.clock_monotonic_ms(hal.pointee.context)
+    }
+}

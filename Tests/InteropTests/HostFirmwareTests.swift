@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+
+/// The host "firmware" image: the core compiled in Embedded Swift mode, linked with the C
+/// POSIX HAL and a C super-loop through tculink.h, against openssl s_server and tcu-backend.
+@Suite(.serialized) struct HostFirmwareTests {
+    static let image: CommandResult = run("/bin/bash", [TestPKI.repository.appendingPathComponent("scripts/build-host-firmware").path], timeout: 300)
+    let pki = TestPKI.directory
+
+    var imagePath: String {
+        let lines = Self.image.output.split(separator: "\n")
+        return TestPKI.repository.appendingPathComponent(String(lines.last ?? "")).path
+    }
+
+    func firmware(_ port: UInt16, device: String = "device", serverName: String = "localhost", message: String) -> CommandResult {
+        let folder = pki + "/" + device
+        return run(imagePath, ["localhost", "\(port)", serverName, folder + "/chain.pem", folder + "/key.pem", folder + "/trust.pem", message], timeout: 30)
+    }
+
+    @Test func theImageBuilds() {
+        #expect(Self.image.status == 0, "\(Self.image.output)")
+    }
+
+    @Test func completesAHandshakeAndARequestAgainstOpenSSL() throws {
+        let server = try OpenSSLServer(pki: pki)
+        defer { server.stop() }
+        let result = firmware(server.port, message: "hello from firmware\n")
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("established TLS 1.3"))
+        #expect(result.output.contains("reply: erawmrif morf olleh"))
+    }
+
+    @Test func reportsRefusalsThroughTheCAPI() throws {
+        let server = try OpenSSLServer(pki: pki, certificate: "server/wrongname.leaf.pem", key: "server/wrongname.key")
+        defer { server.stop() }
+        let mismatch = firmware(server.port, message: "x\n")
+        #expect(mismatch.status == 1 && mismatch.output.contains("does not name the host"), "\(mismatch.output)")
+
+        let strict = try OpenSSLServer(pki: pki)
+        defer { strict.stop() }
+        let rogue = firmware(strict.port, device: "device-rogue", message: "x\n")
+        #expect(rogue.status == 1 && rogue.output.contains("server rejected the device certificate"), "\(rogue.output)")
+    }
+
+    @Test func postsTelemetryToTheBackend() throws {
+        let backend = try RunningBackend(openSSLPKI: pki, registered: ["tcu-0001"])
+        let body = #"{"from":"firmware"}"#
+        let result = firmware(
+            backend.port,
+            message: "POST /v1/devices/tcu-0001/telemetry HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("reply: HTTP/1.1 202 Accepted"))
+        #expect(try backend.server.telemetry.count(device: "tcu-0001") == 1)
+    }
+
+    @Test func refusesAnUnsafeKeyFile() throws {
+        let folder = NSTemporaryDirectory() + "tculink-fw-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for name in ["chain.pem", "key.pem", "trust.pem"] {
+            try FileManager.default.copyItem(atPath: pki + "/device/" + name, toPath: folder + "/" + name)
+        }
+        chmod(folder + "/key.pem", 0o644)
+        let result = run(imagePath, ["localhost", "1", "localhost", folder + "/chain.pem", folder + "/key.pem", folder + "/trust.pem"])
+        #expect(result.status == 2 && result.output.contains("chmod 600"), "\(result.output)")
+    }
+}
