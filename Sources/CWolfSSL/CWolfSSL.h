@@ -1,10 +1,15 @@
-/* Shim over Debian's wolfSSL for Swift.
- * options.h must come first: it carries the configuration the library was
- * built with, and every other wolfSSL header reads it. */
+/* Shim over wolfSSL for Swift.
+ * The configuration must come first: every other wolfSSL header reads it. */
 #ifndef CWOLFSSL_H
 #define CWOLFSSL_H
 
+#ifdef WOLFSSL_USER_SETTINGS
+/* A bare-metal build: the configuration is the board's user_settings.h. */
+#include <wolfssl/wolfcrypt/settings.h>
+#else
+/* Debian's libwolfssl: the configuration it was built with. */
 #include <wolfssl/options.h>
+#endif
 #include <wolfssl/ssl.h>
 #include <wolfssl/error-ssl.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>

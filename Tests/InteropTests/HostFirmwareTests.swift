@@ -24,7 +24,12 @@ import Testing
     @Test func completesAHandshakeAndARequestAgainstOpenSSL() throws {
         let server = try OpenSSLServer(pki: pki)
         defer { server.stop() }
-        let result = firmware(server.port, message: "hello from firmware\n")
+        // Through the script an integrator runs: it builds the image, then runs it.
+        let folder = pki + "/device"
+        let result = run(
+            "/bin/bash",
+            [TestPKI.repository.appendingPathComponent("scripts/run-host-firmware").path, "localhost", "\(server.port)", "localhost",
+             folder + "/chain.pem", folder + "/key.pem", folder + "/trust.pem", "hello from firmware\n"], timeout: 300)
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("established TLS 1.3"))
         #expect(result.output.contains("reply: erawmrif morf olleh"))
