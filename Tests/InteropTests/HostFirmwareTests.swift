@@ -58,6 +58,19 @@ import Testing
         #expect(try backend.server.telemetry.count(device: "tcu-0001") == 1)
     }
 
+    /// BoardSupport/POSIX/tests/test_c_api.c: the C API driven from C, with its own assertions.
+    @Test func theCTestProgramPasses() throws {
+        let good = try OpenSSLServer(pki: pki)
+        defer { good.stop() }
+        let wrongName = try OpenSSLServer(pki: pki, certificate: "server/wrongname.leaf.pem", key: "server/wrongname.key")
+        defer { wrongName.stop() }
+        let tests = URL(fileURLWithPath: imagePath).deletingLastPathComponent().appendingPathComponent("tcu-c-api-tests").path
+        let result = run(tests, [pki, "\(good.port)", "\(wrongName.port)"], timeout: 120)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains(" passed, 0 failed"), "\(result.output)")
+        #expect(!result.output.contains("FAILED"))
+    }
+
     @Test func refusesAnUnsafeKeyFile() throws {
         let folder = NSTemporaryDirectory() + "tculink-fw-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

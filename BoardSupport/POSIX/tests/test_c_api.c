@@ -1,0 +1,218 @@
+/* test_c_api.c: the TCULink C API driven from C, as firmware drives it.
+ *
+ *   tcu-c-api-tests PKI_DIR GOOD_PORT WRONG_NAME_PORT
+ *
+ * PKI_DIR is a folder made by scripts/make-test-pki; on GOOD_PORT an
+ * `openssl s_server -Verify 1 -verify_return_error -rev` serves server/good, on
+ * WRONG_NAME_PORT one serves server/wrongname. Prints one line per check and
+ * "N passed, M failed"; exits non-zero when a check failed. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tcu_hal_posix.h"
+#include "tculink.h"
+
+static int passed, failed;
+
+#define CHECK(condition, name)                                                        \
+    do {                                                                              \
+        if (condition) { passed++; printf("ok     %s\n", name); }                     \
+        else { failed++; printf("FAILED %s (%s:%d: %s)\n", name, __FILE__, __LINE__, #condition); } \
+    } while (0)
+
+static const char *pki;
+
+typedef struct device {
+    tcu_posix_hal posix;
+    tcu_hal hal;
+} device;
+
+static int open_device(device *d, const char *name) {
+    char chain[512], key[512], trust[512], error[512];
+    snprintf(chain, sizeof chain, "%s/%s/chain.pem", pki, name);
+    snprintf(key, sizeof key, "%s/%s/key.pem", pki, name);
+    snprintf(trust, sizeof trust, "%s/%s/trust.pem", pki, name);
+    if (tcu_posix_hal_init(&d->posix, &d->hal, chain, key, trust, NULL, error, sizeof error) != 0) {
+        printf("setup: %s\n", error);
+        return -1;
+    }
+    return 0;
+}
+
+/* Steps the client to a final status, waiting on the transport as firmware would. */
+static int run_to_end(tcu_client *client, const tcu_hal *hal) {
+    for (int turns = 0; turns < 100000; turns++) {
+        tcu_wait wait = {0};
+        int status = tcu_client_step(client, &wait);
+        if (status != TCU_STATUS_WAITING) return status;
+        uint64_t now = hal->clock_monotonic_ms(hal->context);
+        hal->transport_wait(hal->context, wait.readable, wait.until_ms > now ? (uint32_t)(wait.until_ms - now) : 0);
+    }
+    return 99;
+}
+
+static tcu_client *connect_to(const tcu_hal *hal, uint16_t port, uint32_t handshake_ms, int *status) {
+    tcu_client_config config = {.host = "localhost", .port = port, .server_name = "localhost",
+                                .handshake_timeout_ms = handshake_ms};
+    int reason = 0;
+    tcu_client *client = tcu_client_create(hal, &config, &reason);
+    *status = client ? run_to_end(client, hal) : 99;
+    return client;
+}
+
+static void test_success(uint16_t port) {
+    device d;
+    if (open_device(&d, "device") != 0) { failed++; return; }
+    int status;
+    tcu_client *client = connect_to(&d.hal, port, 10000, &status);
+    CHECK(status == TCU_STATUS_ESTABLISHED, "success: handshake established");
+    tcu_connection_info info;
+    CHECK(tcu_client_info(client, &info) == 0 && info.protocol_version == 0x0304, "success: TLS 1.3 negotiated");
+    CHECK(info.acceptance == 1, "success: the server's session ticket proved it accepted the device");
+    CHECK(strlen(info.cipher_suite) > 0, "success: cipher suite reported");
+    const char *line = "ping\n";
+    int32_t sent = 0;
+    for (int i = 0; i < 100 && sent == 0; i++) sent = tcu_client_send(client, (const uint8_t *)line, strlen(line));
+    CHECK(sent == (int32_t)strlen(line), "success: request sent");
+    uint8_t reply[64] = {0};
+    int32_t got = 0;
+    uint64_t deadline = d.hal.clock_monotonic_ms(d.hal.context) + 5000;
+    while (got == 0 && d.hal.clock_monotonic_ms(d.hal.context) < deadline) {
+        got = tcu_client_receive(client, reply, sizeof reply - 1);
+        if (got == 0) d.hal.transport_wait(d.hal.context, 1, 100);
+    }
+    CHECK(got >= 4 && memcmp(reply, "gnip", 4) == 0, "success: reply received (s_server -rev)");
+    tcu_client_close(client);
+    CHECK(tcu_client_step(client, NULL) == TCU_STATUS_CLOSED, "success: closed after tcu_client_close");
+    CHECK(tcu_client_send(client, (const uint8_t *)"x", 1) == TCU_RESULT_FAILED, "success: send after close fails");
+    tcu_client_free(client);
+    tcu_posix_hal_deinit(&d.posix);
+}
+
+static void test_refused_by_server(uint16_t port) {
+    device d;
+    if (open_device(&d, "device-rogue") != 0) { failed++; return; }
+    int status;
+    tcu_client *client = connect_to(&d.hal, port, 10000, &status);
+    uint8_t alert = 0;
+    int reason = tcu_client_error(client, &alert);
+    CHECK(status == TCU_STATUS_FAILED, "refused by the server: failed");
+    CHECK(reason == 20, "refused by the server: reason peerRejectedCertificate (20)");
+    CHECK(alert != 255, "refused by the server: the server's alert reported");
+    CHECK(strstr(tcu_reason_text(reason), "rejected") != NULL, "refused by the server: reason text");
+    tcu_client_free(client);
+    tcu_posix_hal_deinit(&d.posix);
+}
+
+static void test_server_refused(uint16_t port) {
+    device d;
+    if (open_device(&d, "device") != 0) { failed++; return; }
+    int status;
+    tcu_client *client = connect_to(&d.hal, port, 10000, &status);
+    uint8_t alert = 0;
+    int reason = tcu_client_error(client, &alert);
+    CHECK(status == TCU_STATUS_FAILED && reason == 5, "server refused: serverNameMismatch (5)");
+    CHECK(alert == 255, "server refused: no alert from the server (the device refused it)");
+    tcu_client_free(client);
+    tcu_posix_hal_deinit(&d.posix);
+}
+
+/* A transport that dies after `budget` bytes received: the link drops mid-handshake. */
+static int32_t (*real_receive)(void *, uint8_t *, size_t);
+static long budget;
+static int32_t dying_receive(void *context, uint8_t *buffer, size_t capacity) {
+    if (budget <= 0) return TCU_HAL_ERR_RESET;
+    int32_t got = real_receive(context, buffer, capacity < (size_t)budget ? capacity : (size_t)budget);
+    if (got > 0) budget -= got;
+    return got;
+}
+
+static void test_transport_dies(uint16_t port) {
+    device d;
+    if (open_device(&d, "device") != 0) { failed++; return; }
+    real_receive = d.hal.transport_receive;
+    d.hal.transport_receive = dying_receive;
+    budget = 200; /* part of the server's first flight */
+    int status;
+    tcu_client *client = connect_to(&d.hal, port, 10000, &status);
+    int reason = tcu_client_error(client, NULL);
+    CHECK(status == TCU_STATUS_FAILED && reason == 51, "transport dies mid-handshake: connectionReset (51)");
+    tcu_client_free(client);
+    tcu_posix_hal_deinit(&d.posix);
+}
+
+static void test_silent_server_times_out(void) {
+    /* A listening socket nobody accepts on: TCP connects, TLS never answers. */
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t length = sizeof address;
+    bind(listener, (struct sockaddr *)&address, sizeof address);
+    listen(listener, 4);
+    getsockname(listener, (struct sockaddr *)&address, &length);
+    device d;
+    if (open_device(&d, "device") != 0) { failed++; close(listener); return; }
+    int status;
+    uint64_t start = d.hal.clock_monotonic_ms(d.hal.context);
+    tcu_client *client = connect_to(&d.hal, ntohs(address.sin_port), 400, &status);
+    uint64_t elapsed = d.hal.clock_monotonic_ms(d.hal.context) - start;
+    CHECK(status == TCU_STATUS_FAILED && tcu_client_error(client, NULL) == 41, "silent server: handshakeTimeout (41)");
+    CHECK(elapsed >= 400 && elapsed < 3000, "silent server: gave up on time");
+    tcu_client_free(client);
+    tcu_posix_hal_deinit(&d.posix);
+    close(listener);
+}
+
+static void test_refused_connection(void) {
+    device d;
+    if (open_device(&d, "device") != 0) { failed++; return; }
+    int status;
+    tcu_client *client = connect_to(&d.hal, 1, 1000, &status);
+    CHECK(status == TCU_STATUS_FAILED && tcu_client_error(client, NULL) == 50, "nobody listening: connectionRefused (50)");
+    tcu_client_free(client);
+    tcu_posix_hal_deinit(&d.posix);
+}
+
+static void test_misuse(void) {
+    int reason = 0;
+    tcu_client_config config = {.host = "localhost", .port = 443};
+    CHECK(tcu_client_create(NULL, &config, &reason) == NULL && reason == 62, "misuse: NULL HAL refused (invalidConfiguration)");
+    device d;
+    if (open_device(&d, "device") != 0) { failed++; return; }
+    tcu_hal incomplete = d.hal;
+    incomplete.store_erase = NULL;
+    CHECK(tcu_hal_missing_function(&incomplete) == 14, "misuse: the missing HAL function is named");
+    CHECK(tcu_client_create(&incomplete, &config, &reason) == NULL && reason == 62, "misuse: incomplete HAL refused");
+    tcu_client_config no_host = {.host = NULL, .port = 443};
+    CHECK(tcu_client_create(&d.hal, &no_host, &reason) == NULL, "misuse: no host refused");
+    tcu_client_config no_port = {.host = "localhost", .port = 0};
+    CHECK(tcu_client_create(&d.hal, &no_port, &reason) == NULL, "misuse: port 0 refused");
+    CHECK(tcu_client_step(NULL, NULL) == TCU_STATUS_FAILED, "misuse: step on NULL fails");
+    CHECK(tcu_client_receive(NULL, NULL, 0) == TCU_RESULT_FAILED, "misuse: receive on NULL fails");
+    tcu_client_free(NULL);
+    CHECK(tcu_reason_text(0) != NULL && tcu_reason_text(999) != NULL, "misuse: any reason has a text");
+    tcu_posix_hal_deinit(&d.posix);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 4) {
+        fprintf(stderr, "usage: %s PKI_DIR GOOD_PORT WRONG_NAME_PORT\n", argv[0]);
+        return 2;
+    }
+    pki = argv[1];
+    uint16_t good = (uint16_t)atoi(argv[2]), wrong_name = (uint16_t)atoi(argv[3]);
+    test_success(good);
+    test_refused_by_server(good);
+    test_server_refused(wrong_name);
+    test_transport_dies(good);
+    test_silent_server_times_out();
+    test_refused_connection();
+    test_misuse();
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
