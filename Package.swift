@@ -45,7 +45,10 @@ let package = Package(
         .target(
             name: "CPOSIXKeys",
             dependencies: ["CWolfSSL"],
-            path: "BoardSupport/POSIX/keys"
+            path: "BoardSupport/POSIX/keys",
+            // p11-kit's pkcs11.h (Debian's libp11-kit-dev) for the PKCS#11 key store.
+            cSettings: [.unsafeFlags(["-I/usr/include/p11-kit-1"])],
+            linkerSettings: [.linkedLibrary("dl")]
         ),
         .target(
             name: "HostHAL",

@@ -34,6 +34,18 @@ public struct FileKeyStore: KeyStore {
         self.key = key
     }
 
+    /// A key alone, before any certificate exists (to build a certificate request).
+    public init(keyOnly keyFile: String) throws(HostError) {
+        try FileKeyStore.checkPrivate(keyFile)
+        var keyBytes = try FileKeyStore.read(keyFile, what: "device key")
+        defer { keyBytes.resetBytes(in: 0..<keyBytes.count) }
+        self.key = try HostKey(keyBytes, file: keyFile)
+        self.certificateChain = []
+        self.trustAnchors = []
+    }
+
+    public func publicKey() throws(KeyStoreError) -> [UInt8] { key.subjectPublicKeyInfo }
+
     /// The conventional files of a device folder: `chain.pem`, `key.pem`, `trust.pem`.
     public init(deviceDirectory: String) throws(HostError) {
         let base = deviceDirectory.hasSuffix("/") ? deviceDirectory : deviceDirectory + "/"

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import SwiftASN1
+import TCULink
 import X509
 import _CryptoExtras
 
@@ -121,7 +122,6 @@ public struct PrivatePKI: Sendable {
             throw PKIError("device id \"\(id)\" must be 1-64 letters, digits, '-', '_' or '.'")
         }
         guard days > 0 else { throw PKIError("--days must be positive") }
-        let (caCertificate, caKey) = try loadDeviceCA()
         let start = validFrom ?? Date().addingTimeInterval(-300)
         let privateKeyPEM: String
         let publicKey: Certificate.PublicKey
@@ -135,16 +135,29 @@ public struct PrivatePKI: Sendable {
             privateKeyPEM = key.pemRepresentation
             publicKey = .init(key.publicKey)
         }
+        let certificate = try makeDeviceCertificate(
+            id: id, publicKey: publicKey, start: start, days: days, profile: profile, policyValues: try policies.map { policy in
+                guard let oid = DERBuilder.objectIdentifier(policy) else { throw PKIError("\"\(policy)\" is not a dotted OID") }
+                return DERBuilder.sequence(oid)
+            })
+
+        try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+        let chain = try certificate.serializeAsPEM().pemString + "\n" + SecureFile.read(path("device-ca.pem"), what: "device CA")
+        try SecureFile.writePrivate(privateKeyPEM, to: outputDirectory + "/key.pem")
+        try SecureFile.writePublic(chain, to: outputDirectory + "/chain.pem")
+        try SecureFile.writePublic(try SecureFile.read(path("root.pem"), what: "root CA"), to: outputDirectory + "/trust.pem")
+    }
+
+    /// Signs a device certificate with the device CA and records it in issued.json.
+    private func makeDeviceCertificate(
+        id: String, publicKey: Certificate.PublicKey, start: Date, days: Int, profile: DeviceProfile, policyValues: [[UInt8]]
+    ) throws -> Certificate {
+        let (caCertificate, caKey) = try loadDeviceCA()
         let subject = try DistinguishedName([
             RelativeDistinguishedName(RelativeDistinguishedName.Attribute(type: .RDNAttributeType.organizationName, utf8String: "TCULink Fleet")),
             RelativeDistinguishedName(RelativeDistinguishedName.Attribute(type: .RDNAttributeType.commonName, utf8String: id)),
             RelativeDistinguishedName(try RelativeDistinguishedName.Attribute(type: [2, 5, 4, 5], printableString: id)),
         ])
-        var policyValues: [[UInt8]] = []
-        for policy in policies {
-            guard let oid = DERWriter.objectIdentifier(policy) else { throw PKIError("\"\(policy)\" is not a dotted OID") }
-            policyValues.append(DERWriter.sequence(oid))
-        }
         let caKeyIdentifier = try caCertificate.extensions.subjectKeyIdentifier?.keyIdentifier
             ?? SubjectKeyIdentifier(hash: caCertificate.publicKey).keyIdentifier
         let certificate = try Certificate(
@@ -158,22 +171,76 @@ public struct PrivatePKI: Sendable {
                 SubjectKeyIdentifier(hash: publicKey)
                 AuthorityKeyIdentifier(keyIdentifier: caKeyIdentifier)
                 if !policyValues.isEmpty {
-                    Certificate.Extension(oid: [2, 5, 29, 32], critical: false, value: ArraySlice(DERWriter.sequence(of: policyValues)))
+                    Certificate.Extension(oid: [2, 5, 29, 32], critical: false, value: ArraySlice(DERBuilder.sequence(of: policyValues)))
                 }
             },
             issuerPrivateKey: .init(caKey))
-
-        try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
-        let chain = try certificate.serializeAsPEM().pemString + "\n" + SecureFile.read(path("device-ca.pem"), what: "device CA")
-        try SecureFile.writePrivate(privateKeyPEM, to: outputDirectory + "/key.pem")
-        try SecureFile.writePublic(chain, to: outputDirectory + "/chain.pem")
-        try SecureFile.writePublic(try SecureFile.read(path("root.pem"), what: "root CA"), to: outputDirectory + "/trust.pem")
 
         var issued = try issuedDevices()
         issued.append(IssuedDevice(
             id: id, serial: hex(certificate.serialNumber.bytes), notAfter: Int64(certificate.notValidAfter.timeIntervalSince1970),
             revokedAt: nil))
         try saveIssued(issued)
+        return certificate
+    }
+
+
+    /// Why a certificate request was refused, each with a specific message.
+    public enum RequestRefusal: Error, Equatable, CustomStringConvertible {
+        case malformed
+        case badSignature
+        case identityMismatch(requested: String, authorized: String)
+        case asksForCA
+        case asksForServerAuth
+        case unsupportedKey
+
+        public var description: String {
+            switch self {
+            case .malformed: return "the certificate request is not a readable PKCS#10 request"
+            case .badSignature: return "the request's signature does not verify with its own public key (proof of possession failed)"
+            case .identityMismatch(let requested, let authorized):
+                return "the request asks for identity \"\(requested)\" but the credential authorizes \"\(authorized)\""
+            case .asksForCA: return "the request asks for a CA certificate (basicConstraints CA:true)"
+            case .asksForServerAuth: return "the request asks for extendedKeyUsage serverAuth; devices get clientAuth only"
+            case .unsupportedKey: return "the request's key is not ECDSA P-256/P-384 or RSA of at least 2048 bits"
+            }
+        }
+    }
+
+    /// Issues a device certificate for a PKCS#10 request (PEM or DER), after checking it: the
+    /// signature verifies (proof of possession), the subject CN (and serialNumber, if any) is
+    /// `authorizedID`, and it asks neither for a CA certificate nor for serverAuth. The issued
+    /// profile is the device profile whatever the request asks. Returns the chain (leaf, device CA) as PEM.
+    public func issueDevice(request: [UInt8], authorizedID: String, days: Int = 365) throws -> String {
+        guard let der = PEM.decodeAll(request, label: "CERTIFICATE REQUEST")?.first,
+            let csr = try? CertificateSigningRequest(derEncoded: der)
+        else { throw RequestRefusal.malformed }
+        guard csr.publicKey.isValidSignature(csr.signature, for: csr) else { throw RequestRefusal.badSignature }
+        let names = csr.subject.flatMap { $0 }
+        let commonName = names.first { $0.type == .RDNAttributeType.commonName }.map { String(describing: $0.value) }
+        let serial = names.first { $0.type == [2, 5, 4, 5] }.map { String(describing: $0.value) }
+        guard let commonName, commonName == authorizedID, serial == nil || serial == authorizedID else {
+            throw RequestRefusal.identityMismatch(requested: commonName ?? serial ?? "(none)", authorized: authorizedID)
+        }
+        if let extensions = try? csr.attributes.extensionRequest?.extensions {
+            if let constraints = try? extensions.basicConstraints, case .isCertificateAuthority = constraints {
+                throw RequestRefusal.asksForCA
+            }
+            if let usage = try? extensions.extendedKeyUsage, usage.contains(.serverAuth) {
+                throw RequestRefusal.asksForServerAuth
+            }
+        }
+        var serializer = DER.Serializer()
+        try serializer.serialize(csr.publicKey)
+        switch X509Certificate.publicKeyKind(subjectPublicKeyInfo: serializer.serializedBytes) {
+        case .ecP256, .ecP384: break
+        case .rsa(let bits) where bits >= 2048: break
+        case .rsa, .ecOtherCurve, .other: throw RequestRefusal.unsupportedKey
+        }
+        let certificate = try makeDeviceCertificate(
+            id: authorizedID, publicKey: csr.publicKey, start: Date().addingTimeInterval(-300), days: days, profile: .client,
+            policyValues: [])
+        return try certificate.serializeAsPEM().pemString + "\n" + SecureFile.read(path("device-ca.pem"), what: "device CA")
     }
 
     /// Revokes every certificate issued to `id` and writes a fresh CRL. Returns how many were revoked.
@@ -218,17 +285,17 @@ public struct PrivatePKI: Sendable {
         var revoked: [[UInt8]] = []
         for device in try issuedDevices() {
             guard let revokedAt = device.revokedAt, let serial = bytes(hex: device.serial) else { continue }
-            revoked.append(DERWriter.sequence(DERWriter.integer(serial), DERWriter.time(revokedAt)))
+            revoked.append(DERBuilder.sequence(DERBuilder.integer(serial), DERBuilder.time(revokedAt)))
         }
         var serializer = DER.Serializer()
         try serializer.serialize(caCertificate.subject)
-        let ecdsaWithSHA256 = DERWriter.sequence(DERWriter.objectIdentifier("1.2.840.10045.4.3.2")!)
-        var tbs = DERWriter.integer(1) + ecdsaWithSHA256 + serializer.serializedBytes + DERWriter.time(now - 60)
-            + DERWriter.time(now + 7 * 86_400)
-        if !revoked.isEmpty { tbs += DERWriter.sequence(of: revoked) }
-        let tbsCertList = DERWriter.tlv(0x30, tbs)
+        let ecdsaWithSHA256 = DERBuilder.sequence(DERBuilder.objectIdentifier("1.2.840.10045.4.3.2")!)
+        var tbs = DERBuilder.integer(1) + ecdsaWithSHA256 + serializer.serializedBytes + DERBuilder.time(now - 60)
+            + DERBuilder.time(now + 7 * 86_400)
+        if !revoked.isEmpty { tbs += DERBuilder.sequence(of: revoked) }
+        let tbsCertList = DERBuilder.tlv(0x30, tbs)
         let signature = try caKey.signature(for: tbsCertList).derRepresentation
-        let crl = DERWriter.sequence(tbsCertList, ecdsaWithSHA256, DERWriter.tlv(0x03, [0] + Array(signature)))
+        let crl = DERBuilder.sequence(tbsCertList, ecdsaWithSHA256, DERBuilder.tlv(0x03, [0] + Array(signature)))
         let pem = PEMDocument(type: "X509 CRL", derBytes: crl).pemString + "\n"
         try SecureFile.writePublic(pem, to: path("crl.pem"))
     }

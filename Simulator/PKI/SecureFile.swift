@@ -1,17 +1,17 @@
 import Foundation
 
 /// Writes files for the PKI: private keys 0600, everything else 0644, atomically.
-enum SecureFile {
-    static func writePrivate(_ text: String, to path: String) throws {
+public enum SecureFile {
+    public static func writePrivate(_ text: String, to path: String) throws {
         try write(Data(text.utf8), to: path, mode: 0o600)
     }
 
-    static func writePublic(_ text: String, to path: String) throws {
+    public static func writePublic(_ text: String, to path: String) throws {
         try write(Data(text.utf8), to: path, mode: 0o644)
     }
 
     /// Writes to a temporary file created with `mode` (never wider, even for a moment), then renames it.
-    static func write(_ data: Data, to path: String, mode: mode_t) throws {
+    public static func write(_ data: Data, to path: String, mode: mode_t) throws {
         let temporary = path + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw PKIError("\(path): cannot write (\(String(cString: strerror(errno))))") }
@@ -40,7 +40,7 @@ enum SecureFile {
         }
     }
 
-    static func read(_ path: String, what: String) throws -> String {
+    public static func read(_ path: String, what: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else { throw PKIError("\(path): \(what) not found") }
         return String(decoding: data, as: UTF8.self)
     }

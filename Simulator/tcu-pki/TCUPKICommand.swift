@@ -59,9 +59,26 @@ struct IssueDevice: ParsableCommand {
     @Option(help: "Extra certificate policy OID (repeatable), e.g. a fleet-group marker.") var policy: [String] = []
     @Flag(name: .customLong("wrong-profile"), help: "Deliberately issue EKU serverAuth instead of clientAuth (for tests).")
     var wrongProfile = false
+    @Option(help: "Issue for this PKCS#10 request (PEM or DER) instead of generating a key: the key stays where it was made.")
+    var csr: String?
 
     func run() throws {
         try perform {
+            if let csr {
+                guard let request = FileManager.default.contents(atPath: csr) else { throw PKIError("\(csr): request not found") }
+                let pki = try PrivatePKI(directory: dir)
+                let chain: String
+                do {
+                    chain = try pki.issueDevice(request: Array(request), authorizedID: id, days: days)
+                } catch let refusal as PrivatePKI.RequestRefusal {
+                    throw PKIError("refused: \(refusal.description)")
+                }
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                try SecureFile.writePublic(chain, to: out + "/chain.pem")
+                try SecureFile.writePublic(try SecureFile.read(dir + "/root.pem", what: "root CA"), to: out + "/trust.pem")
+                print("tcu-pki: device \(id) issued for the request in \(csr) into \(out) (chain.pem, trust.pem)")
+                return
+            }
             guard let keyType = PrivatePKI.KeyType(rawValue: key) else { throw PKIError("--key must be p256 or rsa2048") }
             try PrivatePKI(directory: dir).issueDevice(
                 id: id, outputDirectory: out, days: days, validFrom: validFrom.map { Date(timeIntervalSince1970: TimeInterval($0)) },

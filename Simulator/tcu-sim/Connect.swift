@@ -46,14 +46,23 @@ struct Connect: ParsableCommand {
     var clockUnset = false
 
     func run() throws {
-        let keyStore: FileKeyStore
         do {
-            keyStore = try device.keyStore()
-        } catch {
+            if device.usesToken {
+                let keyStore = try device.tokenKeyStore()
+                printError("tcu-sim: signing on the PKCS#11 token (the key is non-extractable)")
+                try perform(keyStore)
+            } else {
+                let keyStore = try device.keyStore()
+                printError("tcu-sim: using the development file key store (the key is in a file; production keys stay in secure hardware)")
+                try perform(keyStore)
+            }
+        } catch let error as HostError {
             printError("tcu-sim: \(error)")
             throw ExitCode(2)
         }
-        printError("tcu-sim: using the development file key store (the key is in a file; production keys stay in secure hardware)")
+    }
+
+    func perform<K: KeyStore>(_ keyStore: K) throws {
         let setting: SimulatedClock.Setting =
             clockUnset ? .notSet : clockAt.map { .fixed($0) } ?? .offset(0)
         let configuration = ClientConfiguration(
@@ -61,7 +70,7 @@ struct Connect: ParsableCommand {
             versions: allowTLS12 ? .tls12OrLater : .tls13Only,
             timeouts: .init(connect: min(10_000, timeoutMilliseconds), handshake: timeoutMilliseconds))
 
-        let client: TLSClient<POSIXSocketTransport, FileKeyStore, SimulatedClock>
+        let client: TLSClient<POSIXSocketTransport, K, SimulatedClock>
         do {
             client = try TLSClient(
                 configuration: configuration, transport: POSIXSocketTransport(), keyStore: keyStore,

@@ -23,6 +23,12 @@ public enum SigningRequest: Equatable, Sendable {
     case rsaPSS(HashAlgorithm)
 }
 
+/// A key type the key store can generate.
+public enum KeyKind: UInt8, Equatable, Sendable {
+    case ecP256 = 1
+    case rsa2048 = 2
+}
+
 /// Why a key store could not do what was asked.
 public enum KeyStoreError: Error, Equatable, Sendable {
     case keyUnavailable
@@ -48,4 +54,24 @@ public protocol KeyStore {
         input: UnsafeRawBufferPointer,
         into signature: UnsafeMutableRawBufferPointer
     ) throws(KeyStoreError) -> Int
+    /// The device key's public half (SubjectPublicKeyInfo, DER), for a certificate request.
+    /// The default reads it from the device certificate.
+    func publicKey() throws(KeyStoreError) -> [UInt8]
+    /// Generates a new device key inside the store, replacing the old one only once
+    /// the caller stores a certificate for it (stores that cannot, throw `.unsupportedRequest`).
+    /// Returns the new key's SubjectPublicKeyInfo. The private key never leaves the store.
+    mutating func generateKey(_ kind: KeyKind) throws(KeyStoreError) -> [UInt8]
+}
+
+extension KeyStore {
+    public func publicKey() throws(KeyStoreError) -> [UInt8] {
+        guard let leaf = certificateChain.first, let certificate = X509Certificate(der: leaf) else {
+            throw .keyUnavailable
+        }
+        return certificate.subjectPublicKeyInfo
+    }
+
+    public mutating func generateKey(_ kind: KeyKind) throws(KeyStoreError) -> [UInt8] {
+        throw .unsupportedRequest
+    }
 }

@@ -172,6 +172,13 @@ public struct X509Certificate: Equatable, Sendable {
         return value
     }
 
+    /// The kind of key in a SubjectPublicKeyInfo (DER).
+    public static func publicKeyKind(subjectPublicKeyInfo spki: [UInt8]) -> PublicKeyKind {
+        var reader = DERReader(spki)
+        guard let sequence = reader.read(tag: DERTag.sequence) else { return .other }
+        return publicKeyKind(reader.reader(over: sequence))
+    }
+
     private static func publicKeyKind(_ spkiReader: DERReader) -> PublicKeyKind {
         var reader = spkiReader
         guard let algorithm = reader.read(tag: DERTag.sequence) else { return .other }

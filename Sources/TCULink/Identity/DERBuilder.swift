@@ -1,21 +1,21 @@
-/// A small DER writer for the structures swift-certificates does not build (the CRL,
-/// the certificatePolicies value).
-enum DERWriter {
-    static func tlv(_ tag: UInt8, _ content: [UInt8]) -> [UInt8] {
+/// A small DER writer: the core builds certificate signing requests with it, and the
+/// host PKI the structures swift-certificates does not (the CRL, certificatePolicies).
+public enum DERBuilder {
+    public static func tlv(_ tag: UInt8, _ content: [UInt8]) -> [UInt8] {
         [tag] + length(content.count) + content
     }
 
-    static func sequence(_ parts: [UInt8]...) -> [UInt8] { tlv(0x30, parts.flatMap { $0 }) }
-    static func sequence(of parts: [[UInt8]]) -> [UInt8] { tlv(0x30, parts.flatMap { $0 }) }
+    public static func sequence(_ parts: [UInt8]...) -> [UInt8] { tlv(0x30, parts.flatMap { $0 }) }
+    public static func sequence(of parts: [[UInt8]]) -> [UInt8] { tlv(0x30, parts.flatMap { $0 }) }
 
-    static func integer(_ bytes: [UInt8]) -> [UInt8] {
+    public static func integer(_ bytes: [UInt8]) -> [UInt8] {
         var content = Array(bytes.drop(while: { $0 == 0 }))
         if content.isEmpty { content = [0] }
         if content[0] & 0x80 != 0 { content.insert(0, at: 0) }
         return tlv(0x02, content)
     }
 
-    static func integer(_ value: Int) -> [UInt8] {
+    public static func integer(_ value: Int) -> [UInt8] {
         var bytes: [UInt8] = []
         var remaining = value
         repeat {
@@ -26,7 +26,7 @@ enum DERWriter {
     }
 
     /// An OID from its dotted form.
-    static func objectIdentifier(_ dotted: String) -> [UInt8]? {
+    public static func objectIdentifier(_ dotted: String) -> [UInt8]? {
         let parts = dotted.split(separator: ".").compactMap { UInt64($0) }
         guard parts.count >= 2, parts.count == dotted.split(separator: ".").count, parts[0] <= 2, parts[1] < 40 || parts[0] == 2
         else { return nil }
@@ -36,7 +36,7 @@ enum DERWriter {
     }
 
     /// UTCTime for years before 2050, GeneralizedTime after (RFC 5280 §4.1.2.5).
-    static func time(_ unixSeconds: Int64) -> [UInt8] {
+    public static func time(_ unixSeconds: Int64) -> [UInt8] {
         let (year, month, day, hour, minute, second) = civil(unixSeconds)
         func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
         let clock = two(month) + two(day) + two(hour) + two(minute) + two(second) + "Z"
