@@ -49,7 +49,7 @@ func connectionFailure(_ client: HostClient) -> TCULinkError? {
 }
 
 /// Sends a line and returns the server's reply (s_server -rev reverses it).
-func exchange(_ client: HostClient, _ text: String) throws -> String {
+func exchange<T: Transport, K: KeyStore, C: Clock>(_ client: TLSClient<T, K, C>, _ text: String) throws -> String {
     try client.sendAll(Array((text + "\n").utf8), timeoutMilliseconds: 5_000)
     var buffer = [UInt8](repeating: 0, count: 4096)
     var reply: [UInt8] = []
