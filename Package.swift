@@ -75,7 +75,7 @@ let package = Package(
         // The test backend: the mTLS server a TCU meets (registry, authorization, revocation).
         .target(
             name: "TCUBackend",
-            dependencies: ["CWolfSSL", "TCULink"],
+            dependencies: ["CWolfSSL", "TCULink", "TCUPKI", .product(name: "Crypto", package: "swift-crypto")],
             path: "Simulator/TestBackend"
         ),
         .executableTarget(

@@ -34,14 +34,15 @@ public struct FileKeyStore: KeyStore {
         self.key = key
     }
 
-    /// A key alone, before any certificate exists (to build a certificate request).
-    public init(keyOnly keyFile: String) throws(HostError) {
+    /// A key alone, before any certificate exists (to build a certificate request, or to
+    /// enroll over TLS without a client certificate, trusting `trustFile`).
+    public init(keyOnly keyFile: String, trustFile: String? = nil) throws(HostError) {
         try FileKeyStore.checkPrivate(keyFile)
         var keyBytes = try FileKeyStore.read(keyFile, what: "device key")
         defer { keyBytes.resetBytes(in: 0..<keyBytes.count) }
         self.key = try HostKey(keyBytes, file: keyFile)
         self.certificateChain = []
-        self.trustAnchors = []
+        self.trustAnchors = try trustFile.map { path throws(HostError) in try FileKeyStore.certificates(in: path, what: "trust anchors") } ?? []
     }
 
     public func publicKey() throws(KeyStoreError) -> [UInt8] { key.subjectPublicKeyInfo }

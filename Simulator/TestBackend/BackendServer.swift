@@ -1,6 +1,7 @@
 import CWolfSSL
 import Foundation
 import TCULink
+import TCUPKI
 
 /// The test backend: the mutual-TLS server a TCU meets.
 ///
@@ -25,6 +26,9 @@ public final class BackendServer: @unchecked Sendable {
         public var handshakeTimeout: Int = 10
         public var idleTimeout: Int = 30
         public var maxConnections: Int = 512
+        /// False for the enrollment listener: TLS without a client certificate, where only
+        /// EST `cacerts` and `simpleenroll` (authorized by a one-time token) are served.
+        public var requireClientCertificate = true
 
         public init(host: String, port: UInt16, certificateChainFile: String, keyFile: String, clientCAFile: String, crlFile: String?) {
             self.host = host
@@ -40,6 +44,8 @@ public final class BackendServer: @unchecked Sendable {
     public let registry: DeviceRegistry
     public let telemetry: TelemetryStore
     public let log: BackendLog
+    /// The CA that issues device certificates for EST requests; nil disables enrollment.
+    public let issuer: PrivatePKI?
     public private(set) var port: UInt16 = 0
 
     private var listener: Int32 = -1
@@ -49,8 +55,12 @@ public final class BackendServer: @unchecked Sendable {
     private let slots: DispatchSemaphore
     private var stopped = false
 
-    public init(configuration: Configuration, registry: DeviceRegistry, telemetry: TelemetryStore, log: BackendLog = BackendLog()) throws {
+    public init(
+        configuration: Configuration, registry: DeviceRegistry, telemetry: TelemetryStore, log: BackendLog = BackendLog(),
+        issuer: PrivatePKI? = nil
+    ) throws {
         self.configuration = configuration
+        self.issuer = issuer
         self.registry = registry
         self.telemetry = telemetry
         self.log = log
@@ -86,7 +96,11 @@ public final class BackendServer: @unchecked Sendable {
             pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
         }
         listener = fd
-        log.write("LISTENING \(configuration.host):\(port) client-ca=\(configuration.clientCAFile) crl=\(configuration.crlFile ?? "none")")
+        if configuration.requireClientCertificate {
+            log.write("LISTENING \(configuration.host):\(port) client-ca=\(configuration.clientCAFile) crl=\(configuration.crlFile ?? "none")")
+        } else {
+            log.write("LISTENING \(configuration.host):\(port) enrollment only (no client certificate; EST cacerts and simpleenroll)")
+        }
         let thread = Thread { [self] in acceptLoop() }
         thread.name = "tcu-backend-accept"
         thread.start()
@@ -200,6 +214,11 @@ public final class BackendServer: @unchecked Sendable {
             log.write("REFUSED device=\(judge.presentedIdentity ?? "?") peer=\(peer) reason=\(refusal.word): \(refusal.explanation)")
             return
         }
+        guard configuration.requireClientCertificate else {
+            serveRequests(session, fd: fd, identity: nil, peer: peer)
+            _ = wolfSSL_shutdown(session)
+            return
+        }
         guard let identity = judge.identity else {
             log.write("REFUSED device=? peer=\(peer) reason=no-identity: handshake completed without a judged client certificate")
             return
@@ -210,19 +229,20 @@ public final class BackendServer: @unchecked Sendable {
         _ = wolfSSL_shutdown(session)  // best effort: a close_notify if the socket takes it now
     }
 
-    private func serveRequests(_ session: OpaquePointer, fd: Int32, identity: String, peer: String) {
+    private func serveRequests(_ session: OpaquePointer, fd: Int32, identity: String?, peer: String) {
         var buffer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
             switch HTTPRequest.parse(buffer) {
             case .request(let request, let consumed):
                 buffer.removeFirst(consumed)
-                var response = DeviceAPI.handle(request, identity: identity, telemetry: telemetry, registry: registry, log: log)
+                var response = DeviceAPI.handle(
+                    request, identity: identity, telemetry: telemetry, registry: registry, issuer: issuer, log: log)
                 response.close = response.close || !request.keepAlive
                 guard write(session, fd: fd, response.bytes), !response.close else { return }
                 continue
             case .invalid(let status, let reason):
-                log.write("BAD-REQUEST device=\(identity) status=\(status): \(reason)")
+                log.write("BAD-REQUEST device=\(identity ?? "?") status=\(status): \(reason)")
                 _ = write(session, fd: fd, HTTPResponse(status: status, json: ["error": reason], close: true).bytes)
                 return
             case .incomplete:
@@ -235,12 +255,12 @@ public final class BackendServer: @unchecked Sendable {
                     let deadline = BackendServer.now() + Double(configuration.idleTimeout)
                     if BackendServer.wait(fd, forReading: code == Int32(WOLFSSL_ERROR_WANT_READ), until: deadline) { continue }
                     if !buffer.isEmpty {
-                        log.write("TIMEOUT device=\(identity): request incomplete after \(configuration.idleTimeout) s")
+                        log.write("TIMEOUT device=\(identity ?? "?"): request incomplete after \(configuration.idleTimeout) s")
                         _ = write(session, fd: fd, HTTPResponse(status: 408, json: ["error": "request timeout"], close: true).bytes)
                     }
                 } else if code != Int32(WOLFSSL_ERROR_ZERO_RETURN) {
                     // An alert from the device (for example, it refused our certificate) or a reset.
-                    log.write("CLOSED device=\(identity) wolfSSL \(code)")
+                    log.write("CLOSED device=\(identity ?? "?") wolfSSL \(code)")
                 }
                 return
             }

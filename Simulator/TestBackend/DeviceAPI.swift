@@ -1,14 +1,25 @@
 import Foundation
+import TCULink
+import TCUPKI
 
 /// The device API, in the manner of an IoT hub's: a device may only use its own id.
 ///
 /// - `POST /v1/devices/{id}/telemetry` with a JSON object: 202, stored once.
 /// - `GET /v1/devices/{id}`: 200, the device's record.
 /// Another device's id: 403. Malformed: 400. Unknown path: 404. Other method: 405.
+/// EST (RFC 7030) under `/.well-known/est/`: see `EnrollmentAPI`.
 enum DeviceAPI {
     static func handle(
-        _ request: HTTPRequest, identity: String, telemetry: TelemetryStore, registry: DeviceRegistry, log: BackendLog
+        _ request: HTTPRequest, identity: String?, telemetry: TelemetryStore, registry: DeviceRegistry, issuer: PrivatePKI?,
+        log: BackendLog
     ) -> HTTPResponse {
+        let path = String(request.path.split(separator: "?", maxSplits: 1)[0])
+        if path.hasPrefix("/.well-known/est/") {
+            return EnrollmentAPI.handle(request, path: path, identity: identity, registry: registry, issuer: issuer, log: log)
+        }
+        guard let identity else {
+            return HTTPResponse(status: 403, json: ["error": "this listener serves enrollment only; the device API needs mutual TLS"])
+        }
         let parts = request.path.split(separator: "?", maxSplits: 1)[0].split(separator: "/", omittingEmptySubsequences: false)
         // "", "v1", "devices", id [, "telemetry"]
         guard parts.count >= 4, parts[0].isEmpty, parts[1] == "v1", parts[2] == "devices", !parts[3].isEmpty else {

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// The devices the backend knows, in a JSON file managed by `tcu-backend devices add|remove|list`.
@@ -11,6 +12,8 @@ public final class DeviceRegistry: @unchecked Sendable {
         public var id: String
         public var note: String?
         public var addedAt: Int64
+        /// SHA-256 (hex) of the one-time enrollment token, while one is pending. The token itself is never stored.
+        public var enrollTokenSHA256: String?
     }
 
     public let path: String
@@ -36,8 +39,41 @@ public final class DeviceRegistry: @unchecked Sendable {
         guard !id.isEmpty, id.utf8.count <= 64 else { throw BackendError("device id must be 1-64 characters") }
         var devices = try load()
         guard !devices.contains(where: { $0.id == id }) else { throw BackendError("device \(id) is already registered") }
-        devices.append(Device(id: id, note: note, addedAt: Int64(Date().timeIntervalSince1970)))
+        devices.append(Device(id: id, note: note, addedAt: Int64(Date().timeIntervalSince1970), enrollTokenSHA256: nil))
         try save(devices)
+    }
+
+    /// Sets (or replaces) the device's one-time enrollment token.
+    public func setEnrollmentToken(_ id: String, token: String) throws {
+        guard token.utf8.count >= 16 else { throw BackendError("an enrollment token must be at least 16 characters") }
+        var devices = try load()
+        guard let index = devices.firstIndex(where: { $0.id == id }) else { throw BackendError("device \(id) is not registered") }
+        devices[index].enrollTokenSHA256 = DeviceRegistry.digest(token)
+        try save(devices)
+    }
+
+    /// True when `token` is the device's pending enrollment token.
+    public func enrollmentTokenMatches(_ id: String, token: String) -> Bool {
+        guard let expected = device(id)?.enrollTokenSHA256 else { return false }
+        let actual = DeviceRegistry.digest(token)
+        // Constant-time comparison of the two digests.
+        return expected.utf8.count == actual.utf8.count
+            && zip(expected.utf8, actual.utf8).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    /// Uses up the device's enrollment token (after a certificate was issued for it).
+    public func consumeEnrollmentToken(_ id: String) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        var devices = try load()
+        guard let index = devices.firstIndex(where: { $0.id == id }) else { return }
+        devices[index].enrollTokenSHA256 = nil
+        try save(devices)
+        cachedModification = nil
+    }
+
+    static func digest(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 
     public func remove(_ id: String) throws {

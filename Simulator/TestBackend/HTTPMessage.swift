@@ -83,11 +83,21 @@ struct HTTPResponse {
     var status: Int
     var json: [String: Any]
     var close = false
+    /// A non-JSON body (EST's base64 PKCS#7), replacing `json` when set.
+    var rawBody: (contentType: String, body: Data)?
+
+    init(status: Int, json: [String: Any], close: Bool = false) {
+        self.status = status
+        self.json = json
+        self.close = close
+    }
 
     var bytes: [UInt8] {
-        let body = (try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])) ?? Data("{}".utf8)
+        let body = rawBody?.body ?? (try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])) ?? Data("{}".utf8)
+        let contentType = rawBody?.contentType ?? "application/json"
         var head = "HTTP/1.1 \(status) \(HTTPResponse.reason(status))\r\n"
-        head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n"
+        if rawBody != nil { head += "Content-Transfer-Encoding: base64\r\n" }
+        head += "Content-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n"
         if close { head += "Connection: close\r\n" }
         head += "\r\n"
         return Array(head.utf8) + Array(body)
@@ -98,6 +108,7 @@ struct HTTPResponse {
         case 200: return "OK"
         case 202: return "Accepted"
         case 400: return "Bad Request"
+        case 401: return "Unauthorized"
         case 403: return "Forbidden"
         case 404: return "Not Found"
         case 405: return "Method Not Allowed"

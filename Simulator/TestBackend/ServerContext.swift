@@ -27,6 +27,11 @@ final class ServerContext: @unchecked Sendable {
         try check(
             wolfSSL_CTX_load_verify_locations(context, configuration.clientCAFile, nil),
             "\(configuration.clientCAFile): not a usable PEM file of client CA certificates")
+        guard configuration.requireClientCertificate else {
+            // The enrollment listener: no client certificate asked for.
+            wolfSSL_CTX_set_verify(context, Int32(WOLFSSL_VERIFY_NONE), nil)
+            return
+        }
         // Mutual TLS is required: no certificate, no connection.
         wolfSSL_CTX_set_verify(
             context, Int32(WOLFSSL_VERIFY_PEER) | Int32(WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT), clientVerifyCallback)

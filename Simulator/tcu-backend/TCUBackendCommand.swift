@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TCUBackend
+import TCUPKI
 
 /// tcu-backend: the mutual-TLS test backend a TCU meets.
 @main
@@ -34,6 +35,8 @@ struct Serve: ParsableCommand {
     @Option(help: "A CRL of the client CA (PEM); reloaded when the file changes.") var crl: String?
     @Option(help: "The device registry (JSON, managed by `tcu-backend devices`).") var registry: String?
     @Option(help: "Folder for accepted telemetry (one JSON Lines file per device).") var data: String?
+    @Option(name: .customLong("enroll-listen"), help: "Also listen here for first enrollment (EST simpleenroll, no client certificate). Needs --pki.")
+    var enrollListen: String?
     @Option(name: .customLong("handshake-timeout"), help: "Seconds a client has to finish the handshake.") var handshakeTimeout = 10
     @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may stay idle.") var idleTimeout = 30
 
@@ -46,20 +49,37 @@ struct Serve: ParsableCommand {
         else { throw fail("give --pki DIR, or --cert-chain, --key, --client-ca and --registry") }
         let crlPath = crl ?? base.map { $0 + "crl.pem" }
         let dataPath = data ?? base.map { $0 + "telemetry" } ?? "telemetry"
-        guard let colon = listen.lastIndex(of: ":"), let port = UInt16(listen[listen.index(after: colon)...]) else {
-            throw fail("--listen must be HOST:PORT")
+        func address(_ text: String, _ option: String) throws -> (String, UInt16) {
+            guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else {
+                throw fail("\(option) must be HOST:PORT")
+            }
+            return (String(text[..<colon]), port)
         }
+        let (host, port) = try address(listen, "--listen")
         var configuration = BackendServer.Configuration(
-            host: String(listen[..<colon]), port: port, certificateChainFile: certChain, keyFile: key,
-            clientCAFile: clientCA, crlFile: crlPath)
+            host: host, port: port, certificateChainFile: certChain, keyFile: key, clientCAFile: clientCA, crlFile: crlPath)
         configuration.handshakeTimeout = handshakeTimeout
         configuration.idleTimeout = idleTimeout
-        let server: BackendServer
+        var servers: [BackendServer] = []
         do {
-            server = try BackendServer(
-                configuration: configuration, registry: DeviceRegistry(path: registryPath),
-                telemetry: try TelemetryStore(directory: dataPath))
-            try server.start()
+            // With a PKI folder holding the device CA's key, the backend also issues certificates (EST).
+            let issuer = try pki.flatMap { dir in
+                FileManager.default.fileExists(atPath: dir + "/device-ca.key") ? try PrivatePKI(directory: dir) : nil
+            }
+            let registry = DeviceRegistry(path: registryPath)
+            let telemetry = try TelemetryStore(directory: dataPath)
+            let log = BackendLog()
+            servers.append(try BackendServer(configuration: configuration, registry: registry, telemetry: telemetry, log: log, issuer: issuer))
+            if let enrollListen {
+                guard issuer != nil else { throw fail("--enroll-listen needs --pki DIR with the device CA's key") }
+                var enrollment = configuration
+                (enrollment.host, enrollment.port) = try address(enrollListen, "--enroll-listen")
+                enrollment.requireClientCertificate = false
+                servers.append(try BackendServer(configuration: enrollment, registry: registry, telemetry: telemetry, log: log, issuer: issuer))
+            }
+            for server in servers { try server.start() }
+        } catch let error as ExitCode {
+            throw error
         } catch {
             throw fail("\(error)")
         }
@@ -88,9 +108,18 @@ struct Devices: ParsableCommand {
         @OptionGroup var options: RegistryOption
         @Argument(help: "The device id.") var id: String
         @Option(help: "A note kept with the device.") var note: String?
+        @Option(name: .customLong("enroll-token-file"), help: "A file holding a one-time enrollment token (16+ characters) for EST simpleenroll.")
+        var enrollTokenFile: String?
         func run() throws {
-            do { try DeviceRegistry(path: try options.path()).add(id, note: note) } catch let error as ExitCode { throw error } catch { throw fail("\(error)") }
-            print("registered \(id)")
+            do {
+                let registry = DeviceRegistry(path: try options.path())
+                try registry.add(id, note: note)
+                if let enrollTokenFile {
+                    guard let data = FileManager.default.contents(atPath: enrollTokenFile) else { throw fail("\(enrollTokenFile): not found") }
+                    try registry.setEnrollmentToken(id, token: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+                }
+            } catch let error as ExitCode { throw error } catch { throw fail("\(error)") }
+            print("registered \(id)" + (enrollTokenFile != nil ? " with a one-time enrollment token" : ""))
         }
     }
 

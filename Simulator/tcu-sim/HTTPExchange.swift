@@ -19,7 +19,13 @@ struct HTTPExchange {
         if json != nil { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
         head += "\r\n"
         try client.sendAll(Array(head.utf8) + body, timeoutMilliseconds: timeoutMilliseconds)
+        return try receive(client, timeoutMilliseconds: timeoutMilliseconds)
+    }
 
+    /// Reads one response.
+    static func receive<T: Transport, K: KeyStore, C: Clock>(
+        _ client: TLSClient<T, K, C>, timeoutMilliseconds: UInt32 = 10_000
+    ) throws -> Response {
         var received: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {

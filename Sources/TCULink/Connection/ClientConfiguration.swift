@@ -18,6 +18,9 @@ public struct ClientConfiguration: Sendable {
     public var unsetClock: ServerCertificatePolicy.UnsetClockBehaviour
     /// Wait for the server's proof of acceptance in TLS 1.3 (see `Acceptance`).
     public var confirmAcceptance: Bool
+    /// Connect without a client certificate. Only for first enrollment (EST `simpleenroll`),
+    /// before the device has a certificate; the server is verified exactly as always.
+    public var withoutClientCertificate: Bool = false
 
     public init(
         host: String,

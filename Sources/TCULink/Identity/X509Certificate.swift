@@ -7,6 +7,8 @@
 public struct X509Certificate: Equatable, Sendable {
     /// The certificate as given.
     public let der: [UInt8]
+    /// The serial number's content bytes (big-endian, as encoded).
+    public let serialNumber: [UInt8]
     public let notBefore: Int64
     public let notAfter: Int64
     public let subject: DistinguishedName
@@ -42,7 +44,7 @@ public struct X509Certificate: Equatable, Sendable {
         var fields = certificateReader.reader(over: tbs)
 
         if fields.peekTag() == DERTag.contextConstructed0 { _ = fields.readElement() }  // version
-        guard fields.read(tag: DERTag.integer) != nil,  // serialNumber
+        guard let serial = fields.read(tag: DERTag.integer),
             fields.read(tag: DERTag.sequence) != nil,  // signature algorithm
             let issuerElement = fields.read(tag: DERTag.sequence),
             let validity = fields.read(tag: DERTag.sequence),
@@ -58,6 +60,7 @@ public struct X509Certificate: Equatable, Sendable {
         else { return nil }
 
         self.der = der
+        self.serialNumber = Array(fields.content(of: serial))
         self.notBefore = notBefore
         self.notAfter = notAfter
         self.issuer = issuer

@@ -32,7 +32,7 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
         do {
             self.context = try WolfSSLContext.make(
                 versions: configuration.versions, certificateChain: keyStore.certificateChain,
-                trustAnchors: keyStore.trustAnchors)
+                trustAnchors: keyStore.trustAnchors, presentCertificate: !configuration.withoutClientCertificate)
         } catch {
             _ = wolfSSL_Cleanup()
             throw error

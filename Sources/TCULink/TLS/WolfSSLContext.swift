@@ -5,9 +5,10 @@ import CWolfSSL
 enum WolfSSLContext {
     /// Returns an owned `WOLFSSL_CTX*`; the caller frees it with `wolfSSL_CTX_free`.
     static func make(
-        versions: TLSVersionPolicy, certificateChain: [[UInt8]], trustAnchors: [[UInt8]]
+        versions: TLSVersionPolicy, certificateChain: [[UInt8]], trustAnchors: [[UInt8]], presentCertificate: Bool = true
     ) throws(TCULinkError) -> OpaquePointer {
-        guard let leafDER = certificateChain.first, let leaf = X509Certificate(der: leafDER) else {
+        let leaf = certificateChain.first.flatMap { X509Certificate(der: $0) }
+        if presentCertificate && leaf == nil {
             throw TCULinkError(.invalidConfiguration)  // no device certificate, or unreadable
         }
         guard !trustAnchors.isEmpty else { throw TCULinkError(.invalidConfiguration) }
@@ -40,6 +41,13 @@ enum WolfSSLContext {
         wolfSSL_CTX_SetRsaSignCb(context, wolfSSLRsaSignCallback)
         wolfSSL_CTX_SetRsaPssSignCb(context, wolfSSLRsaPssSignCallback)
 
+        wolfSSL_CTX_SetIORecv(context, wolfSSLReceiveCallback)
+        wolfSSL_CTX_SetIOSend(context, wolfSSLSendCallback)
+        guard presentCertificate, let leaf else {
+            ok = true
+            return context  // enrollment: no client certificate yet
+        }
+
         // The device chain, as PEM (wolfSSL's chain loader reads concatenated PEM).
         var pem: [UInt8] = []
         for certificate in certificateChain { pem += PEM.encode(certificate) }
@@ -56,9 +64,6 @@ enum WolfSSLContext {
                 wolfSSL_CTX_use_PrivateKey_buffer(
                     context, $0.baseAddress, Int($0.count), Int32(WOLFSSL_FILETYPE_ASN1))
             })
-
-        wolfSSL_CTX_SetIORecv(context, wolfSSLReceiveCallback)
-        wolfSSL_CTX_SetIOSend(context, wolfSSLSendCallback)
         ok = true
         return context
     }

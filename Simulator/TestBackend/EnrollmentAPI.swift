@@ -1,0 +1,124 @@
+import Foundation
+import TCULink
+import TCUPKI
+
+/// EST (RFC 7030) enrollment, over the backend's TLS:
+///
+/// | path | listener | authorized by |
+/// |---|---|---|
+/// | `GET /.well-known/est/cacerts` | either | nobody (public CA certificates) |
+/// | `POST /.well-known/est/simpleenroll` | enrollment (no client certificate) | HTTP Basic: device id and its one-time token |
+/// | `POST /.well-known/est/simplereenroll` | mutual TLS | the current device certificate; same identity only |
+///
+/// Requests are base64 DER PKCS#10 (`application/pkcs10`); responses are base64 certs-only
+/// PKCS#7 (`application/pkcs7-mime`). The CA refuses a request whose signature does not
+/// verify, whose identity is not the authorized one, or that asks for a CA certificate
+/// or serverAuth (see `PrivatePKI.issueDevice(request:authorizedID:)`).
+enum EnrollmentAPI {
+    static func handle(
+        _ request: HTTPRequest, path: String, identity: String?, registry: DeviceRegistry, issuer: PrivatePKI?, log: BackendLog
+    ) -> HTTPResponse {
+        guard let issuer else { return HTTPResponse(status: 404, json: ["error": "enrollment is not enabled on this backend"]) }
+        switch path {
+        case "/.well-known/est/cacerts":
+            guard request.method == "GET" else { return HTTPResponse(status: 405, json: ["error": "use GET"]) }
+            guard let certificates = caCertificates(issuer) else {
+                return HTTPResponse(status: 500, json: ["error": "CA certificates unavailable"])
+            }
+            return pkcs7(PKCS7Certificates.build(certificates))
+
+        case "/.well-known/est/simpleenroll":
+            guard request.method == "POST" else { return HTTPResponse(status: 405, json: ["error": "use POST"]) }
+            guard identity == nil else {
+                return HTTPResponse(status: 400, json: ["error": "this device already has a certificate: use simplereenroll"])
+            }
+            guard let (id, token) = basicCredentials(request) else {
+                log.write("ENROLL-REFUSED device=? reason=no-credentials: simpleenroll needs HTTP Basic id:token")
+                return HTTPResponse(status: 401, json: ["error": "enrollment needs the device id and its one-time token (HTTP Basic)"])
+            }
+            guard registry.enrollmentTokenMatches(id, token: token) else {
+                log.write("ENROLL-REFUSED device=\(id) reason=bad-token: no pending enrollment token matches")
+                return HTTPResponse(status: 401, json: ["error": "unknown device or wrong / used enrollment token"])
+            }
+            let response = issue(request, authorizedID: id, issuer: issuer, log: log, kind: "ENROLLED")
+            if response.status == 200 {
+                do { try registry.consumeEnrollmentToken(id) } catch { log.write("ERROR device=\(id): token not consumed: \(error)") }
+            }
+            return response
+
+        case "/.well-known/est/simplereenroll":
+            guard request.method == "POST" else { return HTTPResponse(status: 405, json: ["error": "use POST"]) }
+            guard let identity else {
+                return HTTPResponse(status: 403, json: ["error": "renewal is authorized by the current device certificate: use mutual TLS"])
+            }
+            return issue(request, authorizedID: identity, issuer: issuer, log: log, kind: "RENEWED")
+
+        default:
+            return HTTPResponse(status: 404, json: ["error": "no such EST operation: \(path)"])
+        }
+    }
+
+    private static func issue(_ request: HTTPRequest, authorizedID: String, issuer: PrivatePKI, log: BackendLog, kind: String) -> HTTPResponse {
+        // RFC 7030: the body is base64 of the DER request; PEM is accepted too.
+        let text = String(decoding: request.body, as: UTF8.self)
+        let requestBytes: [UInt8]
+        if text.contains("-----BEGIN") {
+            requestBytes = Array(request.body)
+        } else if let der = Data(base64Encoded: text, options: .ignoreUnknownCharacters) {
+            requestBytes = Array(der)
+        } else {
+            return HTTPResponse(status: 400, json: ["error": "the body is not a base64 PKCS#10 request"])
+        }
+        do {
+            let chainPEM = try issuer.issueDevice(request: requestBytes, authorizedID: authorizedID)
+            guard let chain = PEM.decodeAll(Array(chainPEM.utf8)), let leaf = chain.first.flatMap({ X509Certificate(der: $0) }) else {
+                return HTTPResponse(status: 500, json: ["error": "issued certificate unreadable"])
+            }
+            let serial = leaf.serialNumber.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+            log.write("\(kind) device=\(authorizedID) serial=\(serial) notAfter=\(leaf.notAfter)")
+            return pkcs7(PKCS7Certificates.build(chain))
+        } catch let refusal as PrivatePKI.RequestRefusal {
+            log.write("ENROLL-REFUSED device=\(authorizedID) reason=\(word(refusal)): \(refusal.description)")
+            return HTTPResponse(status: 400, json: ["error": refusal.description])
+        } catch {
+            log.write("ERROR device=\(authorizedID): issuing failed: \(error)")
+            return HTTPResponse(status: 500, json: ["error": "the CA could not issue"])
+        }
+    }
+
+    static func word(_ refusal: PrivatePKI.RequestRefusal) -> String {
+        switch refusal {
+        case .malformed: return "malformed-csr"
+        case .badSignature: return "csr-signature"
+        case .identityMismatch: return "identity-mismatch"
+        case .asksForCA: return "asks-for-ca"
+        case .asksForServerAuth: return "asks-for-server-auth"
+        case .unsupportedKey: return "unsupported-key"
+        }
+    }
+
+    private static func caCertificates(_ issuer: PrivatePKI) -> [[UInt8]]? {
+        var result: [[UInt8]] = []
+        for file in ["device-ca.pem", "root.pem"] {
+            guard let data = FileManager.default.contents(atPath: issuer.directory + "/" + file),
+                let blocks = PEM.decodeAll(Array(data))
+            else { return nil }
+            result += blocks
+        }
+        return result
+    }
+
+    private static func pkcs7(_ der: [UInt8]) -> HTTPResponse {
+        var response = HTTPResponse(status: 200, json: [:])
+        response.rawBody = (contentType: "application/pkcs7-mime; smime-type=certs-only", body: Data(Data(der).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed]).utf8))
+        return response
+    }
+
+    private static func basicCredentials(_ request: HTTPRequest) -> (String, String)? {
+        guard let header = request.header("Authorization"), header.lowercased().hasPrefix("basic "),
+            let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+            let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":")
+        else { return nil }
+        return (String(text[..<colon]), String(text[text.index(after: colon)...]))
+    }
+}
