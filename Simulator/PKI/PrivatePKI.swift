@@ -261,6 +261,18 @@ public struct PrivatePKI: Sendable {
         return count
     }
 
+    /// Revokes one certificate by serial number (big-endian bytes, leading zeros ignored) and writes a fresh CRL.
+    public func revoke(serial: [UInt8]) throws {
+        let wanted = hex(serial.drop(while: { $0 == 0 }))
+        var issued = try issuedDevices()
+        guard let index = issued.firstIndex(where: { hex((bytes(hex: $0.serial) ?? []).drop(while: { $0 == 0 })) == wanted }) else {
+            throw PKIError("no certificate with serial \(wanted) was issued by this PKI")
+        }
+        if issued[index].revokedAt == nil { issued[index].revokedAt = Int64(Date().timeIntervalSince1970) }
+        try saveIssued(issued)
+        try writeCRL()
+    }
+
     public func issuedDevices() throws -> [IssuedDevice] {
         let text = try SecureFile.read(path("issued.json"), what: "issued.json")
         do {

@@ -1,9 +1,12 @@
 import Foundation
 import TCUBackend
+import TCUPKI
 
 /// The test backend in this process, on a free port, over a PKI folder's files.
 final class RunningBackend {
     let server: BackendServer
+    /// The enrollment listener (no client certificate), when the backend issues certificates.
+    private(set) var enrollment: BackendServer?
     let log = BackendLog(sink: { _ in })
     let folder: String
 
@@ -11,7 +14,7 @@ final class RunningBackend {
 
     init(
         certificateChain: String, key: String, clientCA: String, crl: String?, registered: [String],
-        handshakeTimeout: Int = 10, idleTimeout: Int = 30
+        handshakeTimeout: Int = 10, idleTimeout: Int = 30, issuer: PrivatePKI? = nil
     ) throws {
         folder = NSTemporaryDirectory() + "tculink-backend-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -22,10 +25,24 @@ final class RunningBackend {
             crlFile: crl)
         configuration.handshakeTimeout = handshakeTimeout
         configuration.idleTimeout = idleTimeout
-        server = try BackendServer(
-            configuration: configuration, registry: registry,
-            telemetry: try TelemetryStore(directory: folder + "/telemetry"), log: log)
+        let telemetry = try TelemetryStore(directory: folder + "/telemetry")
+        server = try BackendServer(configuration: configuration, registry: registry, telemetry: telemetry, log: log, issuer: issuer)
         try server.start()
+        if issuer != nil {
+            var enrollmentConfiguration = configuration
+            enrollmentConfiguration.requireClientCertificate = false
+            enrollment = try BackendServer(
+                configuration: enrollmentConfiguration, registry: registry, telemetry: telemetry, log: log, issuer: issuer)
+            try enrollment?.start()
+        }
+    }
+
+    /// The backend over a PKI made by tcu-pki, issuing certificates (EST) on a second, enrollment listener.
+    convenience init(issuingFrom pki: PrivatePKI, registered: [String]) throws {
+        let dir = pki.directory
+        try self.init(
+            certificateChain: dir + "/server.pem", key: dir + "/server.key", clientCA: dir + "/device-ca.pem",
+            crl: dir + "/crl.pem", registered: registered, issuer: pki)
     }
 
     /// The backend over the OpenSSL-made test PKI: its server chain, the root as client CA, the root's CRL.
@@ -46,6 +63,7 @@ final class RunningBackend {
 
     deinit {
         server.stop()
+        enrollment?.stop()
         try? FileManager.default.removeItem(atPath: folder)
     }
 }
