@@ -33,6 +33,9 @@ struct Connect: ParsableCommand {
     @Option(name: .customLong("device-id"), help: "The id in the API path (default: the CN of the device certificate).")
     var deviceID: String?
 
+    @Option(name: .customLong("renew-within"), help: "Renew (EST simplereenroll) after connecting when the certificate expires within this many days.")
+    var renewWithin: Int?
+
     @Flag(name: .customLong("tls12"), help: "Allow TLS 1.2 as well as TLS 1.3.")
     var allowTLS12 = false
 
@@ -47,19 +50,47 @@ struct Connect: ParsableCommand {
 
     func run() throws {
         do {
+            let chainPath = device.certChain ?? device.device.map { $0 + "/chain.pem" }
+            let trustPath = device.trust ?? device.device.map { $0 + "/trust.pem" }
             if device.usesToken {
-                let keyStore = try device.tokenKeyStore()
+                var keyStore = try device.tokenKeyStore()
                 printError("tcu-sim: signing on the PKCS#11 token (the key is non-extractable)")
                 try perform(keyStore)
+                if let chainPath, renewalDue(keyStore) {
+                    try RenewalFailure.wrap { try Renewal.renew(&keyStore, host: host, port: port, serverName: serverName, chainPath: chainPath) { newChain in
+                        let (token, label) = try device.token.open()
+                        return try PKCS11KeyStore(token: token, keyLabel: label, chainFile: newChain, trustFile: trustPath)
+                    } }
+                }
             } else {
-                let keyStore = try device.keyStore()
+                var keyStore = try device.keyStore()
                 printError("tcu-sim: using the development file key store (the key is in a file; production keys stay in secure hardware)")
                 try perform(keyStore)
+                if let chainPath, let trustPath, renewalDue(keyStore) {
+                    let keyPath = device.key ?? device.device.map { $0 + "/key.pem" } ?? ""
+                    try RenewalFailure.wrap { try Renewal.renew(&keyStore, host: host, port: port, serverName: serverName, chainPath: chainPath) { newChain in
+                        try FileKeyStore(chainFile: newChain, keyFile: keyPath, trustFile: trustPath)
+                    } }
+                }
             }
+        } catch let error as RenewalFailure {
+            print("FAILED: renewal: \(error.underlying)")
+            throw ExitCode(1)
         } catch let error as HostError {
             printError("tcu-sim: \(error)")
             throw ExitCode(2)
         }
+    }
+
+    /// True when --renew-within is set and the device certificate expires inside that window.
+    func renewalDue<K: KeyStore>(_ keyStore: K) -> Bool {
+        guard let renewWithin, let leaf = keyStore.certificateChain.first.flatMap({ X509Certificate(der: $0) }) else { return false }
+        let left = leaf.notAfter - Int64(Date().timeIntervalSince1970)
+        if left < Int64(renewWithin) * 86_400 {
+            print("renewal:     certificate expires in \(left / 86_400) day(s), within --renew-within \(renewWithin); renewing")
+            return true
+        }
+        return false
     }
 
     func perform<K: KeyStore>(_ keyStore: K) throws {
@@ -123,4 +154,19 @@ struct Connect: ParsableCommand {
 
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+/// A renewal that failed after a successful connection: the old certificate stays in use.
+struct RenewalFailure: Error {
+    let underlying: String
+
+    static func wrap(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as TCULinkError {
+            throw RenewalFailure(underlying: Describe.linkError(error))
+        } catch {
+            throw RenewalFailure(underlying: "\(error)")
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Crypto
 import Foundation
 import HostHAL
 import TCUBackend
@@ -41,10 +42,16 @@ struct Demo: ParsableCommand {
             configuration: .init(
                 host: "127.0.0.1", port: 0, certificateChainFile: pkiPath + "/server.pem", keyFile: pkiPath + "/server.key",
                 clientCAFile: pkiPath + "/device-ca.pem", crlFile: pkiPath + "/crl.pem"),
-            registry: registry, telemetry: try TelemetryStore(directory: pkiPath + "/telemetry"), log: log)
+            registry: registry, telemetry: try TelemetryStore(directory: pkiPath + "/telemetry"), log: log, issuer: pki)
         try backend.start()
         defer { backend.stop() }
-        print("== Backend listening on 127.0.0.1:\(backend.port) (mutual TLS, registry, CRL)")
+        var enrollmentConfiguration = backend.configuration
+        enrollmentConfiguration.requireClientCertificate = false
+        let enrollment = try BackendServer(
+            configuration: enrollmentConfiguration, registry: registry, telemetry: backend.telemetry, log: log, issuer: pki)
+        try enrollment.start()
+        defer { enrollment.stop() }
+        print("== Backend listening on 127.0.0.1:\(backend.port) (mutual TLS, registry, CRL), enrollment (EST) on 127.0.0.1:\(enrollment.port)")
         print("== Outcomes")
 
         var failures = 0
@@ -79,7 +86,41 @@ struct Demo: ParsableCommand {
             outcome(false, "tcu-0001: mutual TLS and telemetry accepted", Describe.error(error))
         }
 
-        // 2–4. Devices the backend must refuse, each for its own reason.
+        // 2. A new device enrolls: key made on the device, a CSR, EST simpleenroll with a one-time token.
+        do {
+            let folder = devices + "/tcu-0003"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let key = P256.Signing.PrivateKey()
+            guard FileManager.default.createFile(
+                atPath: folder + "/key.pem", contents: Data(key.pemRepresentation.utf8), attributes: [.posixPermissions: 0o600])
+            else { throw HostError("cannot write the demo key") }
+            try registry.add("tcu-0003")
+            let secret = "demo-\(UUID().uuidString)"
+            try registry.setEnrollmentToken("tcu-0003", token: secret)
+            var store = try FileKeyStore(keyOnly: folder + "/key.pem", trustFile: pkiPath + "/root.pem")
+            var configuration = ClientConfiguration(host: "127.0.0.1", port: enrollment.port, serverName: "localhost")
+            configuration.withoutClientCertificate = true
+            let anonymous = try TLSClient(configuration: configuration, transport: POSIXSocketTransport(), keyStore: store, clock: SystemClock())
+            _ = try anonymous.connect()
+            let chain = try EST.request(
+                anonymous, keyStore: &store, id: "tcu-0003", path: "/.well-known/est/simpleenroll", host: "localhost",
+                basicAuth: "tcu-0003:\(secret)")
+            anonymous.close()
+            try EST.writeAtomically(EST.pem(chain), to: folder + "/chain.pem")
+            try EST.writeAtomically(try Data(contentsOf: URL(fileURLWithPath: pkiPath + "/root.pem")), to: folder + "/trust.pem")
+            let tcu = try client("tcu-0003")
+            _ = try tcu.connect()
+            let response = try HTTPExchange.perform(
+                tcu, method: "POST", path: "/v1/devices/tcu-0003/telemetry", host: "localhost", json: #"{"first_boot":true}"#)
+            tcu.close()
+            outcome(
+                response.status == 202 && !registry.enrollmentTokenMatches("tcu-0003", token: secret),
+                "tcu-0003: enrolled (EST, one-time token), then accepted", "backend: \(backendLine(for: "tcu-0003", after: 0))")
+        } catch {
+            outcome(false, "tcu-0003: enrolled (EST, one-time token), then accepted", Describe.error(error))
+        }
+
+        // 3–5. Devices the backend must refuse, each for its own reason.
         for (id, what, reason) in [
             ("tcu-wrong-eku", "EKU serverAuth-only certificate: refused", "not-client-auth"),
             ("tcu-revoked", "a revoked device: refused", "revoked"),
@@ -100,7 +141,7 @@ struct Demo: ParsableCommand {
                 "backend: \(line)")
         }
 
-        // 5. A device writing to another device's path.
+        // 6. A device writing to another device's path.
         do {
             let tcu = try client("tcu-0001")
             _ = try tcu.connect()
@@ -112,7 +153,7 @@ struct Demo: ParsableCommand {
             outcome(false, "tcu-0001 writing to tcu-0002's path: forbidden", Describe.error(error))
         }
 
-        // 6. The device refusing a backend whose certificate does not carry the name it dialled.
+        // 7. The device refusing a backend whose certificate does not carry the name it dialled.
         do {
             let tcu = try client("tcu-0002", serverName: "telemetry.example.net")
             _ = try tcu.connect()

@@ -155,6 +155,16 @@ struct Renew: ParsableCommand {
     }
 
     func renew<K: KeyStore>(_ store: inout K, chainPath: String, storeWithNewChain: (String) throws -> K) throws {
+        try Renewal.renew(&store, host: host, port: port, serverName: serverName, chainPath: chainPath, storeWithNewChain: storeWithNewChain)
+    }
+}
+
+/// Renewal with a proven swap, shared by `tcu-sim renew` and `tcu-sim connect --renew-within`.
+enum Renewal {
+    static func renew<K: KeyStore>(
+        _ store: inout K, host: String, port: UInt16, serverName: String?, chainPath: String,
+        storeWithNewChain: (String) throws -> K
+    ) throws {
         guard let leaf = store.certificateChain.first.flatMap({ X509Certificate(der: $0) }),
             let idBytes = leaf.subject.commonName
         else { throw HostError("\(chainPath): no device certificate to renew") }

@@ -67,6 +67,20 @@ import Testing
         #expect(third.status == 0, "\(third.output)")
     }
 
+    @Test func connectRenewsInsideTheWindowOnly() throws {
+        let folder = NSTemporaryDirectory() + "tculink-window-\(UUID().uuidString)"
+        let pki = try PrivatePKI.create(at: folder + "/pki")
+        try pki.issueDevice(id: "tcu-7000", outputDirectory: folder + "/device", days: 5)
+        let backend = try RunningBackend(issuingFrom: pki, registered: ["tcu-7000"])
+        let arguments = ["connect", "--host", "localhost", "--port", "\(backend.port)", "--device", folder + "/device", "--renew-within", "30"]
+        let first = run(bin + "/tcu-sim", arguments)
+        #expect(first.status == 0 && first.output.contains("renewed:"), "\(first.output)")
+        let leaf = try #require(TestCertificates.leaf(folder + "/device/chain.pem"))
+        #expect(leaf.notAfter - Int64(Date().timeIntervalSince1970) > 300 * 86_400)
+        let second = run(bin + "/tcu-sim", arguments)
+        #expect(second.status == 0 && !second.output.contains("renewed:"), "\(second.output)")
+    }
+
     @Test func enrollmentRefusals() throws {
         let folder = NSTemporaryDirectory() + "tculink-refuse-\(UUID().uuidString)"
         let pki = try PrivatePKI.create(at: folder + "/pki")
