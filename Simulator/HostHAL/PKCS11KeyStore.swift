@@ -75,6 +75,7 @@ public final class PKCS11Token {
 /// (they are public; the token holds only the key).
 public struct PKCS11KeyStore: KeyStore {
     public let token: PKCS11Token
+    public let keyLabel: String
     public let certificateChain: [[UInt8]]
     public let trustAnchors: [[UInt8]]
 
@@ -82,6 +83,7 @@ public struct PKCS11KeyStore: KeyStore {
     public init(token: PKCS11Token, keyLabel: String, chainFile: String?, trustFile: String?) throws(HostError) {
         try token.selectKey(label: keyLabel)
         self.token = token
+        self.keyLabel = keyLabel
         self.certificateChain = try chainFile.map { path throws(HostError) in try FileKeyStore.certificates(in: path, what: "device certificate chain") } ?? []
         self.trustAnchors = try trustFile.map { path throws(HostError) in try FileKeyStore.certificates(in: path, what: "trust anchors") } ?? []
         if let leaf = certificateChain.first {
@@ -93,6 +95,13 @@ public struct PKCS11KeyStore: KeyStore {
 
     public func publicKey() throws(KeyStoreError) -> [UInt8] {
         do { return try token.publicKey() } catch { throw .keyUnavailable }
+    }
+
+    /// The HAL's key generation: a new P-256 pair on the token under "<label>-next", selected
+    /// for signing from now on. The caller swaps labels once a certificate for it is stored.
+    public mutating func generateKey(_ kind: KeyKind) throws(KeyStoreError) -> [UInt8] {
+        guard kind == .ecP256 else { throw .unsupportedRequest }
+        do { return try token.generateKey(label: keyLabel + "-next") } catch { throw .keyUnavailable }
     }
 
     public mutating func sign(

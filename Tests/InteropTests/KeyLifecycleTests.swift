@@ -52,6 +52,13 @@ enum SoftHSM {
         #expect(!flags.extractable && flags.sensitive)
         #expect(throws: HostError.self) { _ = try token.generateKey(label: "device") }  // no silent overwrite
 
+        // Generation through the HAL protocol: a second pair, on the token, never the same key.
+        var halStore = try PKCS11KeyStore(token: token, keyLabel: "device", chainFile: nil, trustFile: nil)
+        let next = try halStore.generateKey(.ecP256)
+        #expect(next != spki && X509Certificate.publicKeyKind(subjectPublicKeyInfo: next) == .ecP256)
+        #expect(throws: KeyStoreError.unsupportedRequest) { _ = try halStore.generateKey(.rsa2048) }
+        try token.selectKey(label: "device")
+
         // The core's CSR, checked by OpenSSL.
         var store = try PKCS11KeyStore(token: token, keyLabel: "device", chainFile: nil, trustFile: nil)
         let request = try csr("tcu-0001", &store)
