@@ -219,6 +219,14 @@ public final class BackendServer: @unchecked Sendable {
             _ = wolfSSL_shutdown(session)
             return
         }
+        if judge.identity == nil && wolfSSL_session_reused(session) == 1 {
+            // A resumed session carries no certificate exchange: judge the certificate the
+            // session was established with, again, as it stands now.
+            if let refusal = rejudgeResumed(session, judge: judge, context: context) {
+                log.write("REFUSED device=\(judge.presentedIdentity ?? "?") peer=\(peer) reason=\(refusal.word): \(refusal.explanation) (resumed session)")
+                return
+            }
+        }
         guard let identity = judge.identity else {
             log.write("REFUSED device=? peer=\(peer) reason=no-identity: handshake completed without a judged client certificate")
             return
@@ -227,6 +235,28 @@ public final class BackendServer: @unchecked Sendable {
         log.write("ACCEPTED device=\(identity) peer=\(peer) \(version) \(String(cString: wolfSSL_get_cipher_name(session)))")
         serveRequests(session, fd: fd, identity: identity, peer: peer)
         _ = wolfSSL_shutdown(session)  // best effort: a close_notify if the socket takes it now
+    }
+
+    /// Re-judges a resumed session's client certificate: validity now, the CRL as loaded now,
+    /// then EKU, identity and registry as in a full handshake.
+    private func rejudgeResumed(_ session: OpaquePointer, judge: ClientJudge, context: ServerContext) -> ClientRefusal? {
+        guard let peer = wolfSSL_get_peer_certificate(session) else { return .noClientCertificate }
+        defer { wolfSSL_X509_free(peer) }
+        var length: Int32 = 0
+        guard let pointer = wolfSSL_X509_get_der(peer, &length), length > 0 else { return .noIdentity }
+        let der = Array(UnsafeBufferPointer(start: pointer, count: Int(length)))
+        guard let certificate = X509Certificate(der: der) else { return .noIdentity }
+        judge.presentedIdentity = certificate.subject.commonName.map { String(decoding: $0, as: UTF8.self) }
+        let now = Int64(Date().timeIntervalSince1970)
+        if now > certificate.notAfter { return .expired }
+        if now < certificate.notBefore { return .notYetValid }
+        if configuration.crlFile != nil, let manager = wolfSSL_CTX_GetCertManager(context.pointer) {
+            var copy = der
+            let status = copy.withUnsafeMutableBufferPointer { wolfSSL_CertManagerCheckCRL(manager, $0.baseAddress, Int32($0.count)) }
+            if status != WOLFSSL_SUCCESS { return status == CRL_CERT_REVOKED.rawValue ? .revoked : .tlsError(status) }
+        }
+        guard judge.judge(preverify: true, error: 0, depth: 0, der: der, leafDER: der) else { return judge.refusal ?? .noIdentity }
+        return nil
     }
 
     private func serveRequests(_ session: OpaquePointer, fd: Int32, identity: String?, peer: String) {

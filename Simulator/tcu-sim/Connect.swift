@@ -33,6 +33,9 @@ struct Connect: ParsableCommand {
     @Option(name: .customLong("device-id"), help: "The id in the API path (default: the CN of the device certificate).")
     var deviceID: String?
 
+    @Option(help: "Folder for the device's persistent state (the TLS session, to resume after a restart).")
+    var state: String?
+
     @Option(name: .customLong("renew-within"), help: "Renew (EST simplereenroll) after connecting when the certificate expires within this many days.")
     var renewWithin: Int?
 
@@ -101,11 +104,18 @@ struct Connect: ParsableCommand {
             versions: allowTLS12 ? .tls12OrLater : .tls13Only,
             timeouts: .init(connect: min(10_000, timeoutMilliseconds), handshake: timeoutMilliseconds))
 
+        var store: FilePersistentStore? = nil
+        if let state {
+            do { store = try FilePersistentStore(directory: state) } catch {
+                printError("tcu-sim: \(error)")
+                throw ExitCode(2)
+            }
+        }
         let client: TLSClient<POSIXSocketTransport, K, SimulatedClock>
         do {
             client = try TLSClient(
                 configuration: configuration, transport: POSIXSocketTransport(), keyStore: keyStore,
-                clock: SimulatedClock(setting))
+                clock: SimulatedClock(setting), resumption: store.flatMap { SavedSession.load(from: $0) })
         } catch {
             printError("tcu-sim: refused: \(Describe.error(error))")
             throw ExitCode(2)
@@ -141,6 +151,9 @@ struct Connect: ParsableCommand {
                     client.close()
                     throw ExitCode(1)
                 }
+            }
+            if var store, let session = client.sessionForResumption() {
+                do { try SavedSession.save(session, to: &store) } catch { printError("tcu-sim: could not save the TLS session: \(error.summary)") }
             }
             client.close()
         } catch let exit as ExitCode {

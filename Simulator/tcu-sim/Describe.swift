@@ -32,7 +32,8 @@ enum Describe {
             cipher:      \(report.cipherSuite)
             server:      \(report.serverCertificate?.subject.text ?? "?")
             client cert: \(acceptance)
-            resumed:     \(report.resumed ? "yes" : "no")
+            resumed:     \(report.resumed ? "yes (session ticket)" : "no (full handshake)")
+            bytes:       \(report.handshakeBytesSent) sent, \(report.handshakeBytesReceived) received until established
             handshake:   \(report.handshakeMilliseconds) ms
             """
     }

@@ -13,12 +13,16 @@ public struct ConnectionReport: Equatable, Sendable {
     public var acceptance: Acceptance
     /// Whether the session was resumed from a ticket.
     public var resumed: Bool
+    /// Bytes on the wire from `start` to established (TLS records, both directions).
+    public var handshakeBytesSent: Int = 0
+    public var handshakeBytesReceived: Int = 0
 
     /// Byte-wise: String's own `==` normalizes Unicode, which would pull Unicode tables into firmware.
     public static func == (lhs: ConnectionReport, rhs: ConnectionReport) -> Bool {
         lhs.tlsVersion == rhs.tlsVersion && lhs.cipherSuite.utf8.elementsEqual(rhs.cipherSuite.utf8)
             && lhs.serverCertificate == rhs.serverCertificate && lhs.handshakeMilliseconds == rhs.handshakeMilliseconds
             && lhs.acceptance == rhs.acceptance && lhs.resumed == rhs.resumed
+            && lhs.handshakeBytesSent == rhs.handshakeBytesSent && lhs.handshakeBytesReceived == rhs.handshakeBytesReceived
     }
 }
 

@@ -23,8 +23,15 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
     /// Application data that arrived while we looked for the server's verdict.
     private var pendingData: [UInt8] = []
     public private(set) var report: ConnectionReport?
+    /// A saved session (from `sessionForResumption()` of an earlier connection) to resume.
+    private let resumption: [UInt8]?
 
-    public init(configuration: ClientConfiguration, transport: T, keyStore: K, clock: C) throws(TCULinkError) {
+    /// - Parameter resumption: a session saved by an earlier connection (`sessionForResumption()`,
+    ///   kept in the persistent store across reboots). A session the server no longer accepts
+    ///   costs nothing but a full handshake.
+    public init(
+        configuration: ClientConfiguration, transport: T, keyStore: K, clock: C, resumption: [UInt8]? = nil
+    ) throws(TCULinkError) {
         guard !configuration.host.isEmpty, !configuration.serverName.isEmpty, configuration.port != 0 else {
             throw TCULinkError(.invalidConfiguration)
         }
@@ -41,6 +48,7 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
         self.keyStore = keyStore
         self.clock = clock
         self.configuration = configuration
+        self.resumption = resumption
         self.policy = configuration.policy
         self.machine = ConnectionStateMachine(
             timeouts: configuration.timeouts, confirmAcceptance: configuration.confirmAcceptance)
@@ -215,6 +223,22 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
     /// Why the connection failed, if it did.
     public var failure: TCULinkError? { machine.failure }
 
+    /// The session to resume next time (with its ticket), serialized; nil when there is none.
+    /// In TLS 1.3 the ticket arrives after the handshake: ask after `.sessionTicket` acceptance or a read.
+    public func sessionForResumption() -> [UInt8]? {
+        guard let session, machine.isEstablished, let saved = wolfSSL_get1_session(session) else { return nil }
+        defer { wolfSSL_SESSION_free(saved) }
+        guard wolfSSL_SESSION_has_ticket(saved) == 1 else { return nil }
+        let length = wolfSSL_i2d_SSL_SESSION(saved, nil)
+        guard length > 0, length < 16 * 1024 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: Int(length))
+        let written = bytes.withUnsafeMutableBufferPointer { buffer -> Int32 in
+            var cursor: UnsafeMutablePointer<UInt8>? = buffer.baseAddress
+            return wolfSSL_i2d_SSL_SESSION(saved, &cursor)
+        }
+        return written == length ? bytes : nil
+    }
+
     // MARK: - Callback overrides: the HAL behind wolfSSL
 
     override func transportReceive(into buffer: UnsafeMutableRawBufferPointer) -> TransportIO {
@@ -285,6 +309,16 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
         wolfSSL_SetRsaSignCtx(session, me)
         wolfSSL_SetRsaPssSignCtx(session, me)
         _ = wolfSSL_set_SessionTicket_cb(session, wolfSSLSessionTicketCallback, me)
+        _ = wolfSSL_UseSessionTicket(session)  // TLS 1.2 tickets (TLS 1.3 has them anyway)
+        if let resumption, !resumption.isEmpty {
+            resumption.withUnsafeBufferPointer { buffer in
+                var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+                if let saved = wolfSSL_d2i_SSL_SESSION(nil, &cursor, buffer.count) {
+                    _ = wolfSSL_set_session(session, saved)  // copies; an unusable one means a full handshake
+                    wolfSSL_SESSION_free(saved)
+                }
+            }
+        }
         let name = Array(configuration.serverName.utf8)
         if !HostnameMatcher.isIPLiteral(name) {  // RFC 6066: no SNI for addresses
             let status = name.withUnsafeBufferPointer {
@@ -311,7 +345,7 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
             tlsVersion: version, cipherSuite: suite,
             serverCertificate: serverLeaf.flatMap { X509Certificate(der: $0) },
             handshakeMilliseconds: clock.monotonicMilliseconds() - startedAt,
-            acceptance: acceptance, resumed: resumed)
+            acceptance: acceptance, resumed: resumed, handshakeBytesSent: bytesSent, handshakeBytesReceived: bytesReceived)
     }
 
     private func failConnection(_ code: Int32) -> TCULinkError {

@@ -16,6 +16,9 @@ open class WolfSSLCallbackTarget {
     var sessionTicketReceived = false
     /// The server's leaf certificate, DER, as received.
     var serverLeaf: [UInt8]?
+    /// Bytes through the transport, both ways (what a metered cellular link bills).
+    var bytesSent = 0
+    var bytesReceived = 0
 
     func transportReceive(into buffer: UnsafeMutableRawBufferPointer) -> TransportIO { .failed(.other) }
     func transportSend(_ bytes: UnsafeRawBufferPointer) -> TransportIO { .failed(.other) }
@@ -40,7 +43,9 @@ let wolfSSLReceiveCallback: CallbackIORecv = { _, buffer, size, context in
         return WOLFSSL_CBIO_ERR_GENERAL.rawValue
     }
     switch target.transportReceive(into: UnsafeMutableRawBufferPointer(start: buffer, count: Int(size))) {
-    case .transferred(let count): return Int32(count)
+    case .transferred(let count):
+        target.bytesReceived += count
+        return Int32(count)
     case .wouldBlock: return WOLFSSL_CBIO_ERR_WANT_READ.rawValue
     case .closed:
         target.transportClosedByPeer = true
@@ -56,7 +61,9 @@ let wolfSSLSendCallback: CallbackIOSend = { _, buffer, size, context in
         return WOLFSSL_CBIO_ERR_GENERAL.rawValue
     }
     switch target.transportSend(UnsafeRawBufferPointer(start: buffer, count: Int(size))) {
-    case .transferred(let count): return Int32(count)
+    case .transferred(let count):
+        target.bytesSent += count
+        return Int32(count)
     case .wouldBlock: return WOLFSSL_CBIO_ERR_WANT_WRITE.rawValue
     case .closed:
         target.transportClosedByPeer = true
