@@ -33,8 +33,11 @@ struct Connect: ParsableCommand {
     @Option(name: .customLong("device-id"), help: "The id in the API path (default: the CN of the device certificate).")
     var deviceID: String?
 
-    @Option(help: "Folder for the device's persistent state (the TLS session, to resume after a restart).")
+    @Option(help: "Folder for the device's persistent state: the TLS session (to resume after a restart) and the last known good time.")
     var state: String?
+
+    @Option(help: "Retry a failed connection up to this many times, with capped exponential backoff and full jitter.")
+    var retries: Int = 0
 
     @Option(name: .customLong("renew-within"), help: "Renew (EST simplereenroll) after connecting when the certificate expires within this many days.")
     var renewWithin: Int?
@@ -111,17 +114,45 @@ struct Connect: ParsableCommand {
                 throw ExitCode(2)
             }
         }
-        let client: TLSClient<POSIXSocketTransport, K, SimulatedClock>
-        do {
-            client = try TLSClient(
-                configuration: configuration, transport: POSIXSocketTransport(), keyStore: keyStore,
-                clock: SimulatedClock(setting), resumption: store.flatMap { SavedSession.load(from: $0) })
-        } catch {
-            printError("tcu-sim: refused: \(Describe.error(error))")
-            throw ExitCode(2)
+        // The board's clock, with the defined behaviour when it cannot be trusted (docs/architecture.md).
+        let clock = TrustedClock(base: SimulatedClock(setting), lastKnownGood: store.flatMap { LastKnownGoodTime.load(from: $0) })
+        var reconnector = Reconnector(policy: ReconnectionPolicy(base: 500, cap: 8_000, permanentFailureDelay: 0))
+        var entropy = OSEntropy()
+        var attempt = 0
+        var connected: (TLSClient<POSIXSocketTransport, K, TrustedClock<SimulatedClock>>, ConnectionReport)? = nil
+        while connected == nil {
+            let candidate: TLSClient<POSIXSocketTransport, K, TrustedClock<SimulatedClock>>
+            do {
+                candidate = try TLSClient(
+                    configuration: configuration, transport: POSIXSocketTransport(), keyStore: keyStore,
+                    clock: clock, resumption: store.flatMap { SavedSession.load(from: $0) })
+            } catch {
+                printError("tcu-sim: refused: \(Describe.error(error))")
+                throw ExitCode(2)
+            }
+            do {
+                connected = (candidate, try candidate.connect())
+            } catch {
+                attempt += 1
+                let decision = reconnector.failed(error, now: clock.monotonicMilliseconds(), random: entropy.randomWord() ?? 0)
+                guard attempt <= retries, case .retry(let at) = decision else {
+                    if case .pause(_, let reason) = decision, attempt <= retries {
+                        print("retry:       not retrying: \(reason) will not cure itself")
+                    }
+                    print("FAILED: \(Describe.error(error))")
+                    throw ExitCode(1)
+                }
+                let wait = at > clock.monotonicMilliseconds() ? at - clock.monotonicMilliseconds() : 0
+                print("retry:       attempt \(attempt) failed (\(error.reason)); next in \(wait) ms")
+                usleep(UInt32(min(wait, 60_000)) * 1000)
+            }
+        }
+        guard let (client, report) = connected else { throw ExitCode(1) }
+        if var store, case .unixSeconds(let now) = clock.wallTime() {
+            // A verified connection at this time: the clock was plausible, remember it.
+            try? LastKnownGoodTime.record(now, to: &store)
         }
         do {
-            let report = try client.connect()
             print(Describe.report(report, host: host, port: port))
             if let send {
                 try client.sendAll(Array((send + "\n").utf8), timeoutMilliseconds: timeoutMilliseconds)

@@ -1,0 +1,137 @@
+import Testing
+
+@testable import TCULink
+
+@Suite struct ReconnectionTests {
+    let policy = ReconnectionPolicy(base: 1_000, cap: 30_000, permanentFailureDelay: 3_600_000)
+
+    @Test func boundsGrowExponentiallyUpToTheCap() {
+        #expect((1...7).map { policy.bound(attempt: $0) } == [1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000])
+        #expect(policy.bound(attempt: 1_000) == 30_000)  // no overflow after many failures
+    }
+
+    @Test func fullJitterStaysWithinTheBound() {
+        var reconnector = Reconnector(policy: policy)
+        let timeout = TCULinkError(.handshakeTimeout)
+        #expect(reconnector.failed(timeout, now: 10_000, random: 0) == .retry(at: 10_000))
+        #expect(reconnector.failed(timeout, now: 10_000, random: UInt32.max) == .retry(at: 10_000 + UInt64(UInt32.max % 2_001)))
+        for attempt in 3...10 {
+            guard case .retry(let at) = reconnector.failed(timeout, now: 0, random: 123_456_789) else {
+                Issue.record("expected a retry")
+                return
+            }
+            #expect(at <= UInt64(policy.bound(attempt: attempt)))
+        }
+        #expect(reconnector.failures == 10)
+    }
+
+    @Test func differentRandomWordsSpreadAFleet() {
+        var delays = Set<UInt64>()
+        for random in stride(from: UInt32(0), to: 1_000_000, by: 7_919) {
+            var reconnector = Reconnector(policy: policy)
+            _ = reconnector.failed(TCULinkError(.connectionReset), now: 0, random: random)
+            if case .retry(let at) = reconnector.failed(TCULinkError(.connectionReset), now: 0, random: random &* 2_654_435_761) {
+                delays.insert(at)
+            }
+        }
+        #expect(delays.count > 50)  // not lock-step
+    }
+
+    @Test func permanentFailuresPauseLongAndSayWhy() {
+        var reconnector = Reconnector(policy: policy)
+        #expect(
+            reconnector.failed(TCULinkError(.peerRejectedCertificate, alert: .certificateRevoked), now: 5, random: 0)
+                == .pause(until: 3_600_005, reason: .peerRejectedCertificate))
+        #expect(reconnector.failed(TCULinkError(.unknownCA), now: 0, random: 9) == .pause(until: 3_600_000, reason: .unknownCA))
+    }
+
+    @Test func successResetsTheBackoff() {
+        var reconnector = Reconnector(policy: policy)
+        for _ in 0..<5 { _ = reconnector.failed(TCULinkError(.connectionRefused), now: 0, random: UInt32.max) }
+        reconnector.succeeded()
+        #expect(reconnector.failures == 0)
+        #expect(reconnector.failed(TCULinkError(.connectionRefused), now: 0, random: UInt32.max) == .retry(at: UInt64(UInt32.max % 1_001)))
+    }
+}
+
+/// A board clock a test sets.
+struct FixedClock: Clock {
+    var now: WallTime
+    func wallTime() -> WallTime { now }
+    func monotonicMilliseconds() -> UInt64 { 0 }
+}
+
+/// A persistent store in memory.
+struct MemoryStore: PersistentStore {
+    var slots: [UInt8: [UInt8]] = [:]
+    var failWrites = false
+
+    func read(_ slot: PersistentSlot, into buffer: UnsafeMutableRawBufferPointer) throws(TCULinkError) -> Int? {
+        guard let bytes = slots[slot.rawValue] else { return nil }
+        guard bytes.count <= buffer.count else { throw TCULinkError(.storageFailed) }
+        for (index, byte) in bytes.enumerated() { buffer[index] = byte }
+        return bytes.count
+    }
+
+    mutating func write(_ slot: PersistentSlot, _ bytes: UnsafeRawBufferPointer) throws(TCULinkError) {
+        if failWrites { throw TCULinkError(.storageFailed) }
+        slots[slot.rawValue] = Array(bytes)
+    }
+
+    mutating func erase(_ slot: PersistentSlot) throws(TCULinkError) { slots[slot.rawValue] = nil }
+}
+
+@Suite struct TrustedClockTests {
+    let floor: Int64 = 1_800_000_000
+
+    @Test func anUnsetRTCIsNotSet() {
+        #expect(TrustedClock(base: FixedClock(now: .notSet), floor: floor).wallTime() == .notSet)
+    }
+
+    @Test func aClockBeforeTheBuildFloorIsNotSet() {
+        // An RTC reset to its default (1970, 2000…) after power loss.
+        #expect(TrustedClock(base: FixedClock(now: .unixSeconds(946_684_800)), floor: floor).wallTime() == .notSet)
+        #expect(TrustedClock(base: FixedClock(now: .unixSeconds(floor)), floor: floor).wallTime() == .unixSeconds(floor))
+    }
+
+    @Test func aClockSkewedBackBehindTheLastKnownGoodTimeIsNotSet() {
+        let known = floor + 100 * 86_400
+        let clock = { (now: Int64) in TrustedClock(base: FixedClock(now: .unixSeconds(now)), floor: self.floor, lastKnownGood: known) }
+        #expect(clock(known - 10 * 86_400).wallTime() == .notSet)
+        #expect(clock(known - 3_600).wallTime() == .unixSeconds(known - 3_600))  // within the day's tolerance
+        #expect(clock(known + 5).wallTime() == .unixSeconds(known + 5))
+    }
+
+    @Test func aClockSkewedForwardStandsAndCertificatesLookExpired() throws {
+        let clock = TrustedClock(base: FixedClock(now: .unixSeconds(4_102_444_800)), floor: floor)
+        #expect(clock.wallTime() == .unixSeconds(4_102_444_800))
+        let policy = ServerCertificatePolicy(serverName: Array("localhost".utf8))
+        let leaf = TestPKI.certificate("server/good.leaf.pem")
+        #expect(policy.evaluate(leaf, depth: 0, at: clock.wallTime())?.reason == .certificateExpired)
+        let behind = TrustedClock(base: FixedClock(now: .unixSeconds(946_684_800)), floor: floor)
+        #expect(policy.evaluate(leaf, depth: 0, at: behind.wallTime())?.reason == .clockNotSet)
+    }
+
+    @Test func lastKnownGoodTimeOnlyMovesForward() throws {
+        var store = MemoryStore()
+        #expect(LastKnownGoodTime.load(from: store) == nil)
+        try LastKnownGoodTime.record(floor + 10, to: &store)
+        try LastKnownGoodTime.record(floor + 5, to: &store)
+        #expect(LastKnownGoodTime.load(from: store) == floor + 10)
+        try LastKnownGoodTime.record(floor + 20, to: &store)
+        #expect(LastKnownGoodTime.load(from: store) == floor + 20)
+        store.failWrites = true
+        #expect(throws: TCULinkError(.storageFailed)) { try LastKnownGoodTime.record(floor + 30, to: &store) }
+        #expect(LastKnownGoodTime.load(from: store) == floor + 20)  // a failed write loses nothing
+    }
+
+    @Test func savedSessionsRoundTripAndRefuseOversize() throws {
+        var store = MemoryStore()
+        #expect(SavedSession.load(from: store) == nil)
+        try SavedSession.save([1, 2, 3], to: &store)
+        #expect(SavedSession.load(from: store) == [1, 2, 3])
+        #expect(throws: TCULinkError(.storageFailed)) {
+            try SavedSession.save([UInt8](repeating: 0, count: SavedSession.maximumSize + 1), to: &store)
+        }
+    }
+}
