@@ -39,6 +39,9 @@ struct Connect: ParsableCommand {
     @Option(help: "Retry a failed connection up to this many times, with capped exponential backoff and full jitter.")
     var retries: Int = 0
 
+    @Option(name: .customLong("fault"), help: "Inject a link fault (repeatable): latency:MS, bandwidth:BYTES_PER_S, drop:N, reset:N, silent:N, corrupt:N (N = bytes received).")
+    var faultSpecs: [String] = []
+
     @Option(name: .customLong("renew-within"), help: "Renew (EST simplereenroll) after connecting when the certificate expires within this many days.")
     var renewWithin: Int?
 
@@ -119,12 +122,21 @@ struct Connect: ParsableCommand {
         var reconnector = Reconnector(policy: ReconnectionPolicy(base: 500, cap: 8_000, permanentFailureDelay: 0))
         var entropy = OSEntropy()
         var attempt = 0
-        var connected: (TLSClient<POSIXSocketTransport, K, TrustedClock<SimulatedClock>>, ConnectionReport)? = nil
+        var faults: [TransportFault] = []
+        for spec in faultSpecs {
+            guard let fault = TransportFault(spec) else {
+                printError("tcu-sim: --fault \(spec): expected latency:MS, bandwidth:BPS, drop:N, reset:N, silent:N or corrupt:N")
+                throw ExitCode(2)
+            }
+            faults.append(fault)
+        }
+        typealias Client = TLSClient<FaultyTransport<POSIXSocketTransport>, K, TrustedClock<SimulatedClock>>
+        var connected: (Client, ConnectionReport)? = nil
         while connected == nil {
-            let candidate: TLSClient<POSIXSocketTransport, K, TrustedClock<SimulatedClock>>
+            let candidate: Client
             do {
                 candidate = try TLSClient(
-                    configuration: configuration, transport: POSIXSocketTransport(), keyStore: keyStore,
+                    configuration: configuration, transport: FaultyTransport(POSIXSocketTransport(), faults: faults), keyStore: keyStore,
                     clock: clock, resumption: store.flatMap { SavedSession.load(from: $0) })
             } catch {
                 printError("tcu-sim: refused: \(Describe.error(error))")

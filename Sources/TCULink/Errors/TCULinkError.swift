@@ -48,6 +48,7 @@ public struct TCULinkError: Error, Equatable, Sendable {
         case protocolVersionMismatch = 30
         case noSharedCipherSuite = 31
         case handshakeFailed = 32
+        case recordIntegrityFailed = 33
         // Time limits.
         case connectTimeout = 40
         case handshakeTimeout = 41
@@ -88,6 +89,7 @@ public struct TCULinkError: Error, Equatable, Sendable {
             case .protocolVersionMismatch: return "no TLS version in common with the server"
             case .noSharedCipherSuite: return "no cipher suite or signature scheme in common with the server"
             case .handshakeFailed: return "TLS handshake failed"
+            case .recordIntegrityFailed: return "a TLS record failed its integrity check (data corrupted on the link?)"
             case .connectTimeout: return "timed out connecting to the server"
             case .handshakeTimeout: return "timed out during the TLS handshake"
             case .ioTimeout: return "timed out waiting for the server"
@@ -117,7 +119,7 @@ public struct TCULinkError: Error, Equatable, Sendable {
                 .serverSentNoCertificate, .intermediateNotCA, .peerRejectedCertificate, .protocolVersionMismatch,
                 .noSharedCipherSuite, .keyDoesNotMatchCertificate, .invalidConfiguration:
                 return true
-            case .clockNotSet, .peerAlert, .peerClosedDuringHandshake, .handshakeFailed, .connectTimeout,
+            case .clockNotSet, .peerAlert, .peerClosedDuringHandshake, .handshakeFailed, .recordIntegrityFailed, .connectTimeout,
                 .handshakeTimeout, .ioTimeout, .connectionRefused, .connectionReset, .hostUnreachable,
                 .nameResolutionFailed, .connectionClosed, .transportFailed, .keyStoreFailed, .invalidState,
                 .tlsLibraryError, .outOfMemory, .entropyFailed, .storageFailed:

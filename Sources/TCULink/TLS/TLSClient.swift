@@ -169,7 +169,7 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
         let read = wolfSSL_read(session, buffer.baseAddress, Int32(clamping: buffer.count))
         if read > 0 { return .received(Int(read)) }
         let code = wolfSSL_get_error(session, read)
-        if code == wolfCode(WOLFSSL_ERROR_WANT_READ) || code == wolfCode(WOLFSSL_ERROR_WANT_WRITE) { return .wouldBlock }
+        if code == wolfCode(WOLFSSL_ERROR_WANT_READ) || code == wolfCode(WOLFSSL_ERROR_WANT_WRITE) || code == 0 { return .wouldBlock }
         if code == wolfCode(WOLFSSL_ERROR_ZERO_RETURN) { return .closed }
         throw failConnection(code)
     }
@@ -242,11 +242,25 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
     // MARK: - Callback overrides: the HAL behind wolfSSL
 
     override func transportReceive(into buffer: UnsafeMutableRawBufferPointer) -> TransportIO {
-        transport.receive(into: buffer)
+        if pastDeadline() { return .wouldBlock }
+        return transport.receive(into: buffer)
     }
 
     override func transportSend(_ bytes: UnsafeRawBufferPointer) -> TransportIO {
-        transport.send(bytes)
+        if pastDeadline() { return .wouldBlock }
+        return transport.send(bytes)
+    }
+
+    /// A peer that trickles data keeps wolfSSL inside one `wolfSSL_connect` call; answering
+    /// "would block" once the deadline has passed hands control back, and the state machine
+    /// then reports the timeout. Nothing waits past its limit.
+    private func pastDeadline() -> Bool {
+        switch machine.state {
+        case .connecting(let deadline), .handshaking(let deadline), .confirming(let deadline):
+            return clock.monotonicMilliseconds() >= deadline
+        case .idle, .established, .closed:
+            return false
+        }
     }
 
     override func keyStoreSign(
@@ -275,7 +289,7 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
             return .complete(tls13: wolfSSL_GetVersion(session) == Int32(WOLFSSL_TLSV1_3))
         }
         let code = wolfSSL_get_error(session, result)
-        if code == wolfCode(WOLFSSL_ERROR_WANT_READ) { return .wantRead }
+        if code == wolfCode(WOLFSSL_ERROR_WANT_READ) || code == 0 { return .wantRead }
         if code == wolfCode(WOLFSSL_ERROR_WANT_WRITE) { return .wantWrite }
         return .failed(WolfSSLErrors.classify(code, session: session, target: self))
     }
@@ -290,7 +304,8 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
             return .confirmed(.applicationData)
         }
         let code = wolfSSL_get_error(session, read)
-        if code == wolfCode(WOLFSSL_ERROR_WANT_READ) || code == wolfCode(WOLFSSL_ERROR_WANT_WRITE) {
+        // No error with no data (a write it had to make could not go out yet) is "not yet" too.
+        if code == wolfCode(WOLFSSL_ERROR_WANT_READ) || code == wolfCode(WOLFSSL_ERROR_WANT_WRITE) || code == 0 {
             return sessionTicketReceived ? .confirmed(.sessionTicket) : .pending
         }
         if code == wolfCode(WOLFSSL_ERROR_ZERO_RETURN) {
