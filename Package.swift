@@ -83,10 +83,16 @@ let package = Package(
             dependencies: ["TCUBackend", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Simulator/tcu-backend"
         ),
+        // Many simulated TCUs at once, with backoff, resumption and faults.
+        .target(
+            name: "TCUFleet",
+            dependencies: ["TCULink", "HostHAL"],
+            path: "Simulator/Fleet"
+        ),
         .executableTarget(
             name: "tcu-sim",
             dependencies: [
-                "TCULink", "HostHAL", "TCUPKI", "TCUBackend",
+                "TCULink", "HostHAL", "TCUPKI", "TCUBackend", "TCUFleet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Simulator/tcu-sim"
@@ -98,7 +104,7 @@ let package = Package(
         ),
         .testTarget(
             name: "InteropTests",
-            dependencies: ["TCULink", "HostHAL", "TCUPKI", "TCUBackend", "tcu-sim", "tcu-pki", "tcu-backend"],
+            dependencies: ["TCULink", "HostHAL", "TCUPKI", "TCUBackend", "TCUFleet", "tcu-sim", "tcu-pki", "tcu-backend"],
             path: "Tests/InteropTests"
         ),
     ]

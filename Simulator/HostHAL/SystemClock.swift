@@ -17,6 +17,9 @@ public struct SystemClock: Clock {
         SystemClock.monotonic()
     }
 
+    /// Monotonic milliseconds, for host code that has no clock instance at hand.
+    public static func monotonicNow() -> UInt64 { monotonic() }
+
     static func monotonic() -> UInt64 {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)

@@ -54,6 +54,10 @@ public final class BackendServer: @unchecked Sendable {
     private var crlModification: Date?
     private let slots: DispatchSemaphore
     private var stopped = false
+    /// The certificate each session was established with, by session id, so a resumed session
+    /// (which carries no certificate) can be judged again. Bounded: oldest entries go first.
+    private var sessionCertificates: [String: [UInt8]] = [:]
+    private var sessionOrder: [String] = []
 
     public init(
         configuration: Configuration, registry: DeviceRegistry, telemetry: TelemetryStore, log: BackendLog = BackendLog(),
@@ -234,17 +238,28 @@ public final class BackendServer: @unchecked Sendable {
         let version = String(cString: wolfSSL_get_version(session))
         log.write("ACCEPTED device=\(identity) peer=\(peer) \(version) \(String(cString: wolfSSL_get_cipher_name(session)))")
         serveRequests(session, fd: fd, identity: identity, peer: peer)
+        // The TLS 1.3 session id exists once the ticket went out (after the handshake): remember
+        // the certificate under it now, for when the device resumes.
+        if wolfSSL_session_reused(session) != 1, let leaf = judge.acceptedLeaf, let key = BackendServer.sessionKey(session) {
+            remember(key, leaf)
+        }
         _ = wolfSSL_shutdown(session)  // best effort: a close_notify if the socket takes it now
     }
 
     /// Re-judges a resumed session's client certificate: validity now, the CRL as loaded now,
     /// then EKU, identity and registry as in a full handshake.
     private func rejudgeResumed(_ session: OpaquePointer, judge: ClientJudge, context: ServerContext) -> ClientRefusal? {
-        guard let peer = wolfSSL_get_peer_certificate(session) else { return .noClientCertificate }
-        defer { wolfSSL_X509_free(peer) }
-        var length: Int32 = 0
-        guard let pointer = wolfSSL_X509_get_der(peer, &length), length > 0 else { return .noIdentity }
-        let der = Array(UnsafeBufferPointer(start: pointer, count: Int(length)))
+        var der: [UInt8]
+        if let key = BackendServer.sessionKey(session), let remembered = recalled(key) {
+            der = remembered
+        } else if let peer = wolfSSL_get_peer_certificate(session) {
+            defer { wolfSSL_X509_free(peer) }
+            var length: Int32 = 0
+            guard let pointer = wolfSSL_X509_get_der(peer, &length), length > 0 else { return .noIdentity }
+            der = Array(UnsafeBufferPointer(start: pointer, count: Int(length)))
+        } else {
+            return .noClientCertificate  // fail closed: a session whose certificate is unknown is not served
+        }
         guard let certificate = X509Certificate(der: der) else { return .noIdentity }
         judge.presentedIdentity = certificate.subject.commonName.map { String(decoding: $0, as: UTF8.self) }
         let now = Int64(Date().timeIntervalSince1970)
@@ -347,6 +362,27 @@ public final class BackendServer: @unchecked Sendable {
             }
         }
         return String(cString: host) + ":" + String(cString: service)
+    }
+
+    static func sessionKey(_ session: OpaquePointer) -> String? {
+        guard let current = wolfSSL_get_session(session) else { return nil }
+        var length: UInt32 = 0
+        guard let id = wolfSSL_SESSION_get_id(current, &length), length > 0 else { return nil }
+        return UnsafeBufferPointer(start: id, count: Int(length)).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+
+    private func remember(_ key: String, _ leaf: [UInt8]) {
+        lock.lock()
+        defer { lock.unlock() }
+        if sessionCertificates[key] == nil { sessionOrder.append(key) }
+        sessionCertificates[key] = leaf
+        while sessionOrder.count > 20_000 { sessionCertificates[sessionOrder.removeFirst()] = nil }
+    }
+
+    private func recalled(_ key: String) -> [UInt8]? {
+        lock.lock()
+        defer { lock.unlock() }
+        return sessionCertificates[key]
     }
 
     static func receivedAlert(_ session: OpaquePointer) -> Int32? {

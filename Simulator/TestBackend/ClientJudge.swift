@@ -12,6 +12,8 @@ final class ClientJudge {
     /// The identity the leaf claimed, judged or not (for the log).
     var presentedIdentity: String?
     var refusal: ClientRefusal?
+    /// The accepted leaf certificate, DER (remembered for resumed sessions).
+    var acceptedLeaf: [UInt8]?
 
     init(registry: DeviceRegistry) { self.registry = registry }
 
@@ -45,6 +47,7 @@ final class ClientJudge {
             return false
         }
         identity = id
+        acceptedLeaf = der
         return true
     }
 }

@@ -225,7 +225,10 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
 
     /// The session to resume next time (with its ticket), serialized; nil when there is none.
     /// In TLS 1.3 the ticket arrives after the handshake: ask after `.sessionTicket` acceptance or a read.
+    /// Only a full handshake's session is offered: a server may not carry the client's certificate
+    /// into tickets it issues on resumed connections (wolfSSL's does not), so keep the first one.
     public func sessionForResumption() -> [UInt8]? {
+        guard report?.resumed != true else { return nil }
         guard let session, machine.isEstablished, let saved = wolfSSL_get1_session(session) else { return nil }
         defer { wolfSSL_SESSION_free(saved) }
         guard wolfSSL_SESSION_has_ticket(saved) == 1 else { return nil }

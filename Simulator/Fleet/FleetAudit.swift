@@ -1,0 +1,33 @@
+import Foundation
+
+/// Checks what the fleet was told against what the backend stored: every acknowledged
+/// message must be on disk exactly once.
+public enum FleetAudit {
+    public struct Result: Sendable {
+        public var stored = 0
+        /// "device#seq" acknowledged with 202 but not on disk.
+        public var lost: [String] = []
+        /// "device#seq" on disk more than once.
+        public var duplicated: [String] = []
+    }
+
+    /// Reads `directory/<device>.jsonl` (tcu-backend's telemetry store) for each device.
+    public static func audit(_ summary: FleetRun.Summary, telemetryDirectory directory: String, devices: [String]) -> Result {
+        var result = Result()
+        for device in devices {
+            var seen: [Int: Int] = [:]
+            if let data = FileManager.default.contents(atPath: directory + "/" + device + ".jsonl") {
+                for line in data.split(separator: 0x0A) {
+                    guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+                        let seq = object["seq"] as? Int
+                    else { continue }
+                    seen[seq, default: 0] += 1
+                    result.stored += 1
+                }
+            }
+            for seq in summary.acknowledged[device] ?? [] where seen[seq] == nil { result.lost.append("\(device)#\(seq)") }
+            for (seq, count) in seen where count > 1 { result.duplicated.append("\(device)#\(seq)") }
+        }
+        return result
+    }
+}

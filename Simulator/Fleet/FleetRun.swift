@@ -1,0 +1,186 @@
+import Foundation
+import HostHAL
+import TCULink
+
+/// A fleet of simulated TCUs, each with its own identity, each on its own thread: connect
+/// (resuming when it can), post numbered telemetry, and on failure back off with jitter.
+public final class FleetRun: @unchecked Sendable {
+    public struct Configuration: Sendable {
+        public var host: String
+        public var port: UInt16
+        public var serverName: String
+        /// One folder per device (chain.pem, key.pem, trust.pem).
+        public var deviceFolders: [String]
+        public var duration: TimeInterval
+        /// Pause between messages of one device, milliseconds.
+        public var interval: UInt32 = 200
+        public var faults: [TransportFault] = []
+        public var policy = ReconnectionPolicy(base: 200, cap: 5_000, permanentFailureDelay: 10_000)
+
+        public init(host: String, port: UInt16, serverName: String, deviceFolders: [String], duration: TimeInterval) {
+            self.host = host
+            self.port = port
+            self.serverName = serverName
+            self.deviceFolders = deviceFolders
+            self.duration = duration
+        }
+    }
+
+    /// What the fleet did. `acknowledged` lists every (device, seq) the backend answered 202 for.
+    public struct Summary: Sendable {
+        public var devices = 0
+        public var fullHandshakes = 0
+        public var resumedHandshakes = 0
+        public var telemetrySent = 0
+        public var telemetryAcknowledged = 0
+        public var failures: [String: Int] = [:]
+        /// Resumption attempts the backend turned down, each followed at once by a full handshake.
+        public var resumptionsRefused = 0
+        public var handshakeMilliseconds: [UInt64] = []
+        public var acknowledged: [String: [Int]] = [:]
+        /// Devices that never completed a connection in the run.
+        public var stuckDevices: [String] = []
+
+        public func percentile(_ p: Double) -> UInt64 {
+            guard !handshakeMilliseconds.isEmpty else { return 0 }
+            let sorted = handshakeMilliseconds.sorted()
+            return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]
+        }
+    }
+
+    public let configuration: Configuration
+    private let lock = NSLock()
+    private var summary = Summary()
+
+    public init(configuration: Configuration) { self.configuration = configuration }
+
+    /// A snapshot, for a progress line.
+    public var progress: Summary {
+        lock.lock()
+        defer { lock.unlock() }
+        return summary
+    }
+
+    /// Runs every device until the duration is over; returns the summary.
+    public func run() -> Summary {
+        let group = DispatchGroup()
+        let deadline = Date().addingTimeInterval(configuration.duration)
+        lock.lock()
+        summary.devices = configuration.deviceFolders.count
+        lock.unlock()
+        for folder in configuration.deviceFolders {
+            group.enter()
+            let thread = Thread { [self] in
+                device(folder, until: deadline)
+                group.leave()
+            }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        group.wait()
+        return progress
+    }
+
+    private func lastAcknowledged(_ id: String) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return summary.acknowledged[id]?.last ?? 0
+    }
+
+    private func record(_ body: (inout Summary) -> Void) {
+        lock.lock()
+        body(&summary)
+        lock.unlock()
+    }
+
+    private func device(_ folder: String, until deadline: Date) {
+        let id = URL(fileURLWithPath: folder).lastPathComponent
+        var reconnector = Reconnector(policy: configuration.policy)
+        var entropy = OSEntropy()
+        var session: [UInt8]? = nil
+        var sequence = 0
+        var connectedOnce = false
+        let keyStore: FileKeyStore
+        do {
+            keyStore = try FileKeyStore(deviceDirectory: folder)
+        } catch {
+            record { $0.failures["key-store", default: 0] += 1; $0.stuckDevices.append(id) }
+            return
+        }
+        // Spread the start: a fleet powering up at once must not arrive at once.
+        usleep(UInt32((entropy.randomWord() ?? 0) % 500) * 1000)
+        while Date() < deadline {
+            do {
+                let client = try TLSClient(
+                    configuration: ClientConfiguration(
+                        host: configuration.host, port: configuration.port, serverName: configuration.serverName,
+                        timeouts: .init(connect: 3_000, handshake: 5_000, acceptance: 1_000)),
+                    transport: FaultyTransport(POSIXSocketTransport(), faults: configuration.faults), keyStore: keyStore,
+                    clock: SystemClock(), resumption: session)
+                let report = try client.connect()
+                connectedOnce = true
+                reconnector.succeeded()
+                record {
+                    if report.resumed { $0.resumedHandshakes += 1 } else { $0.fullHandshakes += 1 }
+                    $0.handshakeMilliseconds.append(report.handshakeMilliseconds)
+                }
+                session = client.sessionForResumption() ?? session
+                // A few messages per connection, then close (as a TCU on a metered link would).
+                for _ in 0..<3 where Date() < deadline {
+                    sequence += 1
+                    let body = "{\"device\":\"\(id)\",\"seq\":\(sequence)}"
+                    let request = "POST /v1/devices/\(id)/telemetry HTTP/1.1\r\nHost: \(configuration.serverName)\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+                    record { $0.telemetrySent += 1 }
+                    try client.sendAll(Array(request.utf8), timeoutMilliseconds: 5_000)
+                    guard try readStatus(client) == 202 else { throw TCULinkError(.connectionClosed) }
+                    let acknowledgedSequence = sequence
+                    record {
+                        $0.telemetryAcknowledged += 1
+                        $0.acknowledged[id, default: []].append(acknowledgedSequence)
+                    }
+                    usleep(configuration.interval * 1000)
+                }
+                client.close()
+            } catch {
+                // A session that ends in a failure is not offered again: the next attempt is a full handshake,
+                // at once (the backend refused the resumption, not the device).
+                if session != nil, sequence == lastAcknowledged(id) {
+                    session = nil
+                    record { $0.resumptionsRefused += 1 }
+                    continue
+                }
+                session = nil
+                let reason = (error as? TCULinkError).map { "\($0.reason)" } ?? "other"
+                record { $0.failures[reason, default: 0] += 1 }
+                let failure = (error as? TCULinkError) ?? TCULinkError(.transportFailed)
+                let now = SystemClock.monotonicNow()
+                switch reconnector.failed(failure, now: now, random: entropy.randomWord() ?? 0) {
+                case .retry(let at), .pause(let at, _):
+                    let wait = min(at > now ? at - now : 0, UInt64(max(0, deadline.timeIntervalSinceNow * 1000)))
+                    usleep(UInt32(min(wait, 60_000)) * 1000)
+                }
+            }
+        }
+        if !connectedOnce { record { $0.stuckDevices.append(id) } }
+    }
+
+    /// The status code of one HTTP response (its body is read and dropped).
+    private func readStatus(_ client: TLSClient<FaultyTransport<POSIXSocketTransport>, FileKeyStore, SystemClock>) throws -> Int {
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1024)
+        while true {
+            let text = String(decoding: received, as: UTF8.self)
+            if let end = text.range(of: "\r\n\r\n") {
+                let head = text[..<end.lowerBound]
+                let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                    .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
+                if received.count >= text.utf8.distance(from: text.startIndex, to: end.upperBound) + length {
+                    return Int(head.split(separator: " ").dropFirst().first ?? "") ?? 0
+                }
+            }
+            let result = try chunk.withUnsafeMutableBytes { raw throws(TCULinkError) in try client.receive(into: raw, timeoutMilliseconds: 5_000) }
+            guard case .received(let count) = result else { throw TCULinkError(.ioTimeout) }
+            received += chunk[0..<count]
+        }
+    }
+}

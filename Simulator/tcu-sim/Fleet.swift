@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import HostHAL
+import TCUBackend
+import TCUFleet
+import TCULink
+import TCUPKI
+
+/// `tcu-sim fleet`: N simulated TCUs, each with its own identity, against a backend.
+struct Fleet: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a fleet of simulated TCUs (own identities, backoff, resumption, faults) and summarize.",
+        discussion: """
+            Devices fleet-0001… are issued from --pki DIR (made by tcu-pki init) into DIR/fleet and registered in \
+            DIR/registry.json, the registry `tcu-backend serve --pki DIR` reads. Telemetry stored by that backend \
+            (DIR/telemetry) is audited: exit 0 only when every acknowledged message is stored exactly once and \
+            every device connected at least once.
+            """)
+
+    @Option(help: "PKI folder made by tcu-pki init.") var pki: String
+    @Option(help: "Number of devices.") var devices: Int = 10
+    @Option(help: "Backend HOST:PORT.") var backend: String
+    @Option(name: .customLong("server-name"), help: "Name the backend certificate must carry.") var serverName = "localhost"
+    @Option(help: "Seconds to run.") var duration: Double = 10
+    @Option(name: .customLong("fault"), help: "Inject a link fault on every device (repeatable), as for connect.") var faultSpecs: [String] = []
+    @Option(help: "Write the summary as JSON here.") var json: String?
+
+    func run() throws {
+        guard let colon = backend.lastIndex(of: ":"), let port = UInt16(backend[backend.index(after: colon)...]) else {
+            throw ValidationError("--backend must be HOST:PORT")
+        }
+        let faults = try faultSpecs.map { spec -> TransportFault in
+            guard let fault = TransportFault(spec) else { throw ValidationError("--fault \(spec) is not a fault") }
+            return fault
+        }
+        let folders = try FleetDevices.prepare(pki: pki, count: devices)
+        var configuration = FleetRun.Configuration(
+            host: String(backend[..<colon]), port: port, serverName: serverName, deviceFolders: folders, duration: duration)
+        configuration.faults = faults
+        let fleet = FleetRun(configuration: configuration)
+        let ticker = Thread {
+            let start = Date()
+            while Date().timeIntervalSince(start) < duration {
+                sleep(1)
+                let p = fleet.progress
+                FileHandle.standardError.write(Data(String(
+                    format: "\r[%3.0fs] handshakes %d full / %d resumed, telemetry %d/%d acknowledged, failures %d   ",
+                    Date().timeIntervalSince(start), p.fullHandshakes, p.resumedHandshakes, p.telemetryAcknowledged,
+                    p.telemetrySent, p.failures.values.reduce(0, +)).utf8))
+            }
+        }
+        ticker.start()
+        let summary = fleet.run()
+        FileHandle.standardError.write(Data("\n".utf8))
+        let ids = folders.map { URL(fileURLWithPath: $0).lastPathComponent }
+        let audit = FleetAudit.audit(summary, telemetryDirectory: pki + "/telemetry", devices: ids)
+        print(FleetReport.text(summary, audit: audit))
+        if let json { try FleetReport.json(summary, audit: audit).write(to: URL(fileURLWithPath: json)) }
+        if !audit.lost.isEmpty || !audit.duplicated.isEmpty || !summary.stuckDevices.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// Issues and registers the fleet's identities (once; later runs reuse them).
+enum FleetDevices {
+    static func prepare(pki path: String, count: Int) throws -> [String] {
+        let pki = try PrivatePKI(directory: path)
+        let registry = DeviceRegistry(path: path + "/registry.json")
+        var folders: [String] = []
+        for index in 1...max(1, count) {
+            let id = String(format: "fleet-%04d", index)
+            let folder = path + "/fleet/" + id
+            if !FileManager.default.fileExists(atPath: folder + "/chain.pem") {
+                try pki.issueDevice(id: id, outputDirectory: folder)
+            }
+            if registry.device(id) == nil { try registry.add(id, note: "tcu-sim fleet") }
+            folders.append(folder)
+        }
+        return folders
+    }
+}
+
+enum FleetReport {
+    static func text(_ s: FleetRun.Summary, audit: FleetAudit.Result) -> String {
+        let failures = s.failures.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        return """
+            devices:            \(s.devices) (\(s.stuckDevices.count) never connected)
+            handshakes:         \(s.fullHandshakes) full, \(s.resumedHandshakes) resumed (\(s.resumptionsRefused) resumptions refused by the backend, then full)
+            handshake latency:  p50 \(s.percentile(0.5)) ms, p95 \(s.percentile(0.95)) ms, p99 \(s.percentile(0.99)) ms
+            telemetry:          \(s.telemetrySent) sent, \(s.telemetryAcknowledged) acknowledged, \(audit.stored) stored
+            lost / duplicated:  \(audit.lost.count) / \(audit.duplicated.count)
+            failures:           \(failures.isEmpty ? "none" : failures)
+            """
+    }
+
+    static func json(_ s: FleetRun.Summary, audit: FleetAudit.Result) throws -> Data {
+        let object: [String: Any] = [
+            "devices": s.devices, "full_handshakes": s.fullHandshakes, "resumed_handshakes": s.resumedHandshakes,
+            "telemetry_sent": s.telemetrySent, "telemetry_acknowledged": s.telemetryAcknowledged,
+            "telemetry_stored": audit.stored, "telemetry_lost": audit.lost.count, "telemetry_duplicated": audit.duplicated.count,
+            "failures": s.failures, "stuck_devices": s.stuckDevices, "resumptions_refused": s.resumptionsRefused,
+            "handshake_ms": ["p50": s.percentile(0.5), "p95": s.percentile(0.95), "p99": s.percentile(0.99)],
+        ]
+        return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+    }
+}
