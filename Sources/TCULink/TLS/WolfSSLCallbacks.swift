@@ -42,29 +42,25 @@ let wolfSSLReceiveCallback: CallbackIORecv = { _, buffer, size, context in
     guard let target = WolfSSLCallbackTarget.from(context), let buffer, size > 0 else {
         return WOLFSSL_CBIO_ERR_GENERAL.rawValue
     }
-    switch target.transportReceive(into: UnsafeMutableRawBufferPointer(start: buffer, count: Int(size))) {
-    case .transferred(let count):
-        target.bytesReceived += count
-        return Int32(count)
-    case .wouldBlock: return WOLFSSL_CBIO_ERR_WANT_READ.rawValue
-    case .closed:
-        target.transportClosedByPeer = true
-        return WOLFSSL_CBIO_ERR_CONN_CLOSE.rawValue
-    case .failed(let failure):
-        target.transportFailure = failure
-        return failure == .reset ? WOLFSSL_CBIO_ERR_CONN_RST.rawValue : WOLFSSL_CBIO_ERR_GENERAL.rawValue
-    }
+    let result = target.transportReceive(into: UnsafeMutableRawBufferPointer(start: buffer, count: Int(size)))
+    if case .transferred(let count) = result { target.bytesReceived += count }
+    return ioCallbackResult(result, target: target, wouldBlock: WOLFSSL_CBIO_ERR_WANT_READ.rawValue)
 }
 
 let wolfSSLSendCallback: CallbackIOSend = { _, buffer, size, context in
     guard let target = WolfSSLCallbackTarget.from(context), let buffer, size > 0 else {
         return WOLFSSL_CBIO_ERR_GENERAL.rawValue
     }
-    switch target.transportSend(UnsafeRawBufferPointer(start: buffer, count: Int(size))) {
-    case .transferred(let count):
-        target.bytesSent += count
-        return Int32(count)
-    case .wouldBlock: return WOLFSSL_CBIO_ERR_WANT_WRITE.rawValue
+    let result = target.transportSend(UnsafeRawBufferPointer(start: buffer, count: Int(size)))
+    if case .transferred(let count) = result { target.bytesSent += count }
+    return ioCallbackResult(result, target: target, wouldBlock: WOLFSSL_CBIO_ERR_WANT_WRITE.rawValue)
+}
+
+/// A transport answer as wolfSSL's I/O callback result, noting closes and failures for the error report.
+private func ioCallbackResult(_ result: TransportIO, target: WolfSSLCallbackTarget, wouldBlock: Int32) -> Int32 {
+    switch result {
+    case .transferred(let count): return Int32(count)
+    case .wouldBlock: return wouldBlock
     case .closed:
         target.transportClosedByPeer = true
         return WOLFSSL_CBIO_ERR_CONN_CLOSE.rawValue
