@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "tcu-sim", targets: ["tcu-sim"]),
         .executable(name: "tcu-pki", targets: ["tcu-pki"]),
         .executable(name: "tcu-backend", targets: ["tcu-backend"]),
+        .executable(name: "tcu-bench", targets: ["tcu-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -96,6 +97,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Simulator/tcu-sim"
+        ),
+        // Benchmarks (scripts/bench): the core against a minimal C client over the same wolfSSL.
+        .target(
+            name: "CCounting",
+            dependencies: ["CWolfSSL"],
+            path: "Benchmarks/CCounting"
+        ),
+        .executableTarget(
+            name: "tcu-bench",
+            dependencies: ["TCULink", "HostHAL", "CCounting"],
+            path: "Benchmarks/tcu-bench"
         ),
         .testTarget(
             name: "TCULinkTests",

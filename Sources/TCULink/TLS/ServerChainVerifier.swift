@@ -15,8 +15,7 @@ public enum ServerChainVerifier {
         policy: ServerCertificatePolicy, at time: WallTime
     ) -> TCULinkError? {
         guard !trustAnchors.isEmpty else { return TCULinkError(.invalidConfiguration) }
-        _ = wolfSSL_Init()
-        defer { _ = wolfSSL_Cleanup() }
+        _ = wolfSSL_Init()  // stays initialized (see TLSClient)
         guard let context = wolfSSL_CTX_new(wolfTLSv1_3_client_method()) else { return TCULinkError(.outOfMemory) }
         defer { wolfSSL_CTX_free(context) }
         for anchor in trustAnchors {

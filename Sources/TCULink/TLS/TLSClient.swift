@@ -35,15 +35,13 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
         guard !configuration.host.isEmpty, !configuration.serverName.isEmpty, configuration.port != 0 else {
             throw TCULinkError(.invalidConfiguration)
         }
-        _ = wolfSSL_Init()  // reference-counted; balanced in deinit
-        do {
-            self.context = try WolfSSLContext.make(
-                versions: configuration.versions, certificateChain: keyStore.certificateChain,
-                trustAnchors: keyStore.trustAnchors, presentCertificate: !configuration.withoutClientCertificate)
-        } catch {
-            _ = wolfSSL_Cleanup()
-            throw error
-        }
+        // wolfSSL stays initialized for the life of the process, as in firmware: a cleanup after
+        // each connection would throw away its caches (fixed-point ECC tables) and cost every
+        // reconnect several times the CPU (measured by scripts/bench).
+        _ = wolfSSL_Init()
+        self.context = try WolfSSLContext.make(
+            versions: configuration.versions, certificateChain: keyStore.certificateChain,
+            trustAnchors: keyStore.trustAnchors, presentCertificate: !configuration.withoutClientCertificate)
         self.transport = transport
         self.keyStore = keyStore
         self.clock = clock
@@ -58,7 +56,6 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
         if let session { wolfSSL_free(session) }
         wolfSSL_CTX_free(context)
         transport.close()
-        _ = wolfSSL_Cleanup()
     }
 
     // MARK: - Driving the connection

@@ -1,0 +1,173 @@
+/* ref_client.c: the baseline for benchmarks — a minimal C client calling wolfSSL directly with
+ * the TCULink core's configuration: TLS 1.3, WOLFSSL_VERIFY_PEER against the same trust anchor,
+ * the same device chain, the key kept behind the same PK callback (wolfSSL gets only the public
+ * key), SNI, and a wait for the server's session ticket. Blocking sockets.
+ *
+ *   ref_client HOST PORT SERVERNAME CHAIN KEY TRUST ROUNDS
+ *
+ * Prints one line: "cpu_us_per_handshake=… peak_heap=… bytes_full=… bytes_resumed=…". */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+
+#include "counting_alloc.h"
+#include "posix_keys.h"
+
+static tcu_host_key *key;
+static long sent_bytes, received_bytes;
+static int ticket_seen;
+
+static int on_ticket(WOLFSSL *ssl, const unsigned char *ticket, int length, void *ctx) {
+    (void)ssl; (void)ticket; (void)length; (void)ctx;
+    ticket_seen = 1;
+    return 0;
+}
+
+static int sign_ecc(WOLFSSL *ssl, const unsigned char *in, unsigned int inSz, unsigned char *out, word32 *outSz,
+                    const unsigned char *keyDer, unsigned int keySz, void *ctx) {
+    (void)ssl; (void)keyDer; (void)keySz; (void)ctx;
+    int n = tcu_host_key_sign_ecdsa(key, in, inSz, out, *outSz);
+    if (n <= 0) return -1;
+    *outSz = (word32)n;
+    return 0;
+}
+
+static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx) {
+    (void)ssl;
+    int n = (int)recv(*(int *)ctx, buf, (size_t)sz, 0);
+    if (n > 0) { received_bytes += n; return n; }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return WOLFSSL_CBIO_ERR_WANT_READ;
+    return n == 0 ? WOLFSSL_CBIO_ERR_CONN_CLOSE : WOLFSSL_CBIO_ERR_GENERAL;
+}
+
+static int io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx) {
+    (void)ssl;
+    int n = (int)send(*(int *)ctx, buf, (size_t)sz, MSG_NOSIGNAL);
+    if (n > 0) { sent_bytes += n; return n; }
+    return WOLFSSL_CBIO_ERR_GENERAL;
+}
+
+static uint8_t *read_file(const char *path, long *length) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    *length = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *data = malloc((size_t)*length);
+    if (fread(data, 1, (size_t)*length, f) != (size_t)*length) { free(data); data = NULL; }
+    fclose(f);
+    return data;
+}
+
+static int tcp(const char *host, const char *port) {
+    struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *list;
+    if (getaddrinfo(host, port, &hints, &list) != 0) return -1;
+    int fd = socket(list->ai_family, SOCK_STREAM, 0);
+    if (connect(fd, list->ai_addr, list->ai_addrlen) != 0) { close(fd); fd = -1; }
+    freeaddrinfo(list);
+    return fd;
+}
+
+static double cpu_seconds(void) {
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    return (double)usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 + (double)usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
+}
+
+/* One handshake (resuming `session` if given); waits for the ticket; returns the new session or NULL. */
+static WOLFSSL_SESSION *handshake(WOLFSSL_CTX *ctx, const char *host, const char *port, const char *name,
+                                  WOLFSSL_SESSION *session, long *bytes) {
+    int fd = tcp(host, port);
+    if (fd < 0) return NULL;
+    WOLFSSL *ssl = wolfSSL_new(ctx);
+    wolfSSL_SetIOReadCtx(ssl, &fd);
+    wolfSSL_SetIOWriteCtx(ssl, &fd);
+    wolfSSL_UseSNI(ssl, WOLFSSL_SNI_HOST_NAME, name, (unsigned short)strlen(name));
+    if (session) wolfSSL_set_session(ssl, session);
+    ticket_seen = 0;
+    wolfSSL_set_SessionTicket_cb(ssl, on_ticket, NULL);
+    long before = sent_bytes + received_bytes;
+    WOLFSSL_SESSION *next = NULL;
+    if (wolfSSL_connect(ssl) == WOLFSSL_SUCCESS) {
+        /* Like the core: wait (up to 3 s) for the server's ticket, the proof of acceptance in TLS 1.3. */
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+        char buffer[64];
+        for (int i = 0; i < 30 && !ticket_seen; i++) {
+            if (wolfSSL_read(ssl, buffer, sizeof buffer) > 0) break;
+            if (ticket_seen) break;
+            struct pollfd entry = {.fd = fd, .events = POLLIN};
+            poll(&entry, 1, 100);
+        }
+        if (bytes) *bytes = sent_bytes + received_bytes - before;
+        next = wolfSSL_get1_session(ssl);
+        wolfSSL_shutdown(ssl);
+    }
+    wolfSSL_free(ssl);
+    close(fd);
+    return next;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 8) {
+        fprintf(stderr, "usage: %s HOST PORT SERVERNAME CHAIN KEY TRUST ROUNDS\n", argv[0]);
+        return 2;
+    }
+    int rounds = atoi(argv[7]);
+    tcu_counting_install();
+    wolfSSL_Init();
+    long length;
+    uint8_t *key_pem = read_file(argv[5], &length);
+    if (!key_pem || tcu_host_key_load(key_pem, (size_t)length, &key) != 0) { fprintf(stderr, "key\n"); return 2; }
+    uint8_t spki[256];
+    int spki_length = tcu_host_key_public_der(key, spki, sizeof spki);
+
+    WOLFSSL_CTX *ctx = wolfSSL_CTX_new(wolfTLSv1_3_client_method());
+    wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_PEER, NULL);
+    long trust_length;
+    uint8_t *trust = read_file(argv[6], &trust_length);
+    wolfSSL_CTX_load_verify_buffer(ctx, trust, trust_length, WOLFSSL_FILETYPE_PEM);
+    wolfSSL_CTX_SetEccSignCb(ctx, sign_ecc);
+    long chain_length;
+    uint8_t *chain = read_file(argv[4], &chain_length);
+    wolfSSL_CTX_use_certificate_chain_buffer_format(ctx, chain, chain_length, WOLFSSL_FILETYPE_PEM);
+    wolfSSL_CTX_use_PrivateKey_buffer(ctx, spki, spki_length, WOLFSSL_FILETYPE_ASN1);
+    wolfSSL_CTX_SetIORecv(ctx, io_recv);
+    wolfSSL_CTX_SetIOSend(ctx, io_send);
+
+    /* Warm-up and the bytes of a full and a resumed handshake. */
+    long full_bytes = 0, resumed_bytes = 0;
+    WOLFSSL_SESSION *session = handshake(ctx, argv[1], argv[2], argv[3], NULL, &full_bytes);
+    WOLFSSL_SESSION *again = handshake(ctx, argv[1], argv[2], argv[3], session, &resumed_bytes);
+    wolfSSL_SESSION_free(again);
+
+    int done = 0;
+    size_t peak = 0;
+    double cpu = 0;
+    for (int i = 0; i < rounds; i++) {
+        size_t base = tcu_counting_in_use();
+        tcu_counting_reset_peak();
+        double start = cpu_seconds();
+        WOLFSSL_SESSION *s = handshake(ctx, argv[1], argv[2], argv[3], NULL, NULL);
+        cpu += cpu_seconds() - start;
+        if (tcu_counting_peak() - base > peak) peak = tcu_counting_peak() - base;
+        if (s) { done++; wolfSSL_SESSION_free(s); }
+    }
+    printf("handshakes=%d cpu_us_per_handshake=%.0f peak_heap=%zu bytes_full=%ld bytes_resumed=%ld\n", done,
+           done ? cpu * 1e6 / done : 0, peak, full_bytes, resumed_bytes);
+    wolfSSL_SESSION_free(session);
+    wolfSSL_CTX_free(ctx);
+    tcu_host_key_free(key);
+    wolfSSL_Cleanup();
+    return done == rounds ? 0 : 1;
+}
