@@ -116,7 +116,9 @@ let package = Package(
         ),
         .testTarget(
             name: "InteropTests",
-            dependencies: ["TCULink", "HostHAL", "TCUPKI", "TCUBackend", "TCUFleet", "tcu-sim", "tcu-pki", "tcu-backend"],
+            dependencies: [
+                "TCULink", "HostHAL", "TCUPKI", "TCUBackend", "TCUFleet", "tcu-sim", "tcu-pki", "tcu-backend",
+            ],
             path: "Tests/InteropTests"
         ),
     ]

@@ -25,9 +25,10 @@ let keyStore = try FileKeyStore(chainFile: arguments[4], keyFile: arguments[5], 
 let configuration = ClientConfiguration(host: arguments[1], port: port, serverName: arguments[3])
 
 @MainActor func handshake(resumption: [UInt8]? = nil) -> (ConnectionReport, [UInt8]?)? {
-    guard let client = try? TLSClient(
-        configuration: configuration, transport: POSIXSocketTransport(), keyStore: keyStore, clock: SystemClock(),
-        resumption: resumption),
+    guard
+        let client = try? TLSClient(
+            configuration: configuration, transport: POSIXSocketTransport(), keyStore: keyStore, clock: SystemClock(),
+            resumption: resumption),
         let report = try? client.connect()
     else { return nil }
     let session = client.sessionForResumption()
@@ -54,8 +55,9 @@ for _ in 0..<rounds {
     cpu += cpuSeconds() - start
     peak = max(peak, tcu_counting_peak() - base)
 }
-print(String(
-    format: "handshakes=%d cpu_us_per_handshake=%.0f peak_heap=%zu bytes_full=%d bytes_resumed=%d resumed=%@",
-    done, done > 0 ? cpu * 1e6 / Double(done) : 0, peak, fullBytes, resumedBytes,
-    resumed?.0.resumed == true ? "yes" : "no"))
+print(
+    String(
+        format: "handshakes=%d cpu_us_per_handshake=%.0f peak_heap=%zu bytes_full=%d bytes_resumed=%d resumed=%@",
+        done, done > 0 ? cpu * 1e6 / Double(done) : 0, peak, fullBytes, resumedBytes,
+        resumed?.0.resumed == true ? "yes" : "no"))
 exit(done == rounds ? 0 : 1)

@@ -12,7 +12,9 @@ public enum FleetAudit {
     }
 
     /// Reads `directory/<device>.jsonl` (tcu-backend's telemetry store) for each device.
-    public static func audit(_ summary: FleetRun.Summary, telemetryDirectory directory: String, devices: [String]) -> Result {
+    public static func audit(_ summary: FleetRun.Summary, telemetryDirectory directory: String, devices: [String])
+        -> Result
+    {
         var result = Result()
         for device in devices {
             var seen: [Int: Int] = [:]
@@ -25,7 +27,9 @@ public enum FleetAudit {
                     result.stored += 1
                 }
             }
-            for seq in summary.acknowledged[device] ?? [] where seen[seq] == nil { result.lost.append("\(device)#\(seq)") }
+            for seq in summary.acknowledged[device] ?? [] where seen[seq] == nil {
+                result.lost.append("\(device)#\(seq)")
+            }
             for (seq, count) in seen where count > 1 { result.duplicated.append("\(device)#\(seq)") }
         }
         return result

@@ -104,7 +104,9 @@ public final class FleetRun: @unchecked Sendable {
         do {
             keyStore = try FileKeyStore(deviceDirectory: folder)
         } catch {
-            record { $0.failures["key-store", default: 0] += 1; $0.stuckDevices.append(id) }
+            record {
+                $0.failures["key-store", default: 0] += 1; $0.stuckDevices.append(id)
+            }
             return
         }
         // Spread the start: a fleet powering up at once must not arrive at once.
@@ -115,7 +117,8 @@ public final class FleetRun: @unchecked Sendable {
                     configuration: ClientConfiguration(
                         host: configuration.host, port: configuration.port, serverName: configuration.serverName,
                         timeouts: .init(connect: 3_000, handshake: 5_000, acceptance: 1_000)),
-                    transport: FaultyTransport(POSIXSocketTransport(), faults: configuration.faults), keyStore: keyStore,
+                    transport: FaultyTransport(POSIXSocketTransport(), faults: configuration.faults),
+                    keyStore: keyStore,
                     clock: SystemClock(), resumption: session)
                 let report = try client.connect()
                 connectedOnce = true
@@ -129,7 +132,8 @@ public final class FleetRun: @unchecked Sendable {
                 for _ in 0..<3 where Date() < deadline {
                     sequence += 1
                     let body = "{\"device\":\"\(id)\",\"seq\":\(sequence)}"
-                    let request = "POST /v1/devices/\(id)/telemetry HTTP/1.1\r\nHost: \(configuration.serverName)\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+                    let request =
+                        "POST /v1/devices/\(id)/telemetry HTTP/1.1\r\nHost: \(configuration.serverName)\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
                     record { $0.telemetrySent += 1 }
                     try client.sendAll(Array(request.utf8), timeoutMilliseconds: 5_000)
                     guard try readStatus(client) == 202 else { throw TCULinkError(.connectionClosed) }
@@ -165,20 +169,25 @@ public final class FleetRun: @unchecked Sendable {
     }
 
     /// The status code of one HTTP response (its body is read and dropped).
-    private func readStatus(_ client: TLSClient<FaultyTransport<POSIXSocketTransport>, FileKeyStore, SystemClock>) throws -> Int {
+    private func readStatus(_ client: TLSClient<FaultyTransport<POSIXSocketTransport>, FileKeyStore, SystemClock>)
+        throws -> Int
+    {
         var received: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1024)
         while true {
             let text = String(decoding: received, as: UTF8.self)
             if let end = text.range(of: "\r\n\r\n") {
                 let head = text[..<end.lowerBound]
-                let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                let length =
+                    head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
                     .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
                 if received.count >= text.utf8.distance(from: text.startIndex, to: end.upperBound) + length {
                     return Int(head.split(separator: " ").dropFirst().first ?? "") ?? 0
                 }
             }
-            let result = try chunk.withUnsafeMutableBytes { raw throws(TCULinkError) in try client.receive(into: raw, timeoutMilliseconds: 5_000) }
+            let result = try chunk.withUnsafeMutableBytes { raw throws(TCULinkError) in
+                try client.receive(into: raw, timeoutMilliseconds: 5_000)
+            }
             guard case .received(let count) = result else { throw TCULinkError(.ioTimeout) }
             received += chunk[0..<count]
         }

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import TCULink
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Faults a cellular link has, injected around any transport (the simulator's fault injection).
 public enum TransportFault: Equatable, Sendable {

@@ -42,7 +42,9 @@ public struct FileKeyStore: KeyStore {
         defer { keyBytes.resetBytes(in: 0..<keyBytes.count) }
         self.key = try HostKey(keyBytes, file: keyFile)
         self.certificateChain = []
-        self.trustAnchors = try trustFile.map { path throws(HostError) in try FileKeyStore.certificates(in: path, what: "trust anchors") } ?? []
+        self.trustAnchors =
+            try trustFile.map { path throws(HostError) in try FileKeyStore.certificates(in: path, what: "trust anchors")
+            } ?? []
     }
 
     public func publicKey() throws(KeyStoreError) -> [UInt8] { key.subjectPublicKeyInfo }
@@ -132,9 +134,11 @@ final class HostKey {
         let result: Int32
         switch request {
         case .ecdsa:
-            result = tcu_host_key_sign_ecdsa(handle, inBytes.baseAddress, inBytes.count, outBytes.baseAddress, outBytes.count)
+            result = tcu_host_key_sign_ecdsa(
+                handle, inBytes.baseAddress, inBytes.count, outBytes.baseAddress, outBytes.count)
         case .rsaPKCS1v15:
-            result = tcu_host_key_sign_rsa_pkcs1(handle, inBytes.baseAddress, inBytes.count, outBytes.baseAddress, outBytes.count)
+            result = tcu_host_key_sign_rsa_pkcs1(
+                handle, inBytes.baseAddress, inBytes.count, outBytes.baseAddress, outBytes.count)
         case .rsaPSS(let hash):
             let code: Int32
             switch hash {

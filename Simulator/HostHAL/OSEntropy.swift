@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CPOSIXKeys
 import TCULink
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The HAL entropy source from the kernel (getrandom(2)).
 public struct OSEntropy: EntropySource {

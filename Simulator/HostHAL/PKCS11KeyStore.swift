@@ -13,7 +13,8 @@ public final class PKCS11Token {
         var handle: OpaquePointer?
         var error = [CChar](repeating: 0, count: 512)
         guard tcu_p11_open(module, tokenLabel, pin, &handle, &error, error.count) == 0, let handle else {
-            throw HostError(String(decoding: error.prefix(while: { $0 != 0 }).map(UInt8.init(bitPattern:)), as: UTF8.self))
+            throw HostError(
+                String(decoding: error.prefix(while: { $0 != 0 }).map(UInt8.init(bitPattern:)), as: UTF8.self))
         }
         self.handle = handle
     }
@@ -56,14 +57,17 @@ public final class PKCS11Token {
         var error = [CChar](repeating: 0, count: 512)
         let status = error.withUnsafeMutableBufferPointer { body($0.baseAddress!, $0.count) }
         guard status == 0 else {
-            throw HostError(String(decoding: error.prefix(while: { $0 != 0 }).map(UInt8.init(bitPattern:)), as: UTF8.self))
+            throw HostError(
+                String(decoding: error.prefix(while: { $0 != 0 }).map(UInt8.init(bitPattern:)), as: UTF8.self))
         }
     }
 
     /// The PIN from TCU_PKCS11_PIN or a file (never from the command line in clear).
     public static func pin(file: String?) throws(HostError) -> String {
         if let file {
-            guard let data = FileManager.default.contents(atPath: file) else { throw HostError("\(file): PIN file not found") }
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw HostError("\(file): PIN file not found")
+            }
             return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
         if let pin = ProcessInfo.processInfo.environment["TCU_PKCS11_PIN"], !pin.isEmpty { return pin }
@@ -84,8 +88,13 @@ public struct PKCS11KeyStore: KeyStore {
         try token.selectKey(label: keyLabel)
         self.token = token
         self.keyLabel = keyLabel
-        self.certificateChain = try chainFile.map { path throws(HostError) in try FileKeyStore.certificates(in: path, what: "device certificate chain") } ?? []
-        self.trustAnchors = try trustFile.map { path throws(HostError) in try FileKeyStore.certificates(in: path, what: "trust anchors") } ?? []
+        self.certificateChain =
+            try chainFile.map { path throws(HostError) in
+                try FileKeyStore.certificates(in: path, what: "device certificate chain")
+            } ?? []
+        self.trustAnchors =
+            try trustFile.map { path throws(HostError) in try FileKeyStore.certificates(in: path, what: "trust anchors")
+            } ?? []
         if let leaf = certificateChain.first {
             guard X509Certificate(der: leaf)?.subjectPublicKeyInfo == (try token.publicKey()) else {
                 throw HostError("the certificate in \(chainFile ?? "?") is not for the token key \"\(keyLabel)\"")

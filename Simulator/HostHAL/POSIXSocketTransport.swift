@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import TCULink
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The HAL transport over a non-blocking POSIX TCP socket.
 ///
@@ -32,7 +33,9 @@ public struct POSIXSocketTransport: Transport {
         while let current = entry {
             var storage = sockaddr_storage()
             withUnsafeMutableBytes(of: &storage) { raw in
-                raw.copyMemory(from: UnsafeRawBufferPointer(start: current.pointee.ai_addr, count: Int(current.pointee.ai_addrlen)))
+                raw.copyMemory(
+                    from: UnsafeRawBufferPointer(start: current.pointee.ai_addr, count: Int(current.pointee.ai_addrlen))
+                )
             }
             candidates.append(storage)
             candidateLengths.append(current.pointee.ai_addrlen)
@@ -47,7 +50,8 @@ public struct POSIXSocketTransport: Transport {
             nextCandidate += 1
             var storage = candidates[index]
             let family = Int32(storage.ss_family)
-            let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            let fd = socket(
+                family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             guard fd >= 0 else {
                 lastFailure = .other
                 continue

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import TCULink
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The HAL clock from the host: CLOCK_REALTIME for validity, CLOCK_MONOTONIC for timeouts.
 public struct SystemClock: Clock {

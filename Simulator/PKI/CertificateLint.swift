@@ -16,7 +16,9 @@ public enum CertificateLint {
     }
 
     /// Findings for the first certificate in `data` (PEM or DER).
-    public static func lint(_ data: [UInt8], as role: Role, at now: Int64 = Int64(Date().timeIntervalSince1970)) -> [Finding] {
+    public static func lint(_ data: [UInt8], as role: Role, at now: Int64 = Int64(Date().timeIntervalSince1970))
+        -> [Finding]
+    {
         guard let blocks = PEM.decodeAll(data), let first = blocks.first else {
             return [Finding(severity: .error, message: "no certificate found (expected PEM or DER)")]
         }
@@ -44,12 +46,18 @@ public enum CertificateLint {
             pass("extendedKeyUsage includes \(purpose)")
         } else {
             let other = role == .client ? certificate.allowsServerAuth : certificate.allowsClientAuth
-            fail("extendedKeyUsage lacks \(purpose)" + (other ? " (it is a \(role == .client ? "server" : "client") certificate)" : ""))
+            fail(
+                "extendedKeyUsage lacks \(purpose)"
+                    + (other ? " (it is a \(role == .client ? "server" : "client") certificate)" : ""))
         }
 
         // keyUsage
         if let keyUsage = certificate.keyUsage {
-            if keyUsage & 0x8000 != 0 { pass("keyUsage includes digitalSignature") } else { fail("keyUsage lacks digitalSignature, needed to sign the TLS handshake") }
+            if keyUsage & 0x8000 != 0 {
+                pass("keyUsage includes digitalSignature")
+            } else {
+                fail("keyUsage lacks digitalSignature, needed to sign the TLS handshake")
+            }
             if keyUsage & 0x0400 != 0 { fail("keyUsage includes keyCertSign on a leaf") }
         } else {
             warn("no keyUsage extension (digitalSignature expected)")
@@ -62,14 +70,18 @@ public enum CertificateLint {
             let commonName = certificate.subject.commonName
             let serial = certificate.subject.serialNumber
             if commonName == nil || commonName?.isEmpty == true {
-                fail("subject has no CN: the backend has no device identity to map" + (serial != nil ? " (serialNumber alone is not used)" : ""))
+                fail(
+                    "subject has no CN: the backend has no device identity to map"
+                        + (serial != nil ? " (serialNumber alone is not used)" : ""))
             } else if let serial, serial != commonName {
                 fail("subject CN and serialNumber differ: the backend refuses an ambiguous identity")
             } else {
                 pass("device identity in subject: " + certificate.subject.text)
             }
             if !certificate.dnsNames.isEmpty {
-                warn("subjectAltName has dNSName entries: a device is not a host name, and a server must not treat them as identity")
+                warn(
+                    "subjectAltName has dNSName entries: a device is not a host name, and a server must not treat them as identity"
+                )
             }
         case .server:
             if !certificate.hasSubjectAltName {
@@ -77,7 +89,8 @@ public enum CertificateLint {
             } else if certificate.dnsNames.isEmpty && certificate.ipAddresses.isEmpty {
                 fail("subjectAltName has no dNSName or iPAddress")
             } else {
-                let names = certificate.dnsNames.map { String(decoding: $0, as: UTF8.self) }
+                let names =
+                    certificate.dnsNames.map { String(decoding: $0, as: UTF8.self) }
                     + certificate.ipAddresses.map { $0.map(String.init).joined(separator: ".") }
                 pass("subjectAltName names " + names.joined(separator: ", "))
             }
@@ -102,7 +115,11 @@ public enum CertificateLint {
         case .ecP384: pass("key: ECDSA P-384")
         case .ecOtherCurve: warn("key: an elliptic curve other than P-256/P-384; check the peer supports it")
         case .rsa(let bits):
-            if bits < 2048 { fail("key: RSA-\(bits) is too short (2048 bits minimum)") } else { pass("key: RSA-\(bits)") }
+            if bits < 2048 {
+                fail("key: RSA-\(bits) is too short (2048 bits minimum)")
+            } else {
+                pass("key: RSA-\(bits)")
+            }
         case .other: warn("key: an algorithm TCULink does not sign with (ECDSA or RSA expected)")
         }
         return findings

@@ -6,7 +6,8 @@ extension DERBuilder {
     /// An OID from its dotted form.
     public static func objectIdentifier(_ dotted: String) -> [UInt8]? {
         let parts = dotted.split(separator: ".").compactMap { UInt64($0) }
-        guard parts.count >= 2, parts.count == dotted.split(separator: ".").count, parts[0] <= 2, parts[1] < 40 || parts[0] == 2
+        guard parts.count >= 2, parts.count == dotted.split(separator: ".").count, parts[0] <= 2,
+            parts[1] < 40 || parts[0] == 2
         else { return nil }
         var content = DERBuilder.base128(parts[0] * 40 + parts[1])
         for part in parts.dropFirst(2) { content += DERBuilder.base128(part) }
@@ -21,7 +22,6 @@ extension DERBuilder {
         if year < 2050 { return tlv(0x17, Array((two(year % 100) + clock).utf8)) }
         return tlv(0x18, Array(("\(year)" + clock).utf8))
     }
-
 
     /// (year, month, day, hour, minute, second) of a Unix time (Howard Hinnant's civil_from_days).
     static func civil(_ seconds: Int64) -> (Int64, Int64, Int64, Int64, Int64, Int64) {

@@ -26,7 +26,8 @@ public struct PrivatePKI: Sendable {
 
     public init(directory: String) throws {
         self.directory = directory
-        for file in ["root.pem", "device-ca.pem", "device-ca.key", "server.pem"] where !FileManager.default.fileExists(atPath: path(file)) {
+        for file in ["root.pem", "device-ca.pem", "device-ca.key", "server.pem"]
+        where !FileManager.default.fileExists(atPath: path(file)) {
             throw PKIError("\(path(file)) is missing: run `tcu-pki init --dir \(directory)` first")
         }
     }
@@ -37,14 +38,18 @@ public struct PrivatePKI: Sendable {
 
     /// Creates the root, the device CA, the backend certificate and an empty CRL.
     @discardableResult
-    public static func create(at directory: String, days: Int = 3650, serverNames: [String] = ["localhost"]) throws -> PrivatePKI {
+    public static func create(at directory: String, days: Int = 3650, serverNames: [String] = ["localhost"]) throws
+        -> PrivatePKI
+    {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         if FileManager.default.fileExists(atPath: directory + "/root.key") {
             throw PKIError("\(directory) already holds a PKI (root.key exists); refusing to overwrite it")
         }
         let now = Date()
         let rootKey = P256.Signing.PrivateKey()
-        let rootName = try DistinguishedName { OrganizationName("TCULink Fleet"); CommonName("TCULink Root CA") }
+        let rootName = try DistinguishedName {
+            OrganizationName("TCULink Fleet"); CommonName("TCULink Root CA")
+        }
         let root = try Certificate(
             version: .v3, serialNumber: .init(), publicKey: .init(rootKey.publicKey),
             notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(Double(days) * 86_400),
@@ -53,7 +58,9 @@ public struct PrivatePKI: Sendable {
             issuerPrivateKey: .init(rootKey))
 
         let deviceCAKey = P256.Signing.PrivateKey()
-        let deviceCAName = try DistinguishedName { OrganizationName("TCULink Fleet"); CommonName("TCULink Device CA") }
+        let deviceCAName = try DistinguishedName {
+            OrganizationName("TCULink Fleet"); CommonName("TCULink Device CA")
+        }
         let deviceCA = try Certificate(
             version: .v3, serialNumber: .init(), publicKey: .init(deviceCAKey.publicKey),
             notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(Double(days) * 86_400),
@@ -69,7 +76,9 @@ public struct PrivatePKI: Sendable {
             version: .v3, serialNumber: .init(), publicKey: .init(serverKey.publicKey),
             notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(825 * 86_400),
             issuer: rootName,
-            subject: try DistinguishedName { OrganizationName("TCULink Fleet"); CommonName("TCULink test backend") },
+            subject: try DistinguishedName {
+                OrganizationName("TCULink Fleet"); CommonName("TCULink test backend")
+            },
             signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.notCertificateAuthority)
@@ -77,7 +86,8 @@ public struct PrivatePKI: Sendable {
                 try ExtendedKeyUsage([.serverAuth])
                 SubjectAlternativeNames(names)
                 SubjectKeyIdentifier(hash: .init(serverKey.publicKey))
-                AuthorityKeyIdentifier(keyIdentifier: SubjectKeyIdentifier(hash: .init(rootKey.publicKey)).keyIdentifier)
+                AuthorityKeyIdentifier(
+                    keyIdentifier: SubjectKeyIdentifier(hash: .init(rootKey.publicKey)).keyIdentifier)
             },
             issuerPrivateKey: .init(rootKey))
 
@@ -93,7 +103,9 @@ public struct PrivatePKI: Sendable {
         return pki
     }
 
-    static func caExtensions(publicKey: Certificate.PublicKey, issuerKey: Certificate.PublicKey) throws -> Certificate.Extensions {
+    static func caExtensions(publicKey: Certificate.PublicKey, issuerKey: Certificate.PublicKey) throws
+        -> Certificate.Extensions
+    {
         try Certificate.Extensions {
             Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
             Critical(KeyUsage(keyCertSign: true, cRLSign: true))
@@ -118,7 +130,9 @@ public struct PrivatePKI: Sendable {
         id: String, outputDirectory: String, days: Int = 365, validFrom: Date? = nil, keyType: KeyType = .p256,
         profile: DeviceProfile = .client, policies: [String] = []
     ) throws {
-        guard !id.isEmpty, id.utf8.count <= 64, id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) else {
+        guard !id.isEmpty, id.utf8.count <= 64,
+            id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." })
+        else {
             throw PKIError("device id \"\(id)\" must be 1-64 letters, digits, '-', '_' or '.'")
         }
         guard days > 0 else { throw PKIError("--days must be positive") }
@@ -136,29 +150,41 @@ public struct PrivatePKI: Sendable {
             publicKey = .init(key.publicKey)
         }
         let certificate = try makeDeviceCertificate(
-            id: id, publicKey: publicKey, start: start, days: days, profile: profile, policyValues: try policies.map { policy in
-                guard let oid = DERBuilder.objectIdentifier(policy) else { throw PKIError("\"\(policy)\" is not a dotted OID") }
+            id: id, publicKey: publicKey, start: start, days: days, profile: profile,
+            policyValues: try policies.map { policy in
+                guard let oid = DERBuilder.objectIdentifier(policy) else {
+                    throw PKIError("\"\(policy)\" is not a dotted OID")
+                }
                 return DERBuilder.sequence(oid)
             })
 
         try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
-        let chain = try certificate.serializeAsPEM().pemString + "\n" + SecureFile.read(path("device-ca.pem"), what: "device CA")
+        let chain =
+            try certificate.serializeAsPEM().pemString + "\n"
+            + SecureFile.read(path("device-ca.pem"), what: "device CA")
         try SecureFile.writePrivate(privateKeyPEM, to: outputDirectory + "/key.pem")
         try SecureFile.writePublic(chain, to: outputDirectory + "/chain.pem")
-        try SecureFile.writePublic(try SecureFile.read(path("root.pem"), what: "root CA"), to: outputDirectory + "/trust.pem")
+        try SecureFile.writePublic(
+            try SecureFile.read(path("root.pem"), what: "root CA"), to: outputDirectory + "/trust.pem")
     }
 
     /// Signs a device certificate with the device CA and records it in issued.json.
     private func makeDeviceCertificate(
-        id: String, publicKey: Certificate.PublicKey, start: Date, days: Int, profile: DeviceProfile, policyValues: [[UInt8]]
+        id: String, publicKey: Certificate.PublicKey, start: Date, days: Int, profile: DeviceProfile,
+        policyValues: [[UInt8]]
     ) throws -> Certificate {
         let (caCertificate, caKey) = try loadDeviceCA()
         let subject = try DistinguishedName([
-            RelativeDistinguishedName(RelativeDistinguishedName.Attribute(type: .RDNAttributeType.organizationName, utf8String: "TCULink Fleet")),
-            RelativeDistinguishedName(RelativeDistinguishedName.Attribute(type: .RDNAttributeType.commonName, utf8String: id)),
-            RelativeDistinguishedName(try RelativeDistinguishedName.Attribute(type: [2, 5, 4, 5], printableString: id)),
+            RelativeDistinguishedName(
+                RelativeDistinguishedName.Attribute(
+                    type: .RDNAttributeType.organizationName, utf8String: "TCULink Fleet")),
+            RelativeDistinguishedName(
+                RelativeDistinguishedName.Attribute(type: .RDNAttributeType.commonName, utf8String: id)),
+            RelativeDistinguishedName(
+                try RelativeDistinguishedName.Attribute(type: [2, 5, 4, 5], printableString: id)),
         ])
-        let caKeyIdentifier = try caCertificate.extensions.subjectKeyIdentifier?.keyIdentifier
+        let caKeyIdentifier =
+            try caCertificate.extensions.subjectKeyIdentifier?.keyIdentifier
             ?? SubjectKeyIdentifier(hash: caCertificate.publicKey).keyIdentifier
         let certificate = try Certificate(
             version: .v3, serialNumber: .init(), publicKey: publicKey,
@@ -171,19 +197,21 @@ public struct PrivatePKI: Sendable {
                 SubjectKeyIdentifier(hash: publicKey)
                 AuthorityKeyIdentifier(keyIdentifier: caKeyIdentifier)
                 if !policyValues.isEmpty {
-                    Certificate.Extension(oid: [2, 5, 29, 32], critical: false, value: ArraySlice(DERBuilder.sequence(of: policyValues)))
+                    Certificate.Extension(
+                        oid: [2, 5, 29, 32], critical: false, value: ArraySlice(DERBuilder.sequence(of: policyValues)))
                 }
             },
             issuerPrivateKey: .init(caKey))
 
         var issued = try issuedDevices()
-        issued.append(IssuedDevice(
-            id: id, serial: hex(certificate.serialNumber.bytes), notAfter: Int64(certificate.notValidAfter.timeIntervalSince1970),
-            revokedAt: nil))
+        issued.append(
+            IssuedDevice(
+                id: id, serial: hex(certificate.serialNumber.bytes),
+                notAfter: Int64(certificate.notValidAfter.timeIntervalSince1970),
+                revokedAt: nil))
         try saveIssued(issued)
         return certificate
     }
-
 
     /// Why a certificate request was refused, each with a specific message.
     public enum RequestRefusal: Error, Equatable, CustomStringConvertible {
@@ -197,11 +225,13 @@ public struct PrivatePKI: Sendable {
         public var description: String {
             switch self {
             case .malformed: return "the certificate request is not a readable PKCS#10 request"
-            case .badSignature: return "the request's signature does not verify with its own public key (proof of possession failed)"
+            case .badSignature:
+                return "the request's signature does not verify with its own public key (proof of possession failed)"
             case .identityMismatch(let requested, let authorized):
                 return "the request asks for identity \"\(requested)\" but the credential authorizes \"\(authorized)\""
             case .asksForCA: return "the request asks for a CA certificate (basicConstraints CA:true)"
-            case .asksForServerAuth: return "the request asks for extendedKeyUsage serverAuth; devices get clientAuth only"
+            case .asksForServerAuth:
+                return "the request asks for extendedKeyUsage serverAuth; devices get clientAuth only"
             case .unsupportedKey: return "the request's key is not ECDSA P-256/P-384 or RSA of at least 2048 bits"
             }
         }
@@ -238,9 +268,11 @@ public struct PrivatePKI: Sendable {
         case .rsa, .ecOtherCurve, .other: throw RequestRefusal.unsupportedKey
         }
         let certificate = try makeDeviceCertificate(
-            id: authorizedID, publicKey: csr.publicKey, start: Date().addingTimeInterval(-300), days: days, profile: .client,
+            id: authorizedID, publicKey: csr.publicKey, start: Date().addingTimeInterval(-300), days: days,
+            profile: .client,
             policyValues: [])
-        return try certificate.serializeAsPEM().pemString + "\n" + SecureFile.read(path("device-ca.pem"), what: "device CA")
+        return try certificate.serializeAsPEM().pemString + "\n"
+            + SecureFile.read(path("device-ca.pem"), what: "device CA")
     }
 
     /// Revokes every certificate issued to `id` and writes a fresh CRL. Returns how many were revoked.
@@ -265,7 +297,11 @@ public struct PrivatePKI: Sendable {
     public func revoke(serial: [UInt8]) throws {
         let wanted = hex(serial.drop(while: { $0 == 0 }))
         var issued = try issuedDevices()
-        guard let index = issued.firstIndex(where: { hex((bytes(hex: $0.serial) ?? []).drop(while: { $0 == 0 })) == wanted }) else {
+        guard
+            let index = issued.firstIndex(where: {
+                hex((bytes(hex: $0.serial) ?? []).drop(while: { $0 == 0 })) == wanted
+            })
+        else {
             throw PKIError("no certificate with serial \(wanted) was issued by this PKI")
         }
         if issued[index].revokedAt == nil { issued[index].revokedAt = Int64(Date().timeIntervalSince1970) }
@@ -302,7 +338,8 @@ public struct PrivatePKI: Sendable {
         var serializer = DER.Serializer()
         try serializer.serialize(caCertificate.subject)
         let ecdsaWithSHA256 = DERBuilder.sequence(DERBuilder.objectIdentifier("1.2.840.10045.4.3.2")!)
-        var tbs = DERBuilder.integer(1) + ecdsaWithSHA256 + serializer.serializedBytes + DERBuilder.time(now - 60)
+        var tbs =
+            DERBuilder.integer(1) + ecdsaWithSHA256 + serializer.serializedBytes + DERBuilder.time(now - 60)
             + DERBuilder.time(now + 7 * 86_400)
         if !revoked.isEmpty { tbs += DERBuilder.sequence(of: revoked) }
         let tbsCertList = DERBuilder.tlv(0x30, tbs)
@@ -313,8 +350,10 @@ public struct PrivatePKI: Sendable {
     }
 
     private func loadDeviceCA() throws -> (Certificate, P256.Signing.PrivateKey) {
-        let certificate = try Certificate(pemEncoded: try SecureFile.read(path("device-ca.pem"), what: "device CA certificate"))
-        let key = try P256.Signing.PrivateKey(pemRepresentation: try SecureFile.read(path("device-ca.key"), what: "device CA key"))
+        let certificate = try Certificate(
+            pemEncoded: try SecureFile.read(path("device-ca.pem"), what: "device CA certificate"))
+        let key = try P256.Signing.PrivateKey(
+            pemRepresentation: try SecureFile.read(path("device-ca.key"), what: "device CA key"))
         return (certificate, key)
     }
 }

@@ -41,7 +41,9 @@ public enum SecureFile {
     }
 
     public static func read(_ path: String, what: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else { throw PKIError("\(path): \(what) not found") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PKIError("\(path): \(what) not found")
+        }
         return String(decoding: data, as: UTF8.self)
     }
 }

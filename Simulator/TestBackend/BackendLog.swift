@@ -6,9 +6,11 @@ public final class BackendLog: @unchecked Sendable {
     private var sink: @Sendable (String) -> Void
     private var recorded: [String] = []
 
-    public init(sink: @escaping @Sendable (String) -> Void = { line in
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
-    }) {
+    public init(
+        sink: @escaping @Sendable (String) -> Void = { line in
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        }
+    ) {
         self.sink = sink
     }
 

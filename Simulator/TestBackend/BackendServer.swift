@@ -30,7 +30,10 @@ public final class BackendServer: @unchecked Sendable {
         /// EST `cacerts` and `simpleenroll` (authorized by a one-time token) are served.
         public var requireClientCertificate = true
 
-        public init(host: String, port: UInt16, certificateChainFile: String, keyFile: String, clientCAFile: String, crlFile: String?) {
+        public init(
+            host: String, port: UInt16, certificateChainFile: String, keyFile: String, clientCAFile: String,
+            crlFile: String?
+        ) {
             self.host = host
             self.port = port
             self.certificateChainFile = certificateChainFile
@@ -60,7 +63,8 @@ public final class BackendServer: @unchecked Sendable {
     private var sessionOrder: [String] = []
 
     public init(
-        configuration: Configuration, registry: DeviceRegistry, telemetry: TelemetryStore, log: BackendLog = BackendLog(),
+        configuration: Configuration, registry: DeviceRegistry, telemetry: TelemetryStore,
+        log: BackendLog = BackendLog(),
         issuer: PrivatePKI? = nil
     ) throws {
         self.configuration = configuration
@@ -95,15 +99,21 @@ public final class BackendServer: @unchecked Sendable {
         }
         var bound = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        withUnsafeMutablePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(fd, $0, &length) } }
+        withUnsafeMutablePointer(to: &bound) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(fd, $0, &length) }
+        }
         port = withUnsafePointer(to: &bound) { pointer in
             pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
         }
         listener = fd
         if configuration.requireClientCertificate {
-            log.write("LISTENING \(configuration.host):\(port) client-ca=\(configuration.clientCAFile) crl=\(configuration.crlFile ?? "none")")
+            log.write(
+                "LISTENING \(configuration.host):\(port) client-ca=\(configuration.clientCAFile) crl=\(configuration.crlFile ?? "none")"
+            )
         } else {
-            log.write("LISTENING \(configuration.host):\(port) enrollment only (no client certificate; EST cacerts and simpleenroll)")
+            log.write(
+                "LISTENING \(configuration.host):\(port) enrollment only (no client certificate; EST cacerts and simpleenroll)"
+            )
         }
         let thread = Thread { [self] in acceptLoop() }
         thread.name = "tcu-backend-accept"
@@ -158,7 +168,9 @@ public final class BackendServer: @unchecked Sendable {
     private func currentContext() -> ServerContext {
         lock.lock()
         defer { lock.unlock() }
-        if let crl = configuration.crlFile, let modification = BackendServer.modification(crl), modification != crlModification {
+        if let crl = configuration.crlFile, let modification = BackendServer.modification(crl),
+            modification != crlModification
+        {
             do {
                 context = try ServerContext(configuration)
                 crlModification = modification
@@ -200,7 +212,8 @@ public final class BackendServer: @unchecked Sendable {
             }
             code = wolfSSL_get_error(session, result)
             guard code == Int32(WOLFSSL_ERROR_WANT_READ) || code == Int32(WOLFSSL_ERROR_WANT_WRITE) else { break }
-            guard BackendServer.wait(fd, forReading: code == Int32(WOLFSSL_ERROR_WANT_READ), until: handshakeDeadline) else { break }
+            guard BackendServer.wait(fd, forReading: code == Int32(WOLFSSL_ERROR_WANT_READ), until: handshakeDeadline)
+            else { break }
         }
         if !accepted {
             let refusal: ClientRefusal
@@ -215,7 +228,9 @@ public final class BackendServer: @unchecked Sendable {
             } else {
                 refusal = .tlsError(code)
             }
-            log.write("REFUSED device=\(judge.presentedIdentity ?? "?") peer=\(peer) reason=\(refusal.word): \(refusal.explanation)")
+            log.write(
+                "REFUSED device=\(judge.presentedIdentity ?? "?") peer=\(peer) reason=\(refusal.word): \(refusal.explanation)"
+            )
             return
         }
         guard configuration.requireClientCertificate else {
@@ -227,20 +242,27 @@ public final class BackendServer: @unchecked Sendable {
             // A resumed session carries no certificate exchange: judge the certificate the
             // session was established with, again, as it stands now.
             if let refusal = rejudgeResumed(session, judge: judge, context: context) {
-                log.write("REFUSED device=\(judge.presentedIdentity ?? "?") peer=\(peer) reason=\(refusal.word): \(refusal.explanation) (resumed session)")
+                log.write(
+                    "REFUSED device=\(judge.presentedIdentity ?? "?") peer=\(peer) reason=\(refusal.word): \(refusal.explanation) (resumed session)"
+                )
                 return
             }
         }
         guard let identity = judge.identity else {
-            log.write("REFUSED device=? peer=\(peer) reason=no-identity: handshake completed without a judged client certificate")
+            log.write(
+                "REFUSED device=? peer=\(peer) reason=no-identity: handshake completed without a judged client certificate"
+            )
             return
         }
         let version = String(cString: wolfSSL_get_version(session))
-        log.write("ACCEPTED device=\(identity) peer=\(peer) \(version) \(String(cString: wolfSSL_get_cipher_name(session)))")
+        log.write(
+            "ACCEPTED device=\(identity) peer=\(peer) \(version) \(String(cString: wolfSSL_get_cipher_name(session)))")
         serveRequests(session, fd: fd, identity: identity, peer: peer)
         // The TLS 1.3 session id exists once the ticket went out (after the handshake): remember
         // the certificate under it now, for when the device resumes.
-        if wolfSSL_session_reused(session) != 1, let leaf = judge.acceptedLeaf, let key = BackendServer.sessionKey(session) {
+        if wolfSSL_session_reused(session) != 1, let leaf = judge.acceptedLeaf,
+            let key = BackendServer.sessionKey(session)
+        {
             remember(key, leaf)
         }
         _ = wolfSSL_shutdown(session)  // best effort: a close_notify if the socket takes it now
@@ -248,7 +270,8 @@ public final class BackendServer: @unchecked Sendable {
 
     /// Re-judges a resumed session's client certificate: validity now, the CRL as loaded now,
     /// then EKU, identity and registry as in a full handshake.
-    private func rejudgeResumed(_ session: OpaquePointer, judge: ClientJudge, context: ServerContext) -> ClientRefusal? {
+    private func rejudgeResumed(_ session: OpaquePointer, judge: ClientJudge, context: ServerContext) -> ClientRefusal?
+    {
         var der: [UInt8]
         if let key = BackendServer.sessionKey(session), let remembered = recalled(key) {
             der = remembered
@@ -267,10 +290,14 @@ public final class BackendServer: @unchecked Sendable {
         if now < certificate.notBefore { return .notYetValid }
         if configuration.crlFile != nil, let manager = wolfSSL_CTX_GetCertManager(context.pointer) {
             var copy = der
-            let status = copy.withUnsafeMutableBufferPointer { wolfSSL_CertManagerCheckCRL(manager, $0.baseAddress, Int32($0.count)) }
+            let status = copy.withUnsafeMutableBufferPointer {
+                wolfSSL_CertManagerCheckCRL(manager, $0.baseAddress, Int32($0.count))
+            }
             if status != WOLFSSL_SUCCESS { return status == CRL_CERT_REVOKED.rawValue ? .revoked : .tlsError(status) }
         }
-        guard judge.judge(preverify: true, error: 0, depth: 0, der: der, leafDER: der) else { return judge.refusal ?? .noIdentity }
+        guard judge.judge(preverify: true, error: 0, depth: 0, der: der, leafDER: der) else {
+            return judge.refusal ?? .noIdentity
+        }
         return nil
     }
 
@@ -298,10 +325,16 @@ public final class BackendServer: @unchecked Sendable {
                 let code = wolfSSL_get_error(session, read)
                 if code == Int32(WOLFSSL_ERROR_WANT_READ) || code == Int32(WOLFSSL_ERROR_WANT_WRITE) {
                     let deadline = BackendServer.now() + Double(configuration.idleTimeout)
-                    if BackendServer.wait(fd, forReading: code == Int32(WOLFSSL_ERROR_WANT_READ), until: deadline) { continue }
+                    if BackendServer.wait(fd, forReading: code == Int32(WOLFSSL_ERROR_WANT_READ), until: deadline) {
+                        continue
+                    }
                     if !buffer.isEmpty {
-                        log.write("TIMEOUT device=\(identity ?? "?"): request incomplete after \(configuration.idleTimeout) s")
-                        _ = write(session, fd: fd, HTTPResponse(status: 408, json: ["error": "request timeout"], close: true).bytes)
+                        log.write(
+                            "TIMEOUT device=\(identity ?? "?"): request incomplete after \(configuration.idleTimeout) s"
+                        )
+                        _ = write(
+                            session, fd: fd,
+                            HTTPResponse(status: 408, json: ["error": "request timeout"], close: true).bytes)
                     }
                 } else if code != Int32(WOLFSSL_ERROR_ZERO_RETURN) {
                     // An alert from the device (for example, it refused our certificate) or a reset.
@@ -353,7 +386,9 @@ public final class BackendServer: @unchecked Sendable {
     private func peerAddress(_ fd: Int32) -> String {
         var address = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) } }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) }
+        }
         var host = [CChar](repeating: 0, count: 64)
         var service = [CChar](repeating: 0, count: 16)
         _ = withUnsafePointer(to: &address) {
@@ -368,7 +403,8 @@ public final class BackendServer: @unchecked Sendable {
         guard let current = wolfSSL_get_session(session) else { return nil }
         var length: UInt32 = 0
         guard let id = wolfSSL_SESSION_get_id(current, &length), length > 0 else { return nil }
-        return UnsafeBufferPointer(start: id, count: Int(length)).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        return UnsafeBufferPointer(start: id, count: Int(length)).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }
+            .joined()
     }
 
     private func remember(_ key: String, _ leaf: [UInt8]) {
@@ -387,7 +423,9 @@ public final class BackendServer: @unchecked Sendable {
 
     static func receivedAlert(_ session: OpaquePointer) -> Int32? {
         var history = WOLFSSL_ALERT_HISTORY()
-        guard wolfSSL_get_alert_history(session, &history) == WOLFSSL_SUCCESS, history.last_rx.code >= 0 else { return nil }
+        guard wolfSSL_get_alert_history(session, &history) == WOLFSSL_SUCCESS, history.last_rx.code >= 0 else {
+            return nil
+        }
         return history.last_rx.code
     }
 
@@ -403,4 +441,3 @@ public final class BackendServer: @unchecked Sendable {
         }
     }
 }
-

@@ -68,5 +68,6 @@ let clientVerifyCallback: VerifyCallback = { preverify, store in
             leaf = Array(UnsafeBufferPointer(start: buffer, count: Int(certificates[0].length)))
         }
     }
-    return judge.judge(preverify: preverify != 0, error: store.pointee.error, depth: depth, der: der, leafDER: leaf) ? 1 : 0
+    return judge.judge(preverify: preverify != 0, error: store.pointee.error, depth: depth, der: der, leafDER: leaf)
+        ? 1 : 0
 }

@@ -39,12 +39,15 @@ public enum ClientRefusal: Equatable, Sendable {
         case .expired: return "the certificate has expired"
         case .notYetValid: return "the certificate is not yet valid"
         case .revoked: return "the certificate is revoked (on the device CA's CRL)"
-        case .notClientAuth: return "the certificate's extendedKeyUsage lacks clientAuth (a server certificate used as a client one?)"
-        case .noIdentity: return "the certificate's subject has no CN to identify the device (or CN and serialNumber differ)"
+        case .notClientAuth:
+            return "the certificate's extendedKeyUsage lacks clientAuth (a server certificate used as a client one?)"
+        case .noIdentity:
+            return "the certificate's subject has no CN to identify the device (or CN and serialNumber differ)"
         case .unregistered: return "the certificate is valid but its identity is not in the device registry"
         case .handshakeTimeout: return "the client did not complete the handshake in time"
         case .clientAlert(let alert):
-            return "the client ended the handshake with alert \(alert) (\(TLSAlert(code: UInt8(clamping: alert)).name)); it may have refused the backend's certificate"
+            return
+                "the client ended the handshake with alert \(alert) (\(TLSAlert(code: UInt8(clamping: alert)).name)); it may have refused the backend's certificate"
         case .tlsError(let code): return "the TLS handshake failed (wolfSSL \(code))"
         }
     }

@@ -10,17 +10,21 @@ import TCUPKI
 /// EST (RFC 7030) under `/.well-known/est/`: see `EnrollmentAPI`.
 enum DeviceAPI {
     static func handle(
-        _ request: HTTPRequest, identity: String?, telemetry: TelemetryStore, registry: DeviceRegistry, issuer: PrivatePKI?,
+        _ request: HTTPRequest, identity: String?, telemetry: TelemetryStore, registry: DeviceRegistry,
+        issuer: PrivatePKI?,
         log: BackendLog
     ) -> HTTPResponse {
         let path = String(request.path.split(separator: "?", maxSplits: 1)[0])
         if path.hasPrefix("/.well-known/est/") {
-            return EnrollmentAPI.handle(request, path: path, identity: identity, registry: registry, issuer: issuer, log: log)
+            return EnrollmentAPI.handle(
+                request, path: path, identity: identity, registry: registry, issuer: issuer, log: log)
         }
         guard let identity else {
-            return HTTPResponse(status: 403, json: ["error": "this listener serves enrollment only; the device API needs mutual TLS"])
+            return HTTPResponse(
+                status: 403, json: ["error": "this listener serves enrollment only; the device API needs mutual TLS"])
         }
-        let parts = request.path.split(separator: "?", maxSplits: 1)[0].split(separator: "/", omittingEmptySubsequences: false)
+        let parts = request.path.split(separator: "?", maxSplits: 1)[0].split(
+            separator: "/", omittingEmptySubsequences: false)
         // "", "v1", "devices", id [, "telemetry"]
         guard parts.count >= 4, parts[0].isEmpty, parts[1] == "v1", parts[2] == "devices", !parts[3].isEmpty else {
             return HTTPResponse(status: 404, json: ["error": "no such resource: \(request.path)"])
@@ -35,7 +39,9 @@ enum DeviceAPI {
             return HTTPResponse(status: 403, json: ["error": "device \(identity) may not use \(id)'s resources"])
         }
         if isTelemetry {
-            guard request.method == "POST" else { return HTTPResponse(status: 405, json: ["error": "use POST for telemetry"]) }
+            guard request.method == "POST" else {
+                return HTTPResponse(status: 405, json: ["error": "use POST for telemetry"])
+            }
             guard (try? JSONSerialization.jsonObject(with: request.body)) is [String: Any] else {
                 log.write("BAD-REQUEST device=\(identity) status=400: telemetry is not a JSON object")
                 return HTTPResponse(status: 400, json: ["error": "telemetry must be a JSON object"])
@@ -51,11 +57,13 @@ enum DeviceAPI {
         }
         guard request.method == "GET" else { return HTTPResponse(status: 405, json: ["error": "use GET"]) }
         let record = registry.device(identity)
-        return HTTPResponse(status: 200, json: [
-            "id": identity,
-            "registered": record != nil,
-            "note": record?.note ?? "",
-            "telemetry_count": (try? telemetry.count(device: identity)) ?? 0,
-        ])
+        return HTTPResponse(
+            status: 200,
+            json: [
+                "id": identity,
+                "registered": record != nil,
+                "note": record?.note ?? "",
+                "telemetry_count": (try? telemetry.count(device: identity)) ?? 0,
+            ])
     }
 }

@@ -19,7 +19,8 @@ public final class DeviceRegistry: @unchecked Sendable {
     public let path: String
     private let lock = NSLock()
     private var cached: [String: Device] = [:]
-    private var cachedModification: Date?
+    /// The file's identity when last read: inode (every save renames a new file in), size, mtime.
+    private var cachedModification: String?
 
     public init(path: String) { self.path = path }
 
@@ -38,7 +39,9 @@ public final class DeviceRegistry: @unchecked Sendable {
     public func add(_ id: String, note: String? = nil) throws {
         guard !id.isEmpty, id.utf8.count <= 64 else { throw BackendError("device id must be 1-64 characters") }
         var devices = try load()
-        guard !devices.contains(where: { $0.id == id }) else { throw BackendError("device \(id) is already registered") }
+        guard !devices.contains(where: { $0.id == id }) else {
+            throw BackendError("device \(id) is already registered")
+        }
         devices.append(Device(id: id, note: note, addedAt: Int64(Date().timeIntervalSince1970), enrollTokenSHA256: nil))
         try save(devices)
     }
@@ -47,7 +50,9 @@ public final class DeviceRegistry: @unchecked Sendable {
     public func setEnrollmentToken(_ id: String, token: String) throws {
         guard token.utf8.count >= 16 else { throw BackendError("an enrollment token must be at least 16 characters") }
         var devices = try load()
-        guard let index = devices.firstIndex(where: { $0.id == id }) else { throw BackendError("device \(id) is not registered") }
+        guard let index = devices.firstIndex(where: { $0.id == id }) else {
+            throw BackendError("device \(id) is not registered")
+        }
         devices[index].enrollTokenSHA256 = DeviceRegistry.digest(token)
         try save(devices)
     }
@@ -63,13 +68,10 @@ public final class DeviceRegistry: @unchecked Sendable {
 
     /// Uses up the device's enrollment token (after a certificate was issued for it).
     public func consumeEnrollmentToken(_ id: String) throws {
-        lock.lock()
-        defer { lock.unlock() }
         var devices = try load()
         guard let index = devices.firstIndex(where: { $0.id == id }) else { return }
         devices[index].enrollTokenSHA256 = nil
-        try save(devices)
-        cachedModification = nil
+        try save(devices)  // save() drops the cache
     }
 
     static func digest(_ token: String) -> String {
@@ -85,7 +87,9 @@ public final class DeviceRegistry: @unchecked Sendable {
 
     private func load() throws -> [Device] {
         guard FileManager.default.fileExists(atPath: path) else { return [] }
-        guard let data = FileManager.default.contents(atPath: path) else { throw BackendError("\(path): cannot read the registry") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw BackendError("\(path): cannot read the registry")
+        }
         do {
             return try JSONDecoder().decode([Device].self, from: data)
         } catch {
@@ -97,10 +101,21 @@ public final class DeviceRegistry: @unchecked Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(try encoder.encode(devices.sorted { $0.id < $1.id }), to: path, mode: 0o644)
+        invalidate()
+    }
+
+    /// Forgets the cached devices, so the next lookup reads the file (after this process changed it).
+    private func invalidate() {
+        lock.lock()
+        cachedModification = nil
+        lock.unlock()
     }
 
     private func reloadIfChanged() {
-        let modification = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+        var info = stat()
+        let modification: String? =
+            stat(path, &info) == 0
+            ? "\(info.st_ino)/\(info.st_size)/\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)" : nil
         guard modification != cachedModification || modification == nil else { return }
         cachedModification = modification
         var map: [String: Device] = [:]

@@ -16,9 +16,12 @@ import TCUPKI
 /// or serverAuth (see `PrivatePKI.issueDevice(request:authorizedID:)`).
 enum EnrollmentAPI {
     static func handle(
-        _ request: HTTPRequest, path: String, identity: String?, registry: DeviceRegistry, issuer: PrivatePKI?, log: BackendLog
+        _ request: HTTPRequest, path: String, identity: String?, registry: DeviceRegistry, issuer: PrivatePKI?,
+        log: BackendLog
     ) -> HTTPResponse {
-        guard let issuer else { return HTTPResponse(status: 404, json: ["error": "enrollment is not enabled on this backend"]) }
+        guard let issuer else {
+            return HTTPResponse(status: 404, json: ["error": "enrollment is not enabled on this backend"])
+        }
         switch path {
         case "/.well-known/est/cacerts":
             guard request.method == "GET" else { return HTTPResponse(status: 405, json: ["error": "use GET"]) }
@@ -30,11 +33,13 @@ enum EnrollmentAPI {
         case "/.well-known/est/simpleenroll":
             guard request.method == "POST" else { return HTTPResponse(status: 405, json: ["error": "use POST"]) }
             guard identity == nil else {
-                return HTTPResponse(status: 400, json: ["error": "this device already has a certificate: use simplereenroll"])
+                return HTTPResponse(
+                    status: 400, json: ["error": "this device already has a certificate: use simplereenroll"])
             }
             guard let (id, token) = basicCredentials(request) else {
                 log.write("ENROLL-REFUSED device=? reason=no-credentials: simpleenroll needs HTTP Basic id:token")
-                return HTTPResponse(status: 401, json: ["error": "enrollment needs the device id and its one-time token (HTTP Basic)"])
+                return HTTPResponse(
+                    status: 401, json: ["error": "enrollment needs the device id and its one-time token (HTTP Basic)"])
             }
             guard registry.enrollmentTokenMatches(id, token: token) else {
                 log.write("ENROLL-REFUSED device=\(id) reason=bad-token: no pending enrollment token matches")
@@ -42,14 +47,18 @@ enum EnrollmentAPI {
             }
             let response = issue(request, authorizedID: id, issuer: issuer, log: log, kind: "ENROLLED")
             if response.status == 200 {
-                do { try registry.consumeEnrollmentToken(id) } catch { log.write("ERROR device=\(id): token not consumed: \(error)") }
+                do { try registry.consumeEnrollmentToken(id) } catch {
+                    log.write("ERROR device=\(id): token not consumed: \(error)")
+                }
             }
             return response
 
         case "/.well-known/est/simplereenroll":
             guard request.method == "POST" else { return HTTPResponse(status: 405, json: ["error": "use POST"]) }
             guard let identity else {
-                return HTTPResponse(status: 403, json: ["error": "renewal is authorized by the current device certificate: use mutual TLS"])
+                return HTTPResponse(
+                    status: 403,
+                    json: ["error": "renewal is authorized by the current device certificate: use mutual TLS"])
             }
             return issue(request, authorizedID: identity, issuer: issuer, log: log, kind: "RENEWED")
 
@@ -58,7 +67,9 @@ enum EnrollmentAPI {
         }
     }
 
-    private static func issue(_ request: HTTPRequest, authorizedID: String, issuer: PrivatePKI, log: BackendLog, kind: String) -> HTTPResponse {
+    private static func issue(
+        _ request: HTTPRequest, authorizedID: String, issuer: PrivatePKI, log: BackendLog, kind: String
+    ) -> HTTPResponse {
         // RFC 7030: the body is base64 of the DER request; PEM is accepted too.
         let text = String(decoding: request.body, as: UTF8.self)
         let requestBytes: [UInt8]
@@ -71,7 +82,9 @@ enum EnrollmentAPI {
         }
         do {
             let chainPEM = try issuer.issueDevice(request: requestBytes, authorizedID: authorizedID)
-            guard let chain = PEM.decodeAll(Array(chainPEM.utf8)), let leaf = chain.first.flatMap({ X509Certificate(der: $0) }) else {
+            guard let chain = PEM.decodeAll(Array(chainPEM.utf8)),
+                let leaf = chain.first.flatMap({ X509Certificate(der: $0) })
+            else {
                 return HTTPResponse(status: 500, json: ["error": "issued certificate unreadable"])
             }
             let serial = leaf.serialNumber.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
@@ -110,7 +123,10 @@ enum EnrollmentAPI {
 
     private static func pkcs7(_ der: [UInt8]) -> HTTPResponse {
         var response = HTTPResponse(status: 200, json: [:])
-        response.rawBody = (contentType: "application/pkcs7-mime; smime-type=certs-only", body: Data(Data(der).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed]).utf8))
+        response.rawBody = (
+            contentType: "application/pkcs7-mime; smime-type=certs-only",
+            body: Data(Data(der).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed]).utf8)
+        )
         return response
     }
 

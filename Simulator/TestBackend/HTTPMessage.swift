@@ -29,7 +29,8 @@ struct HTTPRequest: Equatable {
     /// Parses one request from the front of `buffer`.
     static func parse(_ buffer: [UInt8]) -> ParseResult {
         guard let headEnd = find([13, 10, 13, 10], in: buffer) else {
-            return buffer.count > maxHeaderBytes ? .invalid(status: 431, reason: "request head larger than 16 KiB") : .incomplete
+            return buffer.count > maxHeaderBytes
+                ? .invalid(status: 431, reason: "request head larger than 16 KiB") : .incomplete
         }
         guard headEnd <= maxHeaderBytes else { return .invalid(status: 431, reason: "request head larger than 16 KiB") }
         guard let head = String(bytes: buffer[0..<headEnd], encoding: .utf8) else {
@@ -45,7 +46,8 @@ struct HTTPRequest: Equatable {
             guard let colon = line.firstIndex(of: ":"), colon != line.startIndex else {
                 return .invalid(status: 400, reason: "malformed header line")
             }
-            headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+            headers.append(
+                (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
         }
         var request = HTTPRequest(
             method: String(requestLine[0]), path: String(requestLine[1]), headers: headers, body: Data(),
@@ -59,7 +61,9 @@ struct HTTPRequest: Equatable {
         }
         var length = 0
         if let value = request.header("Content-Length") {
-            guard let parsed = Int(value), parsed >= 0 else { return .invalid(status: 400, reason: "malformed Content-Length") }
+            guard let parsed = Int(value), parsed >= 0 else {
+                return .invalid(status: 400, reason: "malformed Content-Length")
+            }
             guard parsed <= maxBodyBytes else { return .invalid(status: 413, reason: "body larger than 64 KiB") }
             length = parsed
         }
@@ -93,7 +97,9 @@ struct HTTPResponse {
     }
 
     var bytes: [UInt8] {
-        let body = rawBody?.body ?? (try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])) ?? Data("{}".utf8)
+        let body =
+            rawBody?.body ?? (try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]))
+            ?? Data("{}".utf8)
         let contentType = rawBody?.contentType ?? "application/json"
         var head = "HTTP/1.1 \(status) \(HTTPResponse.reason(status))\r\n"
         if rawBody != nil { head += "Content-Transfer-Encoding: base64\r\n" }

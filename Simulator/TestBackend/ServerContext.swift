@@ -36,11 +36,14 @@ final class ServerContext: @unchecked Sendable {
         wolfSSL_CTX_set_verify(
             context, Int32(WOLFSSL_VERIFY_PEER) | Int32(WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT), clientVerifyCallback)
         if let crlFile = configuration.crlFile {
-            guard let crl = FileManager.default.contents(atPath: crlFile) else { throw BackendError("\(crlFile): CRL not found") }
+            guard let crl = FileManager.default.contents(atPath: crlFile) else {
+                throw BackendError("\(crlFile): CRL not found")
+            }
             try check(wolfSSL_CTX_EnableCRL(context, Int32(WOLFSSL_CRL_CHECKALL)), "cannot enable CRL checking")
             try check(
                 crl.withUnsafeBytes {
-                    wolfSSL_CTX_LoadCRLBuffer(context, $0.bindMemory(to: UInt8.self).baseAddress, $0.count, Int32(WOLFSSL_FILETYPE_PEM))
+                    wolfSSL_CTX_LoadCRLBuffer(
+                        context, $0.bindMemory(to: UInt8.self).baseAddress, $0.count, Int32(WOLFSSL_FILETYPE_PEM))
                 }, "\(crlFile): not a usable PEM CRL")
         }
     }

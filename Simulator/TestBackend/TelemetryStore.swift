@@ -29,7 +29,8 @@ public final class TelemetryStore: @unchecked Sendable {
         var line = Data(json.filter { $0 != 0x0A && $0 != 0x0D })
         line.append(0x0A)
         let size = lseek(fd, 0, SEEK_END)
-        let ok = line.withUnsafeBytes { raw in Glibc.write(fd, raw.baseAddress, raw.count) == raw.count } && fsync(fd) == 0
+        let ok =
+            line.withUnsafeBytes { raw in Glibc.write(fd, raw.baseAddress, raw.count) == raw.count } && fsync(fd) == 0
         guard ok else {
             let reason = String(cString: strerror(errno))
             _ = ftruncate(fd, size)  // a full disk must not leave half a line

@@ -27,17 +27,22 @@ struct Serve: ParsableCommand {
             --data DIR/telemetry. Each refusal is logged as one line naming the device and the reason.
             """)
 
-    @Option(help: "Address and port to listen on (port 0: any free port, printed at start).") var listen = "127.0.0.1:8443"
+    @Option(help: "Address and port to listen on (port 0: any free port, printed at start).") var listen =
+        "127.0.0.1:8443"
     @Option(help: "A PKI folder made by tcu-pki init (sets the defaults below).") var pki: String?
     @Option(name: .customLong("cert-chain"), help: "The backend's certificate chain (PEM).") var certChain: String?
     @Option(help: "The backend's private key (PEM, mode 0600).") var key: String?
-    @Option(name: .customLong("client-ca"), help: "CA certificates device chains must lead to (PEM).") var clientCA: String?
+    @Option(name: .customLong("client-ca"), help: "CA certificates device chains must lead to (PEM).") var clientCA:
+        String?
     @Option(help: "A CRL of the client CA (PEM); reloaded when the file changes.") var crl: String?
     @Option(help: "The device registry (JSON, managed by `tcu-backend devices`).") var registry: String?
     @Option(help: "Folder for accepted telemetry (one JSON Lines file per device).") var data: String?
-    @Option(name: .customLong("enroll-listen"), help: "Also listen here for first enrollment (EST simpleenroll, no client certificate). Needs --pki.")
+    @Option(
+        name: .customLong("enroll-listen"),
+        help: "Also listen here for first enrollment (EST simpleenroll, no client certificate). Needs --pki.")
     var enrollListen: String?
-    @Option(name: .customLong("handshake-timeout"), help: "Seconds a client has to finish the handshake.") var handshakeTimeout = 10
+    @Option(name: .customLong("handshake-timeout"), help: "Seconds a client has to finish the handshake.")
+    var handshakeTimeout = 10
     @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may stay idle.") var idleTimeout = 30
 
     func run() throws {
@@ -57,7 +62,8 @@ struct Serve: ParsableCommand {
         }
         let (host, port) = try address(listen, "--listen")
         var configuration = BackendServer.Configuration(
-            host: host, port: port, certificateChainFile: certChain, keyFile: key, clientCAFile: clientCA, crlFile: crlPath)
+            host: host, port: port, certificateChainFile: certChain, keyFile: key, clientCAFile: clientCA,
+            crlFile: crlPath)
         configuration.handshakeTimeout = handshakeTimeout
         configuration.idleTimeout = idleTimeout
         var servers: [BackendServer] = []
@@ -69,13 +75,17 @@ struct Serve: ParsableCommand {
             let registry = DeviceRegistry(path: registryPath)
             let telemetry = try TelemetryStore(directory: dataPath)
             let log = BackendLog()
-            servers.append(try BackendServer(configuration: configuration, registry: registry, telemetry: telemetry, log: log, issuer: issuer))
+            servers.append(
+                try BackendServer(
+                    configuration: configuration, registry: registry, telemetry: telemetry, log: log, issuer: issuer))
             if let enrollListen {
                 guard issuer != nil else { throw fail("--enroll-listen needs --pki DIR with the device CA's key") }
                 var enrollment = configuration
                 (enrollment.host, enrollment.port) = try address(enrollListen, "--enroll-listen")
                 enrollment.requireClientCertificate = false
-                servers.append(try BackendServer(configuration: enrollment, registry: registry, telemetry: telemetry, log: log, issuer: issuer))
+                servers.append(
+                    try BackendServer(
+                        configuration: enrollment, registry: registry, telemetry: telemetry, log: log, issuer: issuer))
             }
             for server in servers { try server.start() }
         } catch let error as ExitCode {
@@ -104,19 +114,26 @@ struct Devices: ParsableCommand {
     }
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Register a device by the identity (CN) in its certificate.")
+        static let configuration = CommandConfiguration(
+            abstract: "Register a device by the identity (CN) in its certificate.")
         @OptionGroup var options: RegistryOption
         @Argument(help: "The device id.") var id: String
         @Option(help: "A note kept with the device.") var note: String?
-        @Option(name: .customLong("enroll-token-file"), help: "A file holding a one-time enrollment token (16+ characters) for EST simpleenroll.")
+        @Option(
+            name: .customLong("enroll-token-file"),
+            help: "A file holding a one-time enrollment token (16+ characters) for EST simpleenroll.")
         var enrollTokenFile: String?
         func run() throws {
             do {
                 let registry = DeviceRegistry(path: try options.path())
                 try registry.add(id, note: note)
                 if let enrollTokenFile {
-                    guard let data = FileManager.default.contents(atPath: enrollTokenFile) else { throw fail("\(enrollTokenFile): not found") }
-                    try registry.setEnrollmentToken(id, token: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+                    guard let data = FileManager.default.contents(atPath: enrollTokenFile) else {
+                        throw fail("\(enrollTokenFile): not found")
+                    }
+                    try registry.setEnrollmentToken(
+                        id, token: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                    )
                 }
             } catch let error as ExitCode { throw error } catch { throw fail("\(error)") }
             print("registered \(id)" + (enrollTokenFile != nil ? " with a one-time enrollment token" : ""))
@@ -128,7 +145,9 @@ struct Devices: ParsableCommand {
         @OptionGroup var options: RegistryOption
         @Argument(help: "The device id.") var id: String
         func run() throws {
-            do { try DeviceRegistry(path: try options.path()).remove(id) } catch let error as ExitCode { throw error } catch { throw fail("\(error)") }
+            do { try DeviceRegistry(path: try options.path()).remove(id) } catch let error as ExitCode {
+                throw error
+            } catch { throw fail("\(error)") }
             print("removed \(id)")
         }
     }
@@ -138,7 +157,9 @@ struct Devices: ParsableCommand {
         @OptionGroup var options: RegistryOption
         func run() throws {
             let devices: [DeviceRegistry.Device]
-            do { devices = try DeviceRegistry(path: try options.path()).list() } catch let error as ExitCode { throw error } catch { throw fail("\(error)") }
+            do { devices = try DeviceRegistry(path: try options.path()).list() } catch let error as ExitCode {
+                throw error
+            } catch { throw fail("\(error)") }
             for device in devices { print(device.id + (device.note.map { "  \($0)" } ?? "")) }
         }
     }

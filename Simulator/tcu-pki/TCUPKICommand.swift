@@ -51,21 +51,30 @@ struct IssueDevice: ParsableCommand {
 
     @Option(help: "The PKI folder.") var dir: String
     @Option(help: "The device id.") var id: String
-    @Option(help: "Output folder: chain.pem, key.pem (0600), trust.pem, as `tcu-sim connect --device` reads.") var out: String
+    @Option(help: "Output folder: chain.pem, key.pem (0600), trust.pem, as `tcu-sim connect --device` reads.") var out:
+        String
     @Option(help: "Validity in days.") var days = 365
-    @Option(name: .customLong("valid-from"), help: "Start of validity, Unix time (default: now). With a past start and few --days, an expired certificate.")
+    @Option(
+        name: .customLong("valid-from"),
+        help: "Start of validity, Unix time (default: now). With a past start and few --days, an expired certificate.")
     var validFrom: Int64?
     @Option(help: "Key type: p256 or rsa2048.") var key: String = "p256"
     @Option(help: "Extra certificate policy OID (repeatable), e.g. a fleet-group marker.") var policy: [String] = []
-    @Flag(name: .customLong("wrong-profile"), help: "Deliberately issue EKU serverAuth instead of clientAuth (for tests).")
+    @Flag(
+        name: .customLong("wrong-profile"), help: "Deliberately issue EKU serverAuth instead of clientAuth (for tests)."
+    )
     var wrongProfile = false
-    @Option(help: "Issue for this PKCS#10 request (PEM or DER) instead of generating a key: the key stays where it was made.")
+    @Option(
+        help:
+            "Issue for this PKCS#10 request (PEM or DER) instead of generating a key: the key stays where it was made.")
     var csr: String?
 
     func run() throws {
         try perform {
             if let csr {
-                guard let request = FileManager.default.contents(atPath: csr) else { throw PKIError("\(csr): request not found") }
+                guard let request = FileManager.default.contents(atPath: csr) else {
+                    throw PKIError("\(csr): request not found")
+                }
                 let pki = try PrivatePKI(directory: dir)
                 let chain: String
                 do {
@@ -75,13 +84,17 @@ struct IssueDevice: ParsableCommand {
                 }
                 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
                 try SecureFile.writePublic(chain, to: out + "/chain.pem")
-                try SecureFile.writePublic(try SecureFile.read(dir + "/root.pem", what: "root CA"), to: out + "/trust.pem")
+                try SecureFile.writePublic(
+                    try SecureFile.read(dir + "/root.pem", what: "root CA"), to: out + "/trust.pem")
                 print("tcu-pki: device \(id) issued for the request in \(csr) into \(out) (chain.pem, trust.pem)")
                 return
             }
-            guard let keyType = PrivatePKI.KeyType(rawValue: key) else { throw PKIError("--key must be p256 or rsa2048") }
+            guard let keyType = PrivatePKI.KeyType(rawValue: key) else {
+                throw PKIError("--key must be p256 or rsa2048")
+            }
             try PrivatePKI(directory: dir).issueDevice(
-                id: id, outputDirectory: out, days: days, validFrom: validFrom.map { Date(timeIntervalSince1970: TimeInterval($0)) },
+                id: id, outputDirectory: out, days: days,
+                validFrom: validFrom.map { Date(timeIntervalSince1970: TimeInterval($0)) },
                 keyType: keyType, profile: wrongProfile ? .serverAuthOnly : .client, policies: policy)
             print("tcu-pki: device \(id) issued into \(out)")
         }
@@ -122,7 +135,10 @@ struct Lint: ParsableCommand {
         let findings = CertificateLint.lint(Array(data), as: role)
         for finding in findings { print("\(finding.severity.rawValue)  \(finding.message)") }
         let passed = CertificateLint.passed(findings)
-        print(passed ? "\(file): fits the TLS \(role.rawValue) profile" : "\(file): does NOT fit the TLS \(role.rawValue) profile")
+        print(
+            passed
+                ? "\(file): fits the TLS \(role.rawValue) profile"
+                : "\(file): does NOT fit the TLS \(role.rawValue) profile")
         if !passed { throw ExitCode(1) }
     }
 }

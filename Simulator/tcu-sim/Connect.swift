@@ -33,16 +33,25 @@ struct Connect: ParsableCommand {
     @Option(name: .customLong("device-id"), help: "The id in the API path (default: the CN of the device certificate).")
     var deviceID: String?
 
-    @Option(help: "Folder for the device's persistent state: the TLS session (to resume after a restart) and the last known good time.")
+    @Option(
+        help:
+            "Folder for the device's persistent state: the TLS session (to resume after a restart) and the last known good time."
+    )
     var state: String?
 
     @Option(help: "Retry a failed connection up to this many times, with capped exponential backoff and full jitter.")
     var retries: Int = 0
 
-    @Option(name: .customLong("fault"), help: "Inject a link fault (repeatable): latency:MS, bandwidth:BYTES_PER_S, drop:N, reset:N, silent:N, corrupt:N (N = bytes received).")
+    @Option(
+        name: .customLong("fault"),
+        help:
+            "Inject a link fault (repeatable): latency:MS, bandwidth:BYTES_PER_S, drop:N, reset:N, silent:N, corrupt:N (N = bytes received)."
+    )
     var faultSpecs: [String] = []
 
-    @Option(name: .customLong("renew-within"), help: "Renew (EST simplereenroll) after connecting when the certificate expires within this many days.")
+    @Option(
+        name: .customLong("renew-within"),
+        help: "Renew (EST simplereenroll) after connecting when the certificate expires within this many days.")
     var renewWithin: Int?
 
     @Flag(name: .customLong("tls12"), help: "Allow TLS 1.2 as well as TLS 1.3.")
@@ -51,7 +60,9 @@ struct Connect: ParsableCommand {
     @Option(name: .customLong("timeout-ms"), help: "Handshake time limit, milliseconds.")
     var timeoutMilliseconds: UInt32 = 30_000
 
-    @Option(name: .customLong("clock-at"), help: "Simulate the board's RTC at this Unix time (validity is judged against it).")
+    @Option(
+        name: .customLong("clock-at"),
+        help: "Simulate the board's RTC at this Unix time (validity is judged against it).")
     var clockAt: Int64?
 
     @Flag(name: .customLong("clock-unset"), help: "Simulate a board whose RTC is not set.")
@@ -66,20 +77,31 @@ struct Connect: ParsableCommand {
                 printError("tcu-sim: signing on the PKCS#11 token (the key is non-extractable)")
                 try perform(keyStore)
                 if let chainPath, renewalDue(keyStore) {
-                    try RenewalFailure.wrap { try Renewal.renew(&keyStore, host: host, port: port, serverName: serverName, chainPath: chainPath) { newChain in
-                        let (token, label) = try device.token.open()
-                        return try PKCS11KeyStore(token: token, keyLabel: label, chainFile: newChain, trustFile: trustPath)
-                    } }
+                    try RenewalFailure.wrap {
+                        try Renewal.renew(
+                            &keyStore, host: host, port: port, serverName: serverName, chainPath: chainPath
+                        ) { newChain in
+                            let (token, label) = try device.token.open()
+                            return try PKCS11KeyStore(
+                                token: token, keyLabel: label, chainFile: newChain, trustFile: trustPath)
+                        }
+                    }
                 }
             } else {
                 var keyStore = try device.keyStore()
-                printError("tcu-sim: using the development file key store (the key is in a file; production keys stay in secure hardware)")
+                printError(
+                    "tcu-sim: using the development file key store (the key is in a file; production keys stay in secure hardware)"
+                )
                 try perform(keyStore)
                 if let chainPath, let trustPath, renewalDue(keyStore) {
                     let keyPath = device.key ?? device.device.map { $0 + "/key.pem" } ?? ""
-                    try RenewalFailure.wrap { try Renewal.renew(&keyStore, host: host, port: port, serverName: serverName, chainPath: chainPath) { newChain in
-                        try FileKeyStore(chainFile: newChain, keyFile: keyPath, trustFile: trustPath)
-                    } }
+                    try RenewalFailure.wrap {
+                        try Renewal.renew(
+                            &keyStore, host: host, port: port, serverName: serverName, chainPath: chainPath
+                        ) { newChain in
+                            try FileKeyStore(chainFile: newChain, keyFile: keyPath, trustFile: trustPath)
+                        }
+                    }
                 }
             }
         } catch let error as RenewalFailure {
@@ -93,10 +115,14 @@ struct Connect: ParsableCommand {
 
     /// True when --renew-within is set and the device certificate expires inside that window.
     func renewalDue<K: KeyStore>(_ keyStore: K) -> Bool {
-        guard let renewWithin, let leaf = keyStore.certificateChain.first.flatMap({ X509Certificate(der: $0) }) else { return false }
+        guard let renewWithin, let leaf = keyStore.certificateChain.first.flatMap({ X509Certificate(der: $0) }) else {
+            return false
+        }
         let left = leaf.notAfter - Int64(Date().timeIntervalSince1970)
         if left < Int64(renewWithin) * 86_400 {
-            print("renewal:     certificate expires in \(left / 86_400) day(s), within --renew-within \(renewWithin); renewing")
+            print(
+                "renewal:     certificate expires in \(left / 86_400) day(s), within --renew-within \(renewWithin); renewing"
+            )
             return true
         }
         return false
@@ -118,14 +144,17 @@ struct Connect: ParsableCommand {
             }
         }
         // The board's clock, with the defined behaviour when it cannot be trusted (docs/architecture.md).
-        let clock = TrustedClock(base: SimulatedClock(setting), lastKnownGood: store.flatMap { LastKnownGoodTime.load(from: $0) })
+        let clock = TrustedClock(
+            base: SimulatedClock(setting), lastKnownGood: store.flatMap { LastKnownGoodTime.load(from: $0) })
         var reconnector = Reconnector(policy: ReconnectionPolicy(base: 500, cap: 8_000, permanentFailureDelay: 0))
         var entropy = OSEntropy()
         var attempt = 0
         var faults: [TransportFault] = []
         for spec in faultSpecs {
             guard let fault = TransportFault(spec) else {
-                printError("tcu-sim: --fault \(spec): expected latency:MS, bandwidth:BPS, drop:N, reset:N, silent:N or corrupt:N")
+                printError(
+                    "tcu-sim: --fault \(spec): expected latency:MS, bandwidth:BPS, drop:N, reset:N, silent:N or corrupt:N"
+                )
                 throw ExitCode(2)
             }
             faults.append(fault)
@@ -136,7 +165,8 @@ struct Connect: ParsableCommand {
             let candidate: Client
             do {
                 candidate = try TLSClient(
-                    configuration: configuration, transport: FaultyTransport(POSIXSocketTransport(), faults: faults), keyStore: keyStore,
+                    configuration: configuration, transport: FaultyTransport(POSIXSocketTransport(), faults: faults),
+                    keyStore: keyStore,
                     clock: clock, resumption: store.flatMap { SavedSession.load(from: $0) })
             } catch {
                 printError("tcu-sim: refused: \(Describe.error(error))")
@@ -146,7 +176,8 @@ struct Connect: ParsableCommand {
                 connected = (candidate, try candidate.connect())
             } catch {
                 attempt += 1
-                let decision = reconnector.failed(error, now: clock.monotonicMilliseconds(), random: entropy.randomWord() ?? 0)
+                let decision = reconnector.failed(
+                    error, now: clock.monotonicMilliseconds(), random: entropy.randomWord() ?? 0)
                 guard attempt <= retries, case .retry(let at) = decision else {
                     if case .pause(_, let reason) = decision, attempt <= retries {
                         print("retry:       not retrying: \(reason) will not cure itself")
@@ -183,10 +214,12 @@ struct Connect: ParsableCommand {
                 }
             }
             if let telemetry {
-                let id = deviceID ?? keyStore.certificateChain.first.flatMap { X509Certificate(der: $0) }?.subject.commonName
+                let id =
+                    deviceID ?? keyStore.certificateChain.first.flatMap { X509Certificate(der: $0) }?.subject.commonName
                     .map { String(decoding: $0, as: UTF8.self) } ?? ""
                 let response = try HTTPExchange.perform(
-                    client, method: "POST", path: "/v1/devices/\(id)/telemetry", host: serverName ?? host, json: telemetry,
+                    client, method: "POST", path: "/v1/devices/\(id)/telemetry", host: serverName ?? host,
+                    json: telemetry,
                     timeoutMilliseconds: timeoutMilliseconds)
                 print("telemetry:   \(response.status) \(response.reason) \(response.body)")
                 guard (200..<300).contains(response.status) else {
@@ -196,7 +229,9 @@ struct Connect: ParsableCommand {
                 }
             }
             if var store, let session = client.sessionForResumption() {
-                do { try SavedSession.save(session, to: &store) } catch { printError("tcu-sim: could not save the TLS session: \(error.summary)") }
+                do { try SavedSession.save(session, to: &store) } catch {
+                    printError("tcu-sim: could not save the TLS session: \(error.summary)")
+                }
             }
             client.close()
         } catch let exit as ExitCode {

@@ -35,12 +35,15 @@ struct Demo: ParsableCommand {
             if register { try registry.add(id) }
         }
         try pki.revoke(id: "tcu-revoked")
-        print("== Devices issued: \(issued.map(\.0).joined(separator: ", ")); registered all but tcu-unregistered; tcu-revoked revoked")
+        print(
+            "== Devices issued: \(issued.map(\.0).joined(separator: ", ")); registered all but tcu-unregistered; tcu-revoked revoked"
+        )
 
         let log = BackendLog(sink: { _ in })
         let backend = try BackendServer(
             configuration: .init(
-                host: "127.0.0.1", port: 0, certificateChainFile: pkiPath + "/server.pem", keyFile: pkiPath + "/server.key",
+                host: "127.0.0.1", port: 0, certificateChainFile: pkiPath + "/server.pem",
+                keyFile: pkiPath + "/server.key",
                 clientCAFile: pkiPath + "/device-ca.pem", crlFile: pkiPath + "/crl.pem"),
             registry: registry, telemetry: try TelemetryStore(directory: pkiPath + "/telemetry"), log: log, issuer: pki)
         try backend.start()
@@ -48,10 +51,13 @@ struct Demo: ParsableCommand {
         var enrollmentConfiguration = backend.configuration
         enrollmentConfiguration.requireClientCertificate = false
         let enrollment = try BackendServer(
-            configuration: enrollmentConfiguration, registry: registry, telemetry: backend.telemetry, log: log, issuer: pki)
+            configuration: enrollmentConfiguration, registry: registry, telemetry: backend.telemetry, log: log,
+            issuer: pki)
         try enrollment.start()
         defer { enrollment.stop() }
-        print("== Backend listening on 127.0.0.1:\(backend.port) (mutual TLS, registry, CRL), enrollment (EST) on 127.0.0.1:\(enrollment.port)")
+        print(
+            "== Backend listening on 127.0.0.1:\(backend.port) (mutual TLS, registry, CRL), enrollment (EST) on 127.0.0.1:\(enrollment.port)"
+        )
         print("== Outcomes")
 
         var failures = 0
@@ -66,10 +72,13 @@ struct Demo: ParsableCommand {
             }
             return "(no backend log line)"
         }
-        func client(_ id: String, serverName: String = "localhost") throws -> TLSClient<POSIXSocketTransport, FileKeyStore, SystemClock> {
+        func client(_ id: String, serverName: String = "localhost") throws -> TLSClient<
+            POSIXSocketTransport, FileKeyStore, SystemClock
+        > {
             try TLSClient(
                 configuration: ClientConfiguration(host: "127.0.0.1", port: backend.port, serverName: serverName),
-                transport: POSIXSocketTransport(), keyStore: try FileKeyStore(deviceDirectory: devices + "/" + id), clock: SystemClock())
+                transport: POSIXSocketTransport(), keyStore: try FileKeyStore(deviceDirectory: devices + "/" + id),
+                clock: SystemClock())
         }
 
         // 1. The good TCU: handshake, then telemetry accepted.
@@ -77,11 +86,13 @@ struct Demo: ParsableCommand {
             let tcu = try client("tcu-0001")
             let connection = try tcu.connect()
             let response = try HTTPExchange.perform(
-                tcu, method: "POST", path: "/v1/devices/tcu-0001/telemetry", host: "localhost", json: #"{"speed_kmh":42,"battery_v":12.6}"#)
+                tcu, method: "POST", path: "/v1/devices/tcu-0001/telemetry", host: "localhost",
+                json: #"{"speed_kmh":42,"battery_v":12.6}"#)
             tcu.close()
             outcome(
                 response.status == 202, "tcu-0001: mutual TLS and telemetry accepted",
-                "\(connection.protocolVersion), \(connection.handshakeMilliseconds) ms, backend: \(response.status) \(response.body)")
+                "\(connection.protocolVersion), \(connection.handshakeMilliseconds) ms, backend: \(response.status) \(response.body)"
+            )
         } catch {
             outcome(false, "tcu-0001: mutual TLS and telemetry accepted", Describe.error(error))
         }
@@ -91,8 +102,10 @@ struct Demo: ParsableCommand {
             let folder = devices + "/tcu-0003"
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let key = P256.Signing.PrivateKey()
-            guard FileManager.default.createFile(
-                atPath: folder + "/key.pem", contents: Data(key.pemRepresentation.utf8), attributes: [.posixPermissions: 0o600])
+            guard
+                FileManager.default.createFile(
+                    atPath: folder + "/key.pem", contents: Data(key.pemRepresentation.utf8),
+                    attributes: [.posixPermissions: 0o600])
             else { throw HostError("cannot write the demo key") }
             try registry.add("tcu-0003")
             let secret = "demo-\(UUID().uuidString)"
@@ -100,22 +113,26 @@ struct Demo: ParsableCommand {
             var store = try FileKeyStore(keyOnly: folder + "/key.pem", trustFile: pkiPath + "/root.pem")
             var configuration = ClientConfiguration(host: "127.0.0.1", port: enrollment.port, serverName: "localhost")
             configuration.withoutClientCertificate = true
-            let anonymous = try TLSClient(configuration: configuration, transport: POSIXSocketTransport(), keyStore: store, clock: SystemClock())
+            let anonymous = try TLSClient(
+                configuration: configuration, transport: POSIXSocketTransport(), keyStore: store, clock: SystemClock())
             _ = try anonymous.connect()
             let chain = try EST.request(
                 anonymous, keyStore: &store, id: "tcu-0003", path: "/.well-known/est/simpleenroll", host: "localhost",
                 basicAuth: "tcu-0003:\(secret)")
             anonymous.close()
             try EST.writeAtomically(EST.pem(chain), to: folder + "/chain.pem")
-            try EST.writeAtomically(try Data(contentsOf: URL(fileURLWithPath: pkiPath + "/root.pem")), to: folder + "/trust.pem")
+            try EST.writeAtomically(
+                try Data(contentsOf: URL(fileURLWithPath: pkiPath + "/root.pem")), to: folder + "/trust.pem")
             let tcu = try client("tcu-0003")
             _ = try tcu.connect()
             let response = try HTTPExchange.perform(
-                tcu, method: "POST", path: "/v1/devices/tcu-0003/telemetry", host: "localhost", json: #"{"first_boot":true}"#)
+                tcu, method: "POST", path: "/v1/devices/tcu-0003/telemetry", host: "localhost",
+                json: #"{"first_boot":true}"#)
             tcu.close()
             outcome(
                 response.status == 202 && !registry.enrollmentTokenMatches("tcu-0003", token: secret),
-                "tcu-0003: enrolled (EST, one-time token), then accepted", "backend: \(backendLine(for: "tcu-0003", after: 0))")
+                "tcu-0003: enrolled (EST, one-time token), then accepted",
+                "backend: \(backendLine(for: "tcu-0003", after: 0))")
         } catch {
             outcome(false, "tcu-0003: enrolled (EST, one-time token), then accepted", Describe.error(error))
         }
@@ -146,9 +163,12 @@ struct Demo: ParsableCommand {
             let tcu = try client("tcu-0001")
             _ = try tcu.connect()
             let response = try HTTPExchange.perform(
-                tcu, method: "POST", path: "/v1/devices/tcu-0002/telemetry", host: "localhost", json: #"{"speed_kmh":1}"#)
+                tcu, method: "POST", path: "/v1/devices/tcu-0002/telemetry", host: "localhost",
+                json: #"{"speed_kmh":1}"#)
             tcu.close()
-            outcome(response.status == 403, "tcu-0001 writing to tcu-0002's path: forbidden", "backend: \(response.status) \(response.body)")
+            outcome(
+                response.status == 403, "tcu-0001 writing to tcu-0002's path: forbidden",
+                "backend: \(response.status) \(response.body)")
         } catch {
             outcome(false, "tcu-0001 writing to tcu-0002's path: forbidden", Describe.error(error))
         }

@@ -9,7 +9,10 @@ struct DeviceOptions: ParsableArguments {
     @Option(name: .customLong("cert-chain"), help: "Device certificate chain (PEM or DER), leaf first.")
     var certChain: String?
 
-    @Option(help: "Device private key (PEM or DER, mode 0600). Development key store: production keys stay in secure hardware.")
+    @Option(
+        help:
+            "Device private key (PEM or DER, mode 0600). Development key store: production keys stay in secure hardware."
+    )
     var key: String?
 
     @Option(help: "Trust anchors for the server's certificate (PEM).")
@@ -50,7 +53,8 @@ struct TokenOptions: ParsableArguments {
 
     @Option(name: .customLong("key-label"), help: "Label of the device key on the token.") var keyLabel: String?
 
-    @Option(name: .customLong("pin-file"), help: "File holding the user PIN (default: TCU_PKCS11_PIN).") var pinFile: String?
+    @Option(name: .customLong("pin-file"), help: "File holding the user PIN (default: TCU_PKCS11_PIN).") var pinFile:
+        String?
 
     func open() throws(HostError) -> (PKCS11Token, String) {
         guard let module, let token, let keyLabel else {

@@ -12,7 +12,8 @@ enum EST {
         host: String, basicAuth: String?
     ) throws -> [[UInt8]] {
         let csr = try CertificateRequestBuilder.build(deviceID: id, keyStore: &keyStore)
-        var head = "POST \(path) HTTP/1.1\r\nHost: \(host)\r\nContent-Type: application/pkcs10\r\nContent-Transfer-Encoding: base64\r\n"
+        var head =
+            "POST \(path) HTTP/1.1\r\nHost: \(host)\r\nContent-Type: application/pkcs10\r\nContent-Transfer-Encoding: base64\r\n"
         if let basicAuth { head += "Authorization: Basic \(Data(basicAuth.utf8).base64EncodedString())\r\n" }
         let body = Data(csr).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
         head += "Content-Length: \(body.utf8.count)\r\n\r\n"
@@ -22,7 +23,8 @@ enum EST {
             throw HostError("the backend refused: \(response.status) \(response.reason) \(response.body)")
         }
         guard let der = Data(base64Encoded: response.body, options: .ignoreUnknownCharacters),
-            let chain = PKCS7Certificates.parse(Array(der)), let leaf = chain.first.flatMap({ X509Certificate(der: $0) })
+            let chain = PKCS7Certificates.parse(Array(der)),
+            let leaf = chain.first.flatMap({ X509Certificate(der: $0) })
         else { throw HostError("the backend's answer is not a certs-only PKCS#7") }
         guard leaf.subjectPublicKeyInfo == (try? keyStore.publicKey()) else {
             throw HostError("the issued certificate is not for this device's key")
@@ -37,7 +39,8 @@ enum EST {
     /// Writes `data` to `path` atomically (temp, fsync, rename), world-readable (certificates are public).
     static func writeAtomically(_ data: Data, to path: String) throws {
         let temporary = path + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o644]) else {
+        guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o644])
+        else {
             throw HostError("\(temporary): cannot write")
         }
         let fd = open(temporary, O_RDONLY)
@@ -45,7 +48,9 @@ enum EST {
             fsync(fd)
             close(fd)
         }
-        guard rename(temporary, path) == 0 else { throw HostError("\(path): cannot replace (\(String(cString: strerror(errno))))") }
+        guard rename(temporary, path) == 0 else {
+            throw HostError("\(path): cannot replace (\(String(cString: strerror(errno))))")
+        }
     }
 }
 
@@ -57,7 +62,8 @@ struct Enroll: ParsableCommand {
 
     @Option(help: "Backend host.") var host: String
     @Option(help: "The backend's enrollment port (tcu-backend serve --enroll-listen).") var port: UInt16
-    @Option(name: .customLong("server-name"), help: "Name the backend certificate must carry (default: --host).") var serverName: String?
+    @Option(name: .customLong("server-name"), help: "Name the backend certificate must carry (default: --host).")
+    var serverName: String?
     @Option(help: "The device id.") var id: String
     @Option(help: "Trust anchors for the backend's certificate (PEM).") var trust: String
     @Option(help: "Folder for chain.pem and trust.pem.") var out: String
@@ -83,7 +89,9 @@ struct Enroll: ParsableCommand {
             try EST.writeAtomically(EST.pem(chain), to: out + "/chain.pem")
             try EST.writeAtomically(try Data(contentsOf: URL(fileURLWithPath: trust)), to: out + "/trust.pem")
             let leaf = X509Certificate(der: chain[0])
-            print("enrolled:    \(id), certificate valid until \(Date(timeIntervalSince1970: TimeInterval(leaf?.notAfter ?? 0))); chain in \(out)/chain.pem")
+            print(
+                "enrolled:    \(id), certificate valid until \(Date(timeIntervalSince1970: TimeInterval(leaf?.notAfter ?? 0))); chain in \(out)/chain.pem"
+            )
         } catch let error as HostError {
             print("FAILED: \(error)")
             throw ExitCode(1)
@@ -95,7 +103,9 @@ struct Enroll: ParsableCommand {
 
     func enrollmentToken() throws -> String {
         if let tokenFile {
-            guard let data = FileManager.default.contents(atPath: tokenFile) else { throw HostError("\(tokenFile): not found") }
+            guard let data = FileManager.default.contents(atPath: tokenFile) else {
+                throw HostError("\(tokenFile): not found")
+            }
             return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
         if let value = ProcessInfo.processInfo.environment["TCU_ENROLL_TOKEN"], !value.isEmpty { return value }
@@ -105,17 +115,21 @@ struct Enroll: ParsableCommand {
     func enroll<K: KeyStore>(_ store: inout K, secret: String) throws -> [[UInt8]] {
         var configuration = ClientConfiguration(host: host, port: port, serverName: serverName)
         configuration.withoutClientCertificate = true
-        let client = try TLSClient(configuration: configuration, transport: POSIXSocketTransport(), keyStore: store, clock: SystemClock())
+        let client = try TLSClient(
+            configuration: configuration, transport: POSIXSocketTransport(), keyStore: store, clock: SystemClock())
         defer { client.close() }
         _ = try client.connect()
-        return try EST.request(client, keyStore: &store, id: id, path: "/.well-known/est/simpleenroll", host: serverName ?? host, basicAuth: "\(id):\(secret)")
+        return try EST.request(
+            client, keyStore: &store, id: id, path: "/.well-known/est/simpleenroll", host: serverName ?? host,
+            basicAuth: "\(id):\(secret)")
     }
 }
 
 /// `tcu-sim renew`: renewal over mutual TLS with the current certificate (same key), then a safe swap.
 struct Renew: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Renew the device certificate (EST simplereenroll) and swap it in only after a handshake with it succeeded.",
+        abstract:
+            "Renew the device certificate (EST simplereenroll) and swap it in only after a handshake with it succeeded.",
         discussion: """
             The new chain is written beside the old one, proven by a mutual-TLS handshake with the backend, \
             then the old chain is kept as chain.pem.old and the new one replaces chain.pem by rename: a power \
@@ -124,7 +138,8 @@ struct Renew: ParsableCommand {
 
     @Option(help: "Backend host.") var host: String
     @Option(help: "Backend mutual-TLS port.") var port: UInt16
-    @Option(name: .customLong("server-name"), help: "Name the backend certificate must carry (default: --host).") var serverName: String?
+    @Option(name: .customLong("server-name"), help: "Name the backend certificate must carry (default: --host).")
+    var serverName: String?
     @OptionGroup var device: DeviceOptions
 
     func run() throws {
@@ -135,7 +150,9 @@ struct Renew: ParsableCommand {
                 var store = try device.tokenKeyStore()
                 try renew(&store, chainPath: chainPath) { newChain throws in
                     let (token, label) = try device.token.open()
-                    return try PKCS11KeyStore(token: token, keyLabel: label, chainFile: newChain, trustFile: device.trust ?? device.device.map { $0 + "/trust.pem" })
+                    return try PKCS11KeyStore(
+                        token: token, keyLabel: label, chainFile: newChain,
+                        trustFile: device.trust ?? device.device.map { $0 + "/trust.pem" })
                 }
             } else {
                 var store = try device.keyStore()
@@ -155,7 +172,9 @@ struct Renew: ParsableCommand {
     }
 
     func renew<K: KeyStore>(_ store: inout K, chainPath: String, storeWithNewChain: (String) throws -> K) throws {
-        try Renewal.renew(&store, host: host, port: port, serverName: serverName, chainPath: chainPath, storeWithNewChain: storeWithNewChain)
+        try Renewal.renew(
+            &store, host: host, port: port, serverName: serverName, chainPath: chainPath,
+            storeWithNewChain: storeWithNewChain)
     }
 }
 
@@ -172,10 +191,12 @@ enum Renewal {
         let name = serverName ?? host
 
         let client = try TLSClient(
-            configuration: ClientConfiguration(host: host, port: port, serverName: serverName), transport: POSIXSocketTransport(),
+            configuration: ClientConfiguration(host: host, port: port, serverName: serverName),
+            transport: POSIXSocketTransport(),
             keyStore: store, clock: SystemClock())
         _ = try client.connect()
-        let chain = try EST.request(client, keyStore: &store, id: id, path: "/.well-known/est/simplereenroll", host: name, basicAuth: nil)
+        let chain = try EST.request(
+            client, keyStore: &store, id: id, path: "/.well-known/est/simplereenroll", host: name, basicAuth: nil)
         client.close()
 
         // 1. Write the new chain beside the old one.
@@ -183,16 +204,22 @@ enum Renewal {
         try EST.writeAtomically(EST.pem(chain), to: pending)
         // 2. Prove it: a mutual-TLS handshake and a request with the new certificate.
         let proof = try TLSClient(
-            configuration: ClientConfiguration(host: host, port: port, serverName: serverName), transport: POSIXSocketTransport(),
+            configuration: ClientConfiguration(host: host, port: port, serverName: serverName),
+            transport: POSIXSocketTransport(),
             keyStore: try storeWithNewChain(pending), clock: SystemClock())
         _ = try proof.connect()
         let answer = try HTTPExchange.perform(proof, method: "GET", path: "/v1/devices/\(id)", host: name)
         proof.close()
-        guard answer.status == 200 else { throw HostError("the backend did not accept the new certificate (\(answer.status)); the old one stays in use") }
+        guard answer.status == 200 else {
+            throw HostError(
+                "the backend did not accept the new certificate (\(answer.status)); the old one stays in use")
+        }
         // 3. Swap: keep the old chain, then replace chain.pem in one rename.
         try EST.writeAtomically(try Data(contentsOf: URL(fileURLWithPath: chainPath)), to: chainPath + ".old")
         guard rename(pending, chainPath) == 0 else { throw HostError("\(chainPath): cannot swap in the new chain") }
         let newLeaf = X509Certificate(der: chain[0])
-        print("renewed:     \(id), new certificate valid until \(Date(timeIntervalSince1970: TimeInterval(newLeaf?.notAfter ?? 0))) (old chain kept as \(chainPath).old)")
+        print(
+            "renewed:     \(id), new certificate valid until \(Date(timeIntervalSince1970: TimeInterval(newLeaf?.notAfter ?? 0))) (old chain kept as \(chainPath).old)"
+        )
     }
 }

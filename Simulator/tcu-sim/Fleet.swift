@@ -20,9 +20,11 @@ struct Fleet: ParsableCommand {
     @Option(help: "PKI folder made by tcu-pki init.") var pki: String
     @Option(help: "Number of devices.") var devices: Int = 10
     @Option(help: "Backend HOST:PORT.") var backend: String
-    @Option(name: .customLong("server-name"), help: "Name the backend certificate must carry.") var serverName = "localhost"
+    @Option(name: .customLong("server-name"), help: "Name the backend certificate must carry.") var serverName =
+        "localhost"
     @Option(help: "Seconds to run.") var duration: Double = 10
-    @Option(name: .customLong("fault"), help: "Inject a link fault on every device (repeatable), as for connect.") var faultSpecs: [String] = []
+    @Option(name: .customLong("fault"), help: "Inject a link fault on every device (repeatable), as for connect.")
+    var faultSpecs: [String] = []
     @Option(help: "Write the summary as JSON here.") var json: String?
 
     func run() throws {
@@ -35,7 +37,8 @@ struct Fleet: ParsableCommand {
         }
         let folders = try FleetDevices.prepare(pki: pki, count: devices)
         var configuration = FleetRun.Configuration(
-            host: String(backend[..<colon]), port: port, serverName: serverName, deviceFolders: folders, duration: duration)
+            host: String(backend[..<colon]), port: port, serverName: serverName, deviceFolders: folders,
+            duration: duration)
         configuration.faults = faults
         let fleet = FleetRun(configuration: configuration)
         let ticker = Thread {
@@ -43,10 +46,15 @@ struct Fleet: ParsableCommand {
             while Date().timeIntervalSince(start) < duration {
                 sleep(1)
                 let p = fleet.progress
-                FileHandle.standardError.write(Data(String(
-                    format: "\r[%3.0fs] handshakes %d full / %d resumed, telemetry %d/%d acknowledged, failures %d   ",
-                    Date().timeIntervalSince(start), p.fullHandshakes, p.resumedHandshakes, p.telemetryAcknowledged,
-                    p.telemetrySent, p.failures.values.reduce(0, +)).utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        String(
+                            format:
+                                "\r[%3.0fs] handshakes %d full / %d resumed, telemetry %d/%d acknowledged, failures %d   ",
+                            Date().timeIntervalSince(start), p.fullHandshakes, p.resumedHandshakes,
+                            p.telemetryAcknowledged,
+                            p.telemetrySent, p.failures.values.reduce(0, +)
+                        ).utf8))
             }
         }
         ticker.start()
@@ -96,7 +104,8 @@ enum FleetReport {
         let object: [String: Any] = [
             "devices": s.devices, "full_handshakes": s.fullHandshakes, "resumed_handshakes": s.resumedHandshakes,
             "telemetry_sent": s.telemetrySent, "telemetry_acknowledged": s.telemetryAcknowledged,
-            "telemetry_stored": audit.stored, "telemetry_lost": audit.lost.count, "telemetry_duplicated": audit.duplicated.count,
+            "telemetry_stored": audit.stored, "telemetry_lost": audit.lost.count,
+            "telemetry_duplicated": audit.duplicated.count,
             "failures": s.failures, "stuck_devices": s.stuckDevices, "resumptions_refused": s.resumptionsRefused,
             "handshake_ms": ["p50": s.percentile(0.5), "p95": s.percentile(0.95), "p99": s.percentile(0.99)],
         ]

@@ -51,7 +51,9 @@ struct HTTPExchange {
         let head = String(decoding: bytes[0..<end], as: UTF8.self)
         let lines = head.components(separatedBy: "\r\n")
         let statusLine = lines[0].split(separator: " ", maxSplits: 2)
-        guard statusLine.count >= 2, let status = Int(statusLine[1]) else { return Response(status: 0, reason: "malformed response", body: head) }
+        guard statusLine.count >= 2, let status = Int(statusLine[1]) else {
+            return Response(status: 0, reason: "malformed response", body: head)
+        }
         var length = 0
         for line in lines.dropFirst() where line.lowercased().hasPrefix("content-length:") {
             length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) ?? 0

@@ -18,10 +18,14 @@ struct Keygen: ParsableCommand {
                 let (opened, label) = try token.open()
                 let spki = try opened.generateKey(label: label)
                 let flags = opened.keyFlags()
-                print("tcu-sim: P-256 key \"\(label)\" generated on the token (extractable: \(flags?.extractable == true ? "yes" : "no"), sensitive: \(flags?.sensitive == true ? "yes" : "no"))")
+                print(
+                    "tcu-sim: P-256 key \"\(label)\" generated on the token (extractable: \(flags?.extractable == true ? "yes" : "no"), sensitive: \(flags?.sensitive == true ? "yes" : "no"))"
+                )
                 print(String(decoding: PEM.encode(spki, label: "PUBLIC KEY"), as: UTF8.self), terminator: "")
             } else if let out {
-                guard !FileManager.default.fileExists(atPath: out) else { throw HostError("\(out) exists; refusing to overwrite a device key") }
+                guard !FileManager.default.fileExists(atPath: out) else {
+                    throw HostError("\(out) exists; refusing to overwrite a device key")
+                }
                 let key = P256.Signing.PrivateKey()
                 let fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
                 guard fd >= 0 else { throw HostError("\(out): cannot create (\(String(cString: strerror(errno))))") }
@@ -29,7 +33,8 @@ struct Keygen: ParsableCommand {
                 let written = pem.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
                 close(fd)
                 guard written == pem.count else { throw HostError("\(out): write failed") }
-                printError("tcu-sim: development key written to \(out) (mode 0600); production keys stay in secure hardware")
+                printError(
+                    "tcu-sim: development key written to \(out) (mode 0600); production keys stay in secure hardware")
             } else {
                 throw HostError("give --pkcs11-module/--token/--key-label, or --out FILE for a development key")
             }
@@ -43,7 +48,8 @@ struct Keygen: ParsableCommand {
 /// `tcu-sim csr`: a PKCS#10 request built by the core and signed through the key store.
 struct CSR: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "csr", abstract: "Write a certificate signing request (PEM) for the device key, signed by the key store.")
+        commandName: "csr",
+        abstract: "Write a certificate signing request (PEM) for the device key, signed by the key store.")
 
     @Option(help: "The device id (CN and serialNumber).") var id: String
     @Option(help: "Where to write the request (PEM).") var out: String
@@ -64,7 +70,9 @@ struct CSR: ParsableCommand {
                 throw HostError("give --key FILE, or --pkcs11-module/--token/--key-label")
             }
             let pem = PEM.encode(der, label: "CERTIFICATE REQUEST")
-            guard FileManager.default.createFile(atPath: out, contents: Data(pem)) else { throw HostError("\(out): cannot write") }
+            guard FileManager.default.createFile(atPath: out, contents: Data(pem)) else {
+                throw HostError("\(out): cannot write")
+            }
             print("tcu-sim: certificate request for \(id) written to \(out)")
         } catch let error as HostError {
             printError("tcu-sim: \(error)")

@@ -6,6 +6,8 @@ struct TCUSim: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tcu-sim",
         abstract: "A simulated vehicle telematics unit: the TCULink core over the host HAL.",
-        subcommands: [Connect.self, VerifyServer.self, Keygen.self, CSR.self, Enroll.self, Renew.self, Fleet.self, Demo.self]
+        subcommands: [
+            Connect.self, VerifyServer.self, Keygen.self, CSR.self, Enroll.self, Renew.self, Fleet.self, Demo.self,
+        ]
     )
 }

@@ -9,8 +9,13 @@ import Testing
 @Suite(.serialized) struct BackendInteropTests {
     let pki = TestPKI.directory
 
-    func sClient(_ port: UInt16, device: String?, request: String = "GET /v1/devices/tcu-0001 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n") -> CommandResult {
-        var arguments = ["s_client", "-connect", "127.0.0.1:\(port)", "-quiet", "-CAfile", pki + "/root.pem", "-verify_return_error"]
+    func sClient(
+        _ port: UInt16, device: String?,
+        request: String = "GET /v1/devices/tcu-0001 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    ) -> CommandResult {
+        var arguments = [
+            "s_client", "-connect", "127.0.0.1:\(port)", "-quiet", "-CAfile", pki + "/root.pem", "-verify_return_error",
+        ]
         if let device { arguments += ["-cert", pki + "/\(device)/chain.pem", "-key", pki + "/\(device)/key.pem"] }
         return run("/usr/bin/openssl", arguments, input: request, timeout: 15)
     }
@@ -25,7 +30,9 @@ import Testing
         let telemetry = #"{"speed_kmh":88}"#
         let post = sClient(
             backend.port, device: "device",
-            request: "POST /v1/devices/tcu-0001/telemetry HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(telemetry.utf8.count)\r\nConnection: close\r\n\r\n\(telemetry)")
+            request:
+                "POST /v1/devices/tcu-0001/telemetry HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(telemetry.utf8.count)\r\nConnection: close\r\n\r\n\(telemetry)"
+        )
         #expect(post.output.contains("HTTP/1.1 202 Accepted"), "\(post.output)")
         #expect(backend.waitForLine("ACCEPTED", "device=tcu-0001") != nil)
         #expect(try backend.server.telemetry.count(device: "tcu-0001") == 1)
@@ -61,10 +68,13 @@ import Testing
 @Suite(.serialized) struct BackendAPITests {
     let pki = TestPKI.directory
 
-    func connected(_ backend: RunningBackend, device: String = "device", serverName: String = "localhost") throws -> TLSClient<POSIXSocketTransport, FileKeyStore, SystemClock> {
+    func connected(_ backend: RunningBackend, device: String = "device", serverName: String = "localhost") throws
+        -> TLSClient<POSIXSocketTransport, FileKeyStore, SystemClock>
+    {
         let client = try TLSClient(
             configuration: ClientConfiguration(host: "127.0.0.1", port: backend.port, serverName: serverName),
-            transport: POSIXSocketTransport(), keyStore: try FileKeyStore(deviceDirectory: pki + "/" + device), clock: SystemClock())
+            transport: POSIXSocketTransport(), keyStore: try FileKeyStore(deviceDirectory: pki + "/" + device),
+            clock: SystemClock())
         _ = try client.connect()
         return client
     }
@@ -76,14 +86,18 @@ import Testing
         while true {
             let result: ReceiveResult
             do {
-                result = try buffer.withUnsafeMutableBytes { raw throws(TCULinkError) in try client.receive(into: raw, timeoutMilliseconds: 3_000) }
+                result = try buffer.withUnsafeMutableBytes { raw throws(TCULinkError) in
+                    try client.receive(into: raw, timeoutMilliseconds: 3_000)
+                }
             } catch {
                 break
             }
             guard case .received(let count) = result else { break }
             reply += buffer[0..<count]
             if let text = String(bytes: reply, encoding: .utf8), let end = text.range(of: "\r\n\r\n"),
-                let lengthLine = text[..<end.lowerBound].split(separator: "\r\n").first(where: { $0.lowercased().hasPrefix("content-length:") }),
+                let lengthLine = text[..<end.lowerBound].split(separator: "\r\n").first(where: {
+                    $0.lowercased().hasPrefix("content-length:")
+                }),
                 let length = Int(lengthLine.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)),
                 text.utf8.count >= text.utf8.distance(from: text.startIndex, to: end.upperBound) + length
             {
@@ -97,13 +111,16 @@ import Testing
         let backend = try RunningBackend(openSSLPKI: pki, registered: ["tcu-0001", "tcu-0002"])
         let client = try connected(backend)
         defer { client.close() }
-        let accepted = try request(client, "POST /v1/devices/tcu-0001/telemetry HTTP/1.1\r\nHost: x\r\nContent-Length: 9\r\n\r\n{\"a\":1.5}")
+        let accepted = try request(
+            client, "POST /v1/devices/tcu-0001/telemetry HTTP/1.1\r\nHost: x\r\nContent-Length: 9\r\n\r\n{\"a\":1.5}")
         #expect(accepted.hasPrefix("HTTP/1.1 202"), "\(accepted)")
         let record = try request(client, "GET /v1/devices/tcu-0001 HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(record.hasPrefix("HTTP/1.1 200") && record.contains("\"telemetry_count\":1"), "\(record)")
-        let forbidden = try request(client, "POST /v1/devices/tcu-0002/telemetry HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+        let forbidden = try request(
+            client, "POST /v1/devices/tcu-0002/telemetry HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
         #expect(forbidden.hasPrefix("HTTP/1.1 403"), "\(forbidden)")
-        let notJSON = try request(client, "POST /v1/devices/tcu-0001/telemetry HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
+        let notJSON = try request(
+            client, "POST /v1/devices/tcu-0001/telemetry HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
         #expect(notJSON.hasPrefix("HTTP/1.1 400"), "\(notJSON)")
         let missing = try request(client, "GET /v2/anything HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(missing.hasPrefix("HTTP/1.1 404"), "\(missing)")
@@ -119,10 +136,14 @@ import Testing
         #expect(try request(garbage, "NOT HTTP AT ALL\r\n\r\n").hasPrefix("HTTP/1.1 400"))
         garbage.close()
         let huge = try connected(backend)
-        #expect(try request(huge, "POST /v1/devices/tcu-0001/telemetry HTTP/1.1\r\nContent-Length: 10000000\r\n\r\n").hasPrefix("HTTP/1.1 413"))
+        #expect(
+            try request(huge, "POST /v1/devices/tcu-0001/telemetry HTTP/1.1\r\nContent-Length: 10000000\r\n\r\n")
+                .hasPrefix("HTTP/1.1 413"))
         huge.close()
         let chunked = try connected(backend)
-        #expect(try request(chunked, "POST /v1/devices/tcu-0001/telemetry HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n").hasPrefix("HTTP/1.1 501"))
+        #expect(
+            try request(chunked, "POST /v1/devices/tcu-0001/telemetry HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n")
+                .hasPrefix("HTTP/1.1 501"))
         chunked.close()
         // Still serving.
         let after = try connected(backend)
@@ -145,7 +166,9 @@ import Testing
             address.sin_addr.s_addr = inet_addr("127.0.0.1")
             address.sin_port = backend.port.bigEndian
             let status = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
             #expect(status == 0)
         }
@@ -165,7 +188,9 @@ import Testing
 
     @Test func theDeviceRefusesABackendForAnotherName() throws {
         let backend = try RunningBackend(openSSLPKI: pki, registered: ["tcu-0001"])
-        #expect(throws: TCULinkError(.serverNameMismatch)) { _ = try connected(backend, serverName: "telemetry.example.net") }
+        #expect(throws: TCULinkError(.serverNameMismatch)) {
+            _ = try connected(backend, serverName: "telemetry.example.net")
+        }
         #expect(backend.waitForLine("REFUSED", "reason=client-alert") != nil, "\(backend.log.lines)")
     }
 

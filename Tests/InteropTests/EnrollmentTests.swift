@@ -21,7 +21,8 @@ import Testing
         let enrollPort = try #require(backend.enrollment?.port)
         let secret = "one-time-\(UUID().uuidString)"
         try backend.server.registry.setEnrollmentToken("tcu-5000", token: secret)
-        FileManager.default.createFile(atPath: folder + "/token.txt", contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600])
+        FileManager.default.createFile(
+            atPath: folder + "/token.txt", contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600])
         let token = SoftHSM.token("lc-\(UUID().uuidString.prefix(8))")
         let keyArgs = tokenArguments(token, key: "device")
 
@@ -30,8 +31,12 @@ import Testing
         #expect(keygen.status == 0 && keygen.output.contains("extractable: no"), "\(keygen.output)")
 
         // Enroll with the one-time token over TLS without a client certificate.
-        let enrollArgs = ["enroll", "--host", "localhost", "--port", "\(enrollPort)", "--id", "tcu-5000", "--trust", folder + "/pki/root.pem",
-                          "--out", folder + "/device", "--token-file", folder + "/token.txt"] + keyArgs
+        let enrollArgs =
+            [
+                "enroll", "--host", "localhost", "--port", "\(enrollPort)", "--id", "tcu-5000", "--trust",
+                folder + "/pki/root.pem",
+                "--out", folder + "/device", "--token-file", folder + "/token.txt",
+            ] + keyArgs
         let enroll = run(bin + "/tcu-sim", enrollArgs)
         #expect(enroll.status == 0 && enroll.output.contains("enrolled:"), "\(enroll.output)")
         #expect(backend.waitForLine("ENROLLED", "device=tcu-5000") != nil)
@@ -42,7 +47,9 @@ import Testing
 
         // Connect with the enrolled certificate, the key signing on the token.
         let device = ["--cert-chain", folder + "/device/chain.pem", "--trust", folder + "/device/trust.pem"] + keyArgs
-        let first = run(bin + "/tcu-sim", ["connect", "--host", "localhost", "--port", "\(backend.port)", "--telemetry", #"{"n":1}"#] + device)
+        let first = run(
+            bin + "/tcu-sim",
+            ["connect", "--host", "localhost", "--port", "\(backend.port)", "--telemetry", #"{"n":1}"#] + device)
         #expect(first.status == 0 && first.output.contains("202"), "\(first.output)")
         let oldLeaf = try #require(TestCertificates.leaf(folder + "/device/chain.pem"))
 
@@ -56,7 +63,9 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: folder + "/device/chain.pem.new"))
 
         // Connect with the new certificate; then retire the old one (revocation) and see it refused.
-        let second = run(bin + "/tcu-sim", ["connect", "--host", "localhost", "--port", "\(backend.port)", "--telemetry", #"{"n":2}"#] + device)
+        let second = run(
+            bin + "/tcu-sim",
+            ["connect", "--host", "localhost", "--port", "\(backend.port)", "--telemetry", #"{"n":2}"#] + device)
         #expect(second.status == 0, "\(second.output)")
         #expect(try backend.server.telemetry.count(device: "tcu-5000") == 2)
         try pki.revoke(serial: oldLeaf.serialNumber)
@@ -72,7 +81,10 @@ import Testing
         let pki = try PrivatePKI.create(at: folder + "/pki")
         try pki.issueDevice(id: "tcu-7000", outputDirectory: folder + "/device", days: 5)
         let backend = try RunningBackend(issuingFrom: pki, registered: ["tcu-7000"])
-        let arguments = ["connect", "--host", "localhost", "--port", "\(backend.port)", "--device", folder + "/device", "--renew-within", "30"]
+        let arguments = [
+            "connect", "--host", "localhost", "--port", "\(backend.port)", "--device", folder + "/device",
+            "--renew-within", "30",
+        ]
         let first = run(bin + "/tcu-sim", arguments)
         #expect(first.status == 0 && first.output.contains("renewed:"), "\(first.output)")
         let leaf = try #require(TestCertificates.leaf(folder + "/device/chain.pem"))
@@ -93,10 +105,14 @@ import Testing
         var other = try FileKeyStore(keyOnly: folder + "/tcu-6000/key.pem", trustFile: folder + "/pki/root.pem")
         let foreign = try CertificateRequestBuilder.build(deviceID: "tcu-9999", keyStore: &other)
         let anonymous = try client(enrollPort, store: other, anonymous: true)
-        let refused = try post(anonymous, "/.well-known/est/simpleenroll", csr: foreign, basic: "tcu-6001:token-for-6001-only")
+        let refused = try post(
+            anonymous, "/.well-known/est/simpleenroll", csr: foreign, basic: "tcu-6001:token-for-6001-only")
         #expect(refused.hasPrefix("HTTP/1.1 400") && refused.contains("tcu-9999"), "\(refused)")
-        #expect(backend.waitForLine("ENROLL-REFUSED", "device=tcu-6001", "reason=identity-mismatch") != nil, "\(backend.log.lines)")
-        #expect(backend.server.registry.enrollmentTokenMatches("tcu-6001", token: "token-for-6001-only"))  // not used up
+        #expect(
+            backend.waitForLine("ENROLL-REFUSED", "device=tcu-6001", "reason=identity-mismatch") != nil,
+            "\(backend.log.lines)")
+        // The token is not used up by a refused request.
+        #expect(backend.server.registry.enrollmentTokenMatches("tcu-6001", token: "token-for-6001-only"))
 
         // No credentials; renewal without a certificate; the device API on the enrollment listener.
         let bare = try client(enrollPort, store: other, anonymous: true)
@@ -114,24 +130,34 @@ import Testing
 
         // cacerts: the device CA and the root, as certs-only PKCS#7.
         let cacerts = try client(enrollPort, store: other, anonymous: true)
-        try cacerts.sendAll(Array("GET /.well-known/est/cacerts HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8), timeoutMilliseconds: 5_000)
+        try cacerts.sendAll(
+            Array("GET /.well-known/est/cacerts HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8), timeoutMilliseconds: 5_000)
         let response = try readResponse(cacerts)
         let body = String(response.split(separator: "\r\n\r\n", maxSplits: 1).last ?? "")
-        let certificates = Data(base64Encoded: body, options: .ignoreUnknownCharacters).flatMap { PKCS7Certificates.parse(Array($0)) }
+        let certificates = Data(base64Encoded: body, options: .ignoreUnknownCharacters).flatMap {
+            PKCS7Certificates.parse(Array($0))
+        }
         #expect(certificates?.count == 2, "\(response)")
     }
 
-    func client(_ port: UInt16, store: FileKeyStore, anonymous: Bool) throws -> TLSClient<POSIXSocketTransport, FileKeyStore, SystemClock> {
+    func client(_ port: UInt16, store: FileKeyStore, anonymous: Bool) throws -> TLSClient<
+        POSIXSocketTransport, FileKeyStore, SystemClock
+    > {
         var configuration = ClientConfiguration(host: "localhost", port: port)
         configuration.withoutClientCertificate = anonymous
-        let client = try TLSClient(configuration: configuration, transport: POSIXSocketTransport(), keyStore: store, clock: SystemClock())
+        let client = try TLSClient(
+            configuration: configuration, transport: POSIXSocketTransport(), keyStore: store, clock: SystemClock())
         _ = try client.connect()
         return client
     }
 
-    func post(_ client: TLSClient<POSIXSocketTransport, FileKeyStore, SystemClock>, _ path: String, csr: [UInt8], basic: String?) throws -> String {
+    func post(
+        _ client: TLSClient<POSIXSocketTransport, FileKeyStore, SystemClock>, _ path: String, csr: [UInt8],
+        basic: String?
+    ) throws -> String {
         let body = Data(csr).base64EncodedString()
-        var head = "POST \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/pkcs10\r\nContent-Length: \(body.utf8.count)\r\n"
+        var head =
+            "POST \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/pkcs10\r\nContent-Length: \(body.utf8.count)\r\n"
         if let basic { head += "Authorization: Basic \(Data(basic.utf8).base64EncodedString())\r\n" }
         try client.sendAll(Array((head + "\r\n" + body).utf8), timeoutMilliseconds: 5_000)
         defer { client.close() }
@@ -142,12 +168,16 @@ import Testing
         var reply: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
-            let result = try buffer.withUnsafeMutableBytes { raw throws(TCULinkError) in try client.receive(into: raw, timeoutMilliseconds: 2_000) }
+            let result = try buffer.withUnsafeMutableBytes { raw throws(TCULinkError) in
+                try client.receive(into: raw, timeoutMilliseconds: 2_000)
+            }
             guard case .received(let count) = result else { break }
             reply += buffer[0..<count]
             let text = String(decoding: reply, as: UTF8.self)
             if let end = text.range(of: "\r\n\r\n"),
-                let line = text[..<end.lowerBound].split(separator: "\r\n").first(where: { $0.lowercased().hasPrefix("content-length:") }),
+                let line = text[..<end.lowerBound].split(separator: "\r\n").first(where: {
+                    $0.lowercased().hasPrefix("content-length:")
+                }),
                 let length = Int(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)),
                 reply.count >= text.utf8.distance(from: text.startIndex, to: end.upperBound) + length
             {
@@ -160,6 +190,8 @@ import Testing
 
 enum TestCertificates {
     static func leaf(_ path: String) -> X509Certificate? {
-        FileManager.default.contents(atPath: path).flatMap { PEM.decodeAll(Array($0))?.first }.flatMap { X509Certificate(der: $0) }
+        FileManager.default.contents(atPath: path).flatMap { PEM.decodeAll(Array($0))?.first }.flatMap {
+            X509Certificate(der: $0)
+        }
     }
 }

@@ -8,10 +8,13 @@ import Testing
 @Suite(.serialized) struct FaultInjectionTests {
     let pki = TestPKI.directory
 
-    func attempt(_ port: UInt16, faults: [TransportFault], handshakeTimeout: UInt32 = 2_000) throws -> (TCULinkError?, TimeInterval) {
+    func attempt(_ port: UInt16, faults: [TransportFault], handshakeTimeout: UInt32 = 2_000) throws -> (
+        TCULinkError?, TimeInterval
+    ) {
         let client = try TLSClient(
             configuration: ClientConfiguration(
-                host: "localhost", port: port, timeouts: .init(connect: 2_000, handshake: handshakeTimeout, acceptance: 1_000)),
+                host: "localhost", port: port,
+                timeouts: .init(connect: 2_000, handshake: handshakeTimeout, acceptance: 1_000)),
             transport: FaultyTransport(POSIXSocketTransport(), faults: faults),
             keyStore: try FileKeyStore(deviceDirectory: pki + "/device"), clock: SystemClock())
         let started = Date()
@@ -48,7 +51,8 @@ import Testing
         #expect(latency == nil && slow >= 0.1)
         let (thin, _) = try attempt(server.port, faults: [.bandwidth(bytesPerSecond: 8_000)], handshakeTimeout: 10_000)
         #expect(thin == nil)
-        let (tooThin, took) = try attempt(server.port, faults: [.bandwidth(bytesPerSecond: 100)], handshakeTimeout: 1_000)
+        let (tooThin, took) = try attempt(
+            server.port, faults: [.bandwidth(bytesPerSecond: 100)], handshakeTimeout: 1_000)
         #expect(tooThin?.reason == .handshakeTimeout && took < 4)
     }
 

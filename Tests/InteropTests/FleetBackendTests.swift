@@ -12,7 +12,8 @@ import Testing
     static let pki: PrivatePKI = {
         let pki = try! PrivatePKI.create(at: folder)
         for index in 0..<deviceCount {
-            try! pki.issueDevice(id: String(format: "fleet-%03d", index), outputDirectory: folder + String(format: "/fleet-%03d", index))
+            try! pki.issueDevice(
+                id: String(format: "fleet-%03d", index), outputDirectory: folder + String(format: "/fleet-%03d", index))
         }
         try! pki.issueDevice(
             id: "future", outputDirectory: folder + "/future", validFrom: Date().addingTimeInterval(30 * 86_400))
@@ -23,7 +24,8 @@ import Testing
         let dir = Self.pki.directory
         return try RunningBackend(
             certificateChain: dir + "/server.pem", key: dir + "/server.key", clientCA: dir + "/device-ca.pem",
-            crl: dir + "/crl.pem", registered: (0..<Self.deviceCount).map { String(format: "fleet-%03d", $0) } + ["future"])
+            crl: dir + "/crl.pem",
+            registered: (0..<Self.deviceCount).map { String(format: "fleet-%03d", $0) } + ["future"])
     }
 
     @Test func manyDevicesAtOnceEachStoredExactlyOnce() throws {
@@ -35,17 +37,22 @@ import Testing
             do {
                 let client = try TLSClient(
                     configuration: ClientConfiguration(host: "127.0.0.1", port: port, serverName: "localhost"),
-                    transport: POSIXSocketTransport(), keyStore: try FileKeyStore(deviceDirectory: Self.folder + "/" + id),
+                    transport: POSIXSocketTransport(),
+                    keyStore: try FileKeyStore(deviceDirectory: Self.folder + "/" + id),
                     clock: SystemClock())
                 _ = try client.connect()
                 let body = "{\"device\":\"\(id)\",\"seq\":1}"
                 try client.sendAll(
-                    Array("POST /v1/devices/\(id)/telemetry HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)".utf8),
+                    Array(
+                        "POST /v1/devices/\(id)/telemetry HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+                            .utf8),
                     timeoutMilliseconds: 10_000)
                 var buffer = [UInt8](repeating: 0, count: 1024)
                 var reply: [UInt8] = []
                 while true {
-                    let result = try buffer.withUnsafeMutableBytes { raw throws(TCULinkError) in try client.receive(into: raw, timeoutMilliseconds: 10_000) }
+                    let result = try buffer.withUnsafeMutableBytes { raw throws(TCULinkError) in
+                        try client.receive(into: raw, timeoutMilliseconds: 10_000)
+                    }
                     guard case .received(let count) = result else { break }
                     reply += buffer[0..<count]
                 }
@@ -65,7 +72,8 @@ import Testing
         let backend = try backend()
         let client = try TLSClient(
             configuration: ClientConfiguration(host: "127.0.0.1", port: backend.port, serverName: "localhost"),
-            transport: POSIXSocketTransport(), keyStore: try FileKeyStore(deviceDirectory: Self.folder + "/future"), clock: SystemClock())
+            transport: POSIXSocketTransport(), keyStore: try FileKeyStore(deviceDirectory: Self.folder + "/future"),
+            clock: SystemClock())
         // wolfSSL's server sends certificate_expired (45) for a date problem either way.
         #expect(throws: TCULinkError(.peerRejectedCertificate, alert: .certificateExpired)) { _ = try client.connect() }
         #expect(backend.waitForLine("REFUSED", "device=future", "reason=not-yet-valid") != nil, "\(backend.log.lines)")

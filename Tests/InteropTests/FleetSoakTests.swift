@@ -25,7 +25,8 @@ import Testing
         func backend(port: UInt16) throws -> BackendServer {
             let server = try BackendServer(
                 configuration: .init(
-                    host: "127.0.0.1", port: port, certificateChainFile: folder + "/server.pem", keyFile: folder + "/server.key",
+                    host: "127.0.0.1", port: port, certificateChainFile: folder + "/server.pem",
+                    keyFile: folder + "/server.key",
                     clientCAFile: folder + "/device-ca.pem", crlFile: folder + "/crl.pem"),
                 registry: registry, telemetry: telemetry, log: BackendLog(sink: { _ in }))
             try server.start()
@@ -54,8 +55,12 @@ import Testing
         #expect(done.wait(timeout: .now() + 60) == .success)  // bounded: the run ends by itself
         let summary = try #require(result.summary)
 
-        let audit = FleetAudit.audit(summary, telemetryDirectory: folder + "/telemetry", devices: folders.map { URL(fileURLWithPath: $0).lastPathComponent })
-        print("soak: \(summary.devices) devices, \(summary.fullHandshakes) full + \(summary.resumedHandshakes) resumed handshakes, \(summary.telemetryAcknowledged) acknowledged, \(audit.stored) stored, failures \(summary.failures)")
+        let audit = FleetAudit.audit(
+            summary, telemetryDirectory: folder + "/telemetry",
+            devices: folders.map { URL(fileURLWithPath: $0).lastPathComponent })
+        print(
+            "soak: \(summary.devices) devices, \(summary.fullHandshakes) full + \(summary.resumedHandshakes) resumed handshakes, \(summary.telemetryAcknowledged) acknowledged, \(audit.stored) stored, failures \(summary.failures)"
+        )
         #expect(beforeRestart > 0)
         #expect(summary.telemetryAcknowledged > beforeRestart)  // the fleet came back after the restart
         #expect(audit.lost.isEmpty, "lost: \(audit.lost.prefix(10))")

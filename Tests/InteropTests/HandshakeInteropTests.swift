@@ -74,7 +74,8 @@ import Testing
     }
 
     @Test func refusesAServerCertificateWithoutServerAuth() throws {
-        let server = try OpenSSLServer(pki: pki, certificate: "server/clientonly.leaf.pem", key: "server/clientonly.key")
+        let server = try OpenSSLServer(
+            pki: pki, certificate: "server/clientonly.leaf.pem", key: "server/clientonly.key")
         defer { server.stop() }
         #expect(connectionFailure(try makeClient(port: server.port))?.reason == .serverCertificateLacksServerAuth)
     }
@@ -90,7 +91,8 @@ import Testing
     @Test func reportsTheServersRejectionOfAnUntrustedDeviceInTLS12() throws {
         let server = try OpenSSLServer(pki: pki, arguments: ["-tls1_2"])
         defer { server.stop() }
-        let failure = connectionFailure(try makeClient(device: "device-rogue", port: server.port, versions: .tls12OrLater))
+        let failure = connectionFailure(
+            try makeClient(device: "device-rogue", port: server.port, versions: .tls12OrLater))
         #expect(failure?.reason == .peerRejectedCertificate)
         #expect(failure?.alert != nil)
     }
@@ -99,8 +101,12 @@ import Testing
         let server = try OpenSSLServer(pki: pki)
         defer { server.stop() }
         // The host's clock says the chain is valid; the board's RTC says 2100.
-        #expect(connectionFailure(try makeClient(port: server.port, clock: .fixed(4_102_444_800)))?.reason == .certificateExpired)
-        #expect(connectionFailure(try makeClient(port: server.port, clock: .fixed(946_684_800)))?.reason == .certificateNotYetValid)
+        #expect(
+            connectionFailure(try makeClient(port: server.port, clock: .fixed(4_102_444_800)))?.reason
+                == .certificateExpired)
+        #expect(
+            connectionFailure(try makeClient(port: server.port, clock: .fixed(946_684_800)))?.reason
+                == .certificateNotYetValid)
         #expect(connectionFailure(try makeClient(port: server.port, clock: .notSet))?.reason == .clockNotSet)
     }
 

@@ -4,7 +4,8 @@ import Testing
 /// The host "firmware" image: the core compiled in Embedded Swift mode, linked with the C
 /// POSIX HAL and a C super-loop through tculink.h, against openssl s_server and tcu-backend.
 @Suite(.serialized) struct HostFirmwareTests {
-    static let image: CommandResult = run("/bin/bash", [TestPKI.repository.appendingPathComponent("scripts/build-host-firmware").path], timeout: 300)
+    static let image: CommandResult = run(
+        "/bin/bash", [TestPKI.repository.appendingPathComponent("scripts/build-host-firmware").path], timeout: 300)
     let pki = TestPKI.directory
 
     var imagePath: String {
@@ -12,9 +13,16 @@ import Testing
         return TestPKI.repository.appendingPathComponent(String(lines.last ?? "")).path
     }
 
-    func firmware(_ port: UInt16, device: String = "device", serverName: String = "localhost", message: String) -> CommandResult {
+    func firmware(_ port: UInt16, device: String = "device", serverName: String = "localhost", message: String)
+        -> CommandResult
+    {
         let folder = pki + "/" + device
-        return run(imagePath, ["localhost", "\(port)", serverName, folder + "/chain.pem", folder + "/key.pem", folder + "/trust.pem", message], timeout: 30)
+        return run(
+            imagePath,
+            [
+                "localhost", "\(port)", serverName, folder + "/chain.pem", folder + "/key.pem", folder + "/trust.pem",
+                message,
+            ], timeout: 30)
     }
 
     @Test func theImageBuilds() {
@@ -28,8 +36,11 @@ import Testing
         let folder = pki + "/device"
         let result = run(
             "/bin/bash",
-            [TestPKI.repository.appendingPathComponent("scripts/run-host-firmware").path, "localhost", "\(server.port)", "localhost",
-             folder + "/chain.pem", folder + "/key.pem", folder + "/trust.pem", "hello from firmware\n"], timeout: 300)
+            [
+                TestPKI.repository.appendingPathComponent("scripts/run-host-firmware").path, "localhost",
+                "\(server.port)", "localhost",
+                folder + "/chain.pem", folder + "/key.pem", folder + "/trust.pem", "hello from firmware\n",
+            ], timeout: 300)
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("established TLS 1.3"))
         #expect(result.output.contains("reply: erawmrif morf olleh"))
@@ -52,7 +63,9 @@ import Testing
         let body = #"{"from":"firmware"}"#
         let result = firmware(
             backend.port,
-            message: "POST /v1/devices/tcu-0001/telemetry HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
+            message:
+                "POST /v1/devices/tcu-0001/telemetry HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+        )
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("reply: HTTP/1.1 202 Accepted"))
         #expect(try backend.server.telemetry.count(device: "tcu-0001") == 1)
@@ -62,9 +75,12 @@ import Testing
     @Test func theCTestProgramPasses() throws {
         let good = try OpenSSLServer(pki: pki)
         defer { good.stop() }
-        let wrongName = try OpenSSLServer(pki: pki, certificate: "server/wrongname.leaf.pem", key: "server/wrongname.key")
+        let wrongName = try OpenSSLServer(
+            pki: pki, certificate: "server/wrongname.leaf.pem", key: "server/wrongname.key")
         defer { wrongName.stop() }
-        let tests = URL(fileURLWithPath: imagePath).deletingLastPathComponent().appendingPathComponent("tcu-c-api-tests").path
+        let tests = URL(fileURLWithPath: imagePath).deletingLastPathComponent().appendingPathComponent(
+            "tcu-c-api-tests"
+        ).path
         let result = run(tests, [pki, "\(good.port)", "\(wrongName.port)"], timeout: 120)
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains(" passed, 0 failed"), "\(result.output)")
@@ -78,7 +94,9 @@ import Testing
             try FileManager.default.copyItem(atPath: pki + "/device/" + name, toPath: folder + "/" + name)
         }
         chmod(folder + "/key.pem", 0o644)
-        let result = run(imagePath, ["localhost", "1", "localhost", folder + "/chain.pem", folder + "/key.pem", folder + "/trust.pem"])
+        let result = run(
+            imagePath,
+            ["localhost", "1", "localhost", folder + "/chain.pem", folder + "/key.pem", folder + "/trust.pem"])
         #expect(result.status == 2 && result.output.contains("chmod 600"), "\(result.output)")
     }
 }

@@ -13,7 +13,9 @@ enum SoftHSM {
         try! FileManager.default.createDirectory(atPath: folder + "/tokens", withIntermediateDirectories: true)
         let conf = folder + "/softhsm2.conf"
         FileManager.default.createFile(
-            atPath: conf, contents: Data("directories.tokendir = \(folder)/tokens\nobjectstore.backend = file\nlog.level = ERROR\n".utf8))
+            atPath: conf,
+            contents: Data(
+                "directories.tokendir = \(folder)/tokens\nobjectstore.backend = file\nlog.level = ERROR\n".utf8))
         setenv("SOFTHSM2_CONF", conf, 1)  // read by SoftHSM2 in this process and by children
         setenv("TCU_PKCS11_PIN", pin, 1)
         return folder
@@ -22,7 +24,8 @@ enum SoftHSM {
     /// Initializes a fresh token; returns its label.
     static func token(_ label: String) -> String {
         _ = folder
-        let result = run("/usr/bin/softhsm2-util", ["--init-token", "--free", "--label", label, "--so-pin", "1234", "--pin", pin])
+        let result = run(
+            "/usr/bin/softhsm2-util", ["--init-token", "--free", "--label", label, "--so-pin", "1234", "--pin", pin])
         precondition(result.status == 0, result.output)
         return label
     }
@@ -69,12 +72,16 @@ enum SoftHSM {
 
         // Issued by OpenSSL's CA (the test PKI's root) for that request, then used against s_server and tcu-backend.
         let leaf = SoftHSM.folder + "/\(label).pem"
-        let sign = run("/usr/bin/openssl", [
-            "x509", "-req", "-in", requestFile, "-CA", openSSLPKI + "/ca/root.pem", "-CAkey", openSSLPKI + "/ca/root.key",
-            "-days", "30", "-copy_extensions", "copy", "-set_serial", "777", "-out", leaf,
-        ])
+        let sign = run(
+            "/usr/bin/openssl",
+            [
+                "x509", "-req", "-in", requestFile, "-CA", openSSLPKI + "/ca/root.pem", "-CAkey",
+                openSSLPKI + "/ca/root.key",
+                "-days", "30", "-copy_extensions", "copy", "-set_serial", "777", "-out", leaf,
+            ])
         #expect(sign.status == 0, "\(sign.output)")
-        var signedStore = try PKCS11KeyStore(token: token, keyLabel: "device", chainFile: leaf, trustFile: openSSLPKI + "/root.pem")
+        var signedStore = try PKCS11KeyStore(
+            token: token, keyLabel: "device", chainFile: leaf, trustFile: openSSLPKI + "/root.pem")
         _ = signedStore
 
         let server = try OpenSSLServer(pki: openSSLPKI)
@@ -87,9 +94,11 @@ enum SoftHSM {
         client.close()
 
         let backend = try RunningBackend(openSSLPKI: openSSLPKI, registered: ["tcu-0001"])
-        signedStore = try PKCS11KeyStore(token: token, keyLabel: "device", chainFile: leaf, trustFile: openSSLPKI + "/root.pem")
+        signedStore = try PKCS11KeyStore(
+            token: token, keyLabel: "device", chainFile: leaf, trustFile: openSSLPKI + "/root.pem")
         let toBackend = try TLSClient(
-            configuration: ClientConfiguration(host: "localhost", port: backend.port), transport: POSIXSocketTransport(),
+            configuration: ClientConfiguration(host: "localhost", port: backend.port),
+            transport: POSIXSocketTransport(),
             keyStore: signedStore, clock: SystemClock())
         _ = try toBackend.connect()
         toBackend.close()
@@ -130,11 +139,16 @@ enum SoftHSM {
             let file = write(PEM.encode(request, label: "CERTIFICATE REQUEST"), "\(device).csr")
             let verify = run("/usr/bin/openssl", ["req", "-in", file, "-verify", "-noout", "-text"])
             #expect(verify.status == 0 && verify.output.contains("verify OK"), "\(verify.output)")
-            #expect(verify.output.contains("TLS Web Client Authentication") && verify.output.contains("Digital Signature"))
+            #expect(
+                verify.output.contains("TLS Web Client Authentication") && verify.output.contains("Digital Signature"))
         }
         var store = try FileKeyStore(keyOnly: openSSLPKI + "/device/key.pem")
-        #expect(throws: TCULinkError(.invalidConfiguration)) { _ = try CertificateRequestBuilder.build(deviceID: "bad_id", keyStore: &store) }
-        #expect(throws: TCULinkError(.invalidConfiguration)) { _ = try CertificateRequestBuilder.build(deviceID: "", keyStore: &store) }
+        #expect(throws: TCULinkError(.invalidConfiguration)) {
+            _ = try CertificateRequestBuilder.build(deviceID: "bad_id", keyStore: &store)
+        }
+        #expect(throws: TCULinkError(.invalidConfiguration)) {
+            _ = try CertificateRequestBuilder.build(deviceID: "", keyStore: &store)
+        }
     }
 
     @Test func theCAIssuesOnlyWhatTheCredentialAuthorizes() throws {
@@ -153,8 +167,12 @@ enum SoftHSM {
         }
         var tampered = try #require(PEM.decodeAll(request, label: "CERTIFICATE REQUEST")?.first)
         tampered[tampered.count - 40] ^= 0x01  // inside the signature
-        #expect(throws: PrivatePKI.RequestRefusal.badSignature) { _ = try pki.issueDevice(request: tampered, authorizedID: "tcu-0042") }
-        #expect(throws: PrivatePKI.RequestRefusal.malformed) { _ = try pki.issueDevice(request: Array("junk".utf8), authorizedID: "tcu-0042") }
+        #expect(throws: PrivatePKI.RequestRefusal.badSignature) {
+            _ = try pki.issueDevice(request: tampered, authorizedID: "tcu-0042")
+        }
+        #expect(throws: PrivatePKI.RequestRefusal.malformed) {
+            _ = try pki.issueDevice(request: Array("junk".utf8), authorizedID: "tcu-0042")
+        }
 
         // Requests made by OpenSSL that ask for too much.
         for (extensions, refusal) in [
@@ -162,9 +180,12 @@ enum SoftHSM {
             ("basicConstraints=critical,CA:true", PrivatePKI.RequestRefusal.asksForCA),
         ] {
             let file = folder + "/greedy.csr"
-            let made = run("/usr/bin/openssl", [
-                "req", "-new", "-key", openSSLPKI + "/device/key.pem", "-subj", "/CN=tcu-0042", "-addext", extensions, "-out", file,
-            ])
+            let made = run(
+                "/usr/bin/openssl",
+                [
+                    "req", "-new", "-key", openSSLPKI + "/device/key.pem", "-subj", "/CN=tcu-0042", "-addext",
+                    extensions, "-out", file,
+                ])
             #expect(made.status == 0, "\(made.output)")
             let bytes = Array(FileManager.default.contents(atPath: file) ?? Data())
             #expect(throws: refusal) { _ = try pki.issueDevice(request: bytes, authorizedID: "tcu-0042") }

@@ -30,15 +30,22 @@ import Testing
         let key = folder + "/key.pem"
         try FileManager.default.copyItem(atPath: pki + "/device/key.pem", toPath: key)
         chmod(key, 0o644)
-        let text = message { _ = try FileKeyStore(chainFile: pki + "/device/chain.pem", keyFile: key, trustFile: pki + "/root.pem") }
+        let text = message {
+            _ = try FileKeyStore(chainFile: pki + "/device/chain.pem", keyFile: key, trustFile: pki + "/root.pem")
+        }
         #expect(text?.contains("chmod 600") == true)
         chmod(key, 0o600)
-        #expect(message { _ = try FileKeyStore(chainFile: pki + "/device/chain.pem", keyFile: key, trustFile: pki + "/root.pem") } == nil)
+        #expect(
+            message {
+                _ = try FileKeyStore(chainFile: pki + "/device/chain.pem", keyFile: key, trustFile: pki + "/root.pem")
+            } == nil)
     }
 
     @Test func refusesAKeyThatDoesNotMatchTheCertificate() {
         let text = message {
-            _ = try FileKeyStore(chainFile: pki + "/device/chain.pem", keyFile: pki + "/device-rsa/key.pem", trustFile: pki + "/root.pem")
+            _ = try FileKeyStore(
+                chainFile: pki + "/device/chain.pem", keyFile: pki + "/device-rsa/key.pem", trustFile: pki + "/root.pem"
+            )
         }
         #expect(text?.contains("does not match") == true)
     }
@@ -46,25 +53,50 @@ import Testing
     @Test func refusesEncryptedAndMalformedKeys() throws {
         let folder = try scratch()
         let encrypted = folder + "/encrypted.pem"
-        let result = run("/usr/bin/openssl", ["pkey", "-in", pki + "/device/key.pem", "-aes256", "-passout", "pass:secret", "-out", encrypted])
+        let result = run(
+            "/usr/bin/openssl",
+            ["pkey", "-in", pki + "/device/key.pem", "-aes256", "-passout", "pass:secret", "-out", encrypted])
         #expect(result.status == 0)
         chmod(encrypted, 0o600)
-        #expect(message { _ = try FileKeyStore(chainFile: pki + "/device/chain.pem", keyFile: encrypted, trustFile: pki + "/root.pem") }?.contains("encrypted") == true)
+        #expect(
+            message {
+                _ = try FileKeyStore(
+                    chainFile: pki + "/device/chain.pem", keyFile: encrypted, trustFile: pki + "/root.pem")
+            }?.contains("encrypted") == true)
 
         let garbage = folder + "/garbage.pem"
-        _ = FileManager.default.createFile(atPath: garbage, contents: Data("-----BEGIN PRIVATE KEY-----\nnot base64\n-----END PRIVATE KEY-----\n".utf8), attributes: [.posixPermissions: 0o600])
-        #expect(message { _ = try FileKeyStore(chainFile: pki + "/device/chain.pem", keyFile: garbage, trustFile: pki + "/root.pem") }?.contains("not a readable") == true)
+        _ = FileManager.default.createFile(
+            atPath: garbage,
+            contents: Data("-----BEGIN PRIVATE KEY-----\nnot base64\n-----END PRIVATE KEY-----\n".utf8),
+            attributes: [.posixPermissions: 0o600])
+        #expect(
+            message {
+                _ = try FileKeyStore(
+                    chainFile: pki + "/device/chain.pem", keyFile: garbage, trustFile: pki + "/root.pem")
+            }?.contains("not a readable") == true)
     }
 
     @Test func refusesMissingAndMalformedCertificates() throws {
         let folder = try scratch()
         let bad = folder + "/bad.pem"
-        _ = FileManager.default.createFile(atPath: bad, contents: Data("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".utf8))
-        #expect(message { _ = try FileKeyStore(chainFile: bad, keyFile: pki + "/device/key.pem", trustFile: pki + "/root.pem") }?.contains("malformed") == true)
-        #expect(message { _ = try FileKeyStore(chainFile: folder + "/none.pem", keyFile: pki + "/device/key.pem", trustFile: pki + "/root.pem") }?.contains("not found") == true)
+        _ = FileManager.default.createFile(
+            atPath: bad, contents: Data("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".utf8))
+        #expect(
+            message {
+                _ = try FileKeyStore(chainFile: bad, keyFile: pki + "/device/key.pem", trustFile: pki + "/root.pem")
+            }?.contains("malformed") == true)
+        #expect(
+            message {
+                _ = try FileKeyStore(
+                    chainFile: folder + "/none.pem", keyFile: pki + "/device/key.pem", trustFile: pki + "/root.pem")
+            }?.contains("not found") == true)
         let empty = folder + "/empty.pem"
         _ = FileManager.default.createFile(atPath: empty, contents: Data("hello".utf8))
-        #expect(message { _ = try FileKeyStore(chainFile: pki + "/device/chain.pem", keyFile: pki + "/device/key.pem", trustFile: empty) }?.contains("no certificate") == true)
+        #expect(
+            message {
+                _ = try FileKeyStore(
+                    chainFile: pki + "/device/chain.pem", keyFile: pki + "/device/key.pem", trustFile: empty)
+            }?.contains("no certificate") == true)
     }
 
     @Test func persistentStoreWritesAtomicallyWithMode0600() throws {
@@ -76,7 +108,8 @@ import Testing
         let attributes = try FileManager.default.attributesOfItem(atPath: store.directory + "/tls-session.bin")
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         #expect(!FileManager.default.fileExists(atPath: store.directory + "/tls-session.bin.tmp"))
-        #expect(read(store, .tlsSession, capacity: 2) == .failure(TCULinkError(.storageFailed)))  // never truncated silently
+        // Never truncated silently.
+        #expect(read(store, .tlsSession, capacity: 2) == .failure(TCULinkError(.storageFailed)))
         #expect(erase(&store, .tlsSession) == nil)
         #expect(erase(&store, .tlsSession) == nil)  // erasing an empty slot is fine
         #expect(read(store, .tlsSession) == .success(nil))
@@ -89,13 +122,16 @@ import Testing
         defer { chmod(store.directory, 0o700) }
         if getuid() == 0 {
             // root ignores permission bits; use a name that cannot be created instead.
-            try FileManager.default.createDirectory(atPath: store.directory + "/last-known-good-time.bin.tmp", withIntermediateDirectories: false)
+            try FileManager.default.createDirectory(
+                atPath: store.directory + "/last-known-good-time.bin.tmp", withIntermediateDirectories: false)
         }
         #expect(write(&store, .lastKnownGoodTime, [1, 2, 3]) == TCULinkError(.storageFailed))
         #expect(read(store, .lastKnownGoodTime) == .success([9, 9]))
     }
 
-    func read(_ store: FilePersistentStore, _ slot: PersistentSlot, capacity: Int = 64) -> Result<[UInt8]?, TCULinkError> {
+    func read(_ store: FilePersistentStore, _ slot: PersistentSlot, capacity: Int = 64) -> Result<
+        [UInt8]?, TCULinkError
+    > {
         var buffer = [UInt8](repeating: 0, count: capacity)
         var result: Result<[UInt8]?, TCULinkError> = .success(nil)
         buffer.withUnsafeMutableBytes { raw in
@@ -129,7 +165,9 @@ import Testing
     func fill(_ entropy: inout OSEntropy) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: 32)
         bytes.withUnsafeMutableBytes { raw in
-            do throws(TCULinkError) { try entropy.fill(raw) } catch { raw.initializeMemory(as: UInt8.self, repeating: 0) }
+            do throws(TCULinkError) { try entropy.fill(raw) } catch {
+                raw.initializeMemory(as: UInt8.self, repeating: 0)
+            }
         }
         return bytes
     }

@@ -37,7 +37,10 @@ import Testing
     }
 
     @Test func openSSLVerifiesTheChainsAndTheProfiles() {
-        let device = openssl(["verify", "-CAfile", dir + "/root.pem", "-untrusted", dir + "/device-ca.pem", "-purpose", "sslclient", dir + "/tcu-0100/chain.pem"])
+        let device = openssl([
+            "verify", "-CAfile", dir + "/root.pem", "-untrusted", dir + "/device-ca.pem", "-purpose", "sslclient",
+            dir + "/tcu-0100/chain.pem",
+        ])
         #expect(device.status == 0, "\(device.output)")
         let server = openssl(["verify", "-CAfile", dir + "/root.pem", "-purpose", "sslserver", dir + "/server.pem"])
         #expect(server.status == 0, "\(server.output)")
@@ -49,13 +52,18 @@ import Testing
         #expect(!text.contains("DNS:"))
         let serverText = openssl(["x509", "-in", dir + "/server.pem", "-noout", "-text"]).output
         #expect(serverText.contains("DNS:localhost") && serverText.contains("IP Address:127.0.0.1"))
-        #expect(openssl(["x509", "-in", dir + "/tcu-0101/chain.pem", "-noout", "-text"]).output.contains("Public-Key: (2048 bit)"))
+        #expect(
+            openssl(["x509", "-in", dir + "/tcu-0101/chain.pem", "-noout", "-text"]).output.contains(
+                "Public-Key: (2048 bit)"))
     }
 
     @Test func theCRLIsSignedByTheDeviceCAAndRevokesOnlyTheRevoked() {
         let crl = openssl(["crl", "-in", dir + "/crl.pem", "-CAfile", dir + "/device-ca.pem", "-noout"])
         #expect(crl.output.contains("verify OK"), "\(crl.output)")
-        let check = ["verify", "-crl_check", "-CRLfile", dir + "/crl.pem", "-CAfile", dir + "/root.pem", "-untrusted", dir + "/device-ca.pem"]
+        let check = [
+            "verify", "-crl_check", "-CRLfile", dir + "/crl.pem", "-CAfile", dir + "/root.pem", "-untrusted",
+            dir + "/device-ca.pem",
+        ]
         let revoked = openssl(check + [dir + "/tcu-0102/chain.pem"])
         #expect(revoked.status != 0 && revoked.output.contains("certificate revoked"), "\(revoked.output)")
         #expect(openssl(check + [dir + "/tcu-0100/chain.pem"]).status == 0)
@@ -82,18 +90,32 @@ import Testing
         #expect(failures(lint(dir + "/server.pem", .server)).isEmpty)
         #expect(failures(lint(openSSL + "/server/good.leaf.pem", .server)).isEmpty)
 
-        #expect(failures(lint(dir + "/tcu-0103/chain.pem", .client)).contains { $0.contains("lacks clientAuth (it is a server certificate)") })
+        #expect(
+            failures(lint(dir + "/tcu-0103/chain.pem", .client)).contains {
+                $0.contains("lacks clientAuth (it is a server certificate)")
+            })
         #expect(failures(lint(openSSL + "/server/good.leaf.pem", .client)).contains { $0.contains("lacks clientAuth") })
         #expect(failures(lint(dir + "/tcu-0100/chain.pem", .server)).contains { $0.contains("lacks serverAuth") })
         #expect(failures(lint(dir + "/tcu-0100/chain.pem", .server)).contains { $0.contains("no subjectAltName") })
-        #expect(failures(lint(openSSL + "/server/clientonly.leaf.pem", .server)).contains { $0.contains("lacks serverAuth") })
+        #expect(
+            failures(lint(openSSL + "/server/clientonly.leaf.pem", .server)).contains {
+                $0.contains("lacks serverAuth")
+            })
         #expect(failures(lint(openSSL + "/server/expired.leaf.pem", .server)).contains { $0.hasPrefix("expired") })
         #expect(failures(lint(openSSL + "/device-expired/chain.pem", .client)).contains { $0.hasPrefix("expired") })
         #expect(failures(lint(openSSL + "/server-ca.pem", .server)).contains { $0.contains("CA:true") })
         #expect(failures(lint(openSSL + "/server-ca.pem", .server)).contains { $0.contains("no extendedKeyUsage") })
-        #expect(lint(openSSL + "/server/good.leaf.pem", .client).contains { $0.severity == .warning && $0.message.contains("dNSName") })
+        #expect(
+            lint(openSSL + "/server/good.leaf.pem", .client).contains {
+                $0.severity == .warning && $0.message.contains("dNSName")
+            })
         #expect(failures(CertificateLint.lint(Array("not a certificate".utf8), as: .client)).count == 1)
-        #expect(failures(CertificateLint.lint(Array("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".utf8), as: .client)) == ["the certificate is malformed and cannot be parsed"])
+        #expect(
+            failures(
+                CertificateLint.lint(
+                    Array("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".utf8), as: .client)) == [
+                    "the certificate is malformed and cannot be parsed"
+                ])
     }
 }
 
@@ -105,7 +127,9 @@ import Testing
         let result = run(bin + "/tcu-sim", ["demo"], timeout: 120)
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("demo: every outcome as expected"))
-        for line in ["reason=not-client-auth", "reason=revoked", "reason=unregistered", "403", "serverNameMismatch", "202"] {
+        for line in [
+            "reason=not-client-auth", "reason=revoked", "reason=unregistered", "403", "serverNameMismatch", "202",
+        ] {
             #expect(result.output.contains(line), "\(line)")
         }
     }
@@ -114,9 +138,15 @@ import Testing
         let folder = NSTemporaryDirectory() + "tculink-tools-\(UUID().uuidString)"
         #expect(run(bin + "/tcu-pki", ["init", "--dir", folder]).status == 0)
         #expect(run(bin + "/tcu-pki", ["init", "--dir", folder]).status == 2)  // refuses to overwrite
-        #expect(run(bin + "/tcu-pki", ["issue-device", "--dir", folder, "--id", "tcu-7", "--out", folder + "/tcu-7"]).status == 0)
-        #expect(run(bin + "/tcu-pki", ["issue-device", "--dir", folder, "--id", "bad id", "--out", folder + "/x"]).status == 2)
-        #expect(run(bin + "/tcu-pki", ["issue-device", "--dir", folder + "/none", "--id", "a", "--out", folder + "/x"]).output.contains("tcu-pki init"))
+        #expect(
+            run(bin + "/tcu-pki", ["issue-device", "--dir", folder, "--id", "tcu-7", "--out", folder + "/tcu-7"]).status
+                == 0)
+        #expect(
+            run(bin + "/tcu-pki", ["issue-device", "--dir", folder, "--id", "bad id", "--out", folder + "/x"]).status
+                == 2)
+        #expect(
+            run(bin + "/tcu-pki", ["issue-device", "--dir", folder + "/none", "--id", "a", "--out", folder + "/x"])
+                .output.contains("tcu-pki init"))
         let lint = run(bin + "/tcu-pki", ["lint", folder + "/tcu-7/chain.pem", "--as", "client"])
         #expect(lint.status == 0 && lint.output.contains("fits the TLS client profile"), "\(lint.output)")
         #expect(run(bin + "/tcu-pki", ["lint", folder + "/tcu-7/chain.pem", "--as", "server"]).status == 1)

@@ -8,7 +8,9 @@ import Testing
 @Suite(.serialized) struct ResumptionTests {
     let pki = TestPKI.directory
 
-    func client(_ port: UInt16, resumption: [UInt8]?) throws -> TLSClient<POSIXSocketTransport, FileKeyStore, SystemClock> {
+    func client(_ port: UInt16, resumption: [UInt8]?) throws -> TLSClient<
+        POSIXSocketTransport, FileKeyStore, SystemClock
+    > {
         try TLSClient(
             configuration: ClientConfiguration(host: "localhost", port: port), transport: POSIXSocketTransport(),
             keyStore: try FileKeyStore(deviceDirectory: pki + "/device"), clock: SystemClock(), resumption: resumption)
@@ -73,9 +75,13 @@ import Testing
 
         let resumed = try client(backend.port, resumption: session)
         #expect(try resumed.connect().resumed)
-        try resumed.sendAll(Array("GET /v1/devices/tcu-0001 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8), timeoutMilliseconds: 5_000)
+        try resumed.sendAll(
+            Array("GET /v1/devices/tcu-0001 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8),
+            timeoutMilliseconds: 5_000)
         var buffer = [UInt8](repeating: 0, count: 2048)
-        let result = try buffer.withUnsafeMutableBytes { raw throws(TCULinkError) in try resumed.receive(into: raw, timeoutMilliseconds: 5_000) }
+        let result = try buffer.withUnsafeMutableBytes { raw throws(TCULinkError) in
+            try resumed.receive(into: raw, timeoutMilliseconds: 5_000)
+        }
         guard case .received(let count) = result else { Issue.record("no answer"); return }
         #expect(String(decoding: buffer[0..<count], as: UTF8.self).hasPrefix("HTTP/1.1 200"))
         resumed.close()
@@ -86,7 +92,10 @@ import Testing
         let refused = try client(backend.port, resumption: session)
         _ = try? refused.connect()
         var probe = [UInt8](repeating: 0, count: 64)
-        _ = try? probe.withUnsafeMutableBytes { raw throws(TCULinkError) in try refused.receive(into: raw, timeoutMilliseconds: 2_000) }
-        #expect(backend.waitForLine("REFUSED", "reason=unregistered", "(resumed session)") != nil, "\(backend.log.lines)")
+        _ = try? probe.withUnsafeMutableBytes { raw throws(TCULinkError) in
+            try refused.receive(into: raw, timeoutMilliseconds: 2_000)
+        }
+        #expect(
+            backend.waitForLine("REFUSED", "reason=unregistered", "(resumed session)") != nil, "\(backend.log.lines)")
     }
 }

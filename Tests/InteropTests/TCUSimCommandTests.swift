@@ -8,7 +8,12 @@ import Testing
     @Test func connectReportsTheHandshakeAndTheReply() throws {
         let server = try OpenSSLServer(pki: pki)
         defer { server.stop() }
-        let result = run(tcuSimPath, ["connect", "--host", "localhost", "--port", "\(server.port)", "--device", pki + "/device", "--send", "hello"])
+        let result = run(
+            tcuSimPath,
+            [
+                "connect", "--host", "localhost", "--port", "\(server.port)", "--device", pki + "/device", "--send",
+                "hello",
+            ])
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("protocol:    TLSv1.3"))
         #expect(result.output.contains("server:      CN=good server"))
@@ -20,10 +25,13 @@ import Testing
     @Test func connectWithSeparateFilesAndServerName() throws {
         let server = try OpenSSLServer(pki: pki)
         defer { server.stop() }
-        let result = run(tcuSimPath, [
-            "connect", "--host", "127.0.0.1", "--port", "\(server.port)", "--server-name", "localhost",
-            "--cert-chain", pki + "/device-rsa/chain.pem", "--key", pki + "/device-rsa/key.pem", "--trust", pki + "/root.pem",
-        ])
+        let result = run(
+            tcuSimPath,
+            [
+                "connect", "--host", "127.0.0.1", "--port", "\(server.port)", "--server-name", "localhost",
+                "--cert-chain", pki + "/device-rsa/chain.pem", "--key", pki + "/device-rsa/key.pem", "--trust",
+                pki + "/root.pem",
+            ])
         #expect(result.status == 0, "\(result.output)")
     }
 
@@ -36,13 +44,16 @@ import Testing
         for (certificate, key, reason) in cases {
             let server = try OpenSSLServer(pki: pki, certificate: certificate, key: key)
             defer { server.stop() }
-            let result = run(tcuSimPath, ["connect", "--host", "localhost", "--port", "\(server.port)", "--device", pki + "/device"])
+            let result = run(
+                tcuSimPath, ["connect", "--host", "localhost", "--port", "\(server.port)", "--device", pki + "/device"])
             #expect(result.status == 1)
             #expect(result.output.contains("FAILED: \(reason)"), "\(result.output)")
         }
         let server = try OpenSSLServer(pki: pki)
         defer { server.stop() }
-        let rogue = run(tcuSimPath, ["connect", "--host", "localhost", "--port", "\(server.port)", "--device", pki + "/device-rogue"])
+        let rogue = run(
+            tcuSimPath,
+            ["connect", "--host", "localhost", "--port", "\(server.port)", "--device", pki + "/device-rogue"])
         #expect(rogue.status == 1)
         #expect(rogue.output.contains("FAILED: peerRejectedCertificate"), "\(rogue.output)")
         #expect(rogue.output.contains("alert"))
@@ -65,7 +76,10 @@ import Testing
 
     @Test func verifyServerOffline() {
         func verify(_ leaf: String, name: String = "localhost", at: String? = nil) -> CommandResult {
-            var arguments = ["verify-server", "--trust", pki + "/root.pem", "--intermediates", pki + "/server-ca.pem", "--leaf", pki + "/" + leaf, "--name", name]
+            var arguments = [
+                "verify-server", "--trust", pki + "/root.pem", "--intermediates", pki + "/server-ca.pem", "--leaf",
+                pki + "/" + leaf, "--name", name,
+            ]
             if let at { arguments += ["--at", at] }
             return run(tcuSimPath, arguments)
         }

@@ -5,7 +5,9 @@ import Testing
 @Suite struct ErrorTaxonomyTests {
     @Test func equalityComparesReasonAndAlertOnly() {
         #expect(TCULinkError(.unknownCA, libraryCode: -188) == TCULinkError(.unknownCA, libraryCode: 0))
-        #expect(TCULinkError(.peerRejectedCertificate, alert: .unknownCA) != TCULinkError(.peerRejectedCertificate, alert: .badCertificate))
+        #expect(
+            TCULinkError(.peerRejectedCertificate, alert: .unknownCA)
+                != TCULinkError(.peerRejectedCertificate, alert: .badCertificate))
     }
 
     @Test func everyReasonHasItsOwnDescription() {
@@ -21,8 +23,10 @@ import Testing
     }
 
     @Test func certificateAlertsAreRejections() {
-        for alert in [TLSAlert.badCertificate, .unsupportedCertificate, .certificateRevoked, .certificateExpired,
-                      .certificateUnknown, .unknownCA, .accessDenied, .certificateRequired] {
+        for alert in [
+            TLSAlert.badCertificate, .unsupportedCertificate, .certificateRevoked, .certificateExpired,
+            .certificateUnknown, .unknownCA, .accessDenied, .certificateRequired,
+        ] {
             #expect(alert.isCertificateRejection, "\(alert.name)")
         }
         for alert in [TLSAlert.handshakeFailure, .protocolVersion, .decodeError, .internalError] {

@@ -14,7 +14,9 @@ import Testing
         var reconnector = Reconnector(policy: policy)
         let timeout = TCULinkError(.handshakeTimeout)
         #expect(reconnector.failed(timeout, now: 10_000, random: 0) == .retry(at: 10_000))
-        #expect(reconnector.failed(timeout, now: 10_000, random: UInt32.max) == .retry(at: 10_000 + UInt64(UInt32.max % 2_001)))
+        #expect(
+            reconnector.failed(timeout, now: 10_000, random: UInt32.max)
+                == .retry(at: 10_000 + UInt64(UInt32.max % 2_001)))
         for attempt in 3...10 {
             guard case .retry(let at) = reconnector.failed(timeout, now: 0, random: 123_456_789) else {
                 Issue.record("expected a retry")
@@ -30,7 +32,9 @@ import Testing
         for random in stride(from: UInt32(0), to: 1_000_000, by: 7_919) {
             var reconnector = Reconnector(policy: policy)
             _ = reconnector.failed(TCULinkError(.connectionReset), now: 0, random: random)
-            if case .retry(let at) = reconnector.failed(TCULinkError(.connectionReset), now: 0, random: random &* 2_654_435_761) {
+            if case .retry(let at) = reconnector.failed(
+                TCULinkError(.connectionReset), now: 0, random: random &* 2_654_435_761)
+            {
                 delays.insert(at)
             }
         }
@@ -42,7 +46,9 @@ import Testing
         #expect(
             reconnector.failed(TCULinkError(.peerRejectedCertificate, alert: .certificateRevoked), now: 5, random: 0)
                 == .pause(until: 3_600_005, reason: .peerRejectedCertificate))
-        #expect(reconnector.failed(TCULinkError(.unknownCA), now: 0, random: 9) == .pause(until: 3_600_000, reason: .unknownCA))
+        #expect(
+            reconnector.failed(TCULinkError(.unknownCA), now: 0, random: 9)
+                == .pause(until: 3_600_000, reason: .unknownCA))
     }
 
     @Test func successResetsTheBackoff() {
@@ -50,7 +56,9 @@ import Testing
         for _ in 0..<5 { _ = reconnector.failed(TCULinkError(.connectionRefused), now: 0, random: UInt32.max) }
         reconnector.succeeded()
         #expect(reconnector.failures == 0)
-        #expect(reconnector.failed(TCULinkError(.connectionRefused), now: 0, random: UInt32.max) == .retry(at: UInt64(UInt32.max % 1_001)))
+        #expect(
+            reconnector.failed(TCULinkError(.connectionRefused), now: 0, random: UInt32.max)
+                == .retry(at: UInt64(UInt32.max % 1_001)))
     }
 }
 
@@ -91,12 +99,15 @@ struct MemoryStore: PersistentStore {
     @Test func aClockBeforeTheBuildFloorIsNotSet() {
         // An RTC reset to its default (1970, 2000…) after power loss.
         #expect(TrustedClock(base: FixedClock(now: .unixSeconds(946_684_800)), floor: floor).wallTime() == .notSet)
-        #expect(TrustedClock(base: FixedClock(now: .unixSeconds(floor)), floor: floor).wallTime() == .unixSeconds(floor))
+        #expect(
+            TrustedClock(base: FixedClock(now: .unixSeconds(floor)), floor: floor).wallTime() == .unixSeconds(floor))
     }
 
     @Test func aClockSkewedBackBehindTheLastKnownGoodTimeIsNotSet() {
         let known = floor + 100 * 86_400
-        let clock = { (now: Int64) in TrustedClock(base: FixedClock(now: .unixSeconds(now)), floor: self.floor, lastKnownGood: known) }
+        let clock = { (now: Int64) in
+            TrustedClock(base: FixedClock(now: .unixSeconds(now)), floor: self.floor, lastKnownGood: known)
+        }
         #expect(clock(known - 10 * 86_400).wallTime() == .notSet)
         #expect(clock(known - 3_600).wallTime() == .unixSeconds(known - 3_600))  // within the day's tolerance
         #expect(clock(known + 5).wallTime() == .unixSeconds(known + 5))

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import TCULink
@@ -7,7 +8,9 @@ import Testing
     let policy = ServerCertificatePolicy(serverName: Array("localhost".utf8))
 
     @Test func acceptsTheGoodLeafAndItsCA() {
-        #expect(policy.evaluate(TestPKI.certificate("server/good.leaf.pem"), depth: 0, at: .unixSeconds(currentTime())) == nil)
+        #expect(
+            policy.evaluate(TestPKI.certificate("server/good.leaf.pem"), depth: 0, at: .unixSeconds(currentTime()))
+                == nil)
         #expect(policy.evaluate(TestPKI.certificate("server-ca.pem"), depth: 1, at: .unixSeconds(currentTime())) == nil)
     }
 
@@ -31,7 +34,8 @@ import Testing
     }
 
     @Test func refusesALeafWithoutServerAuth() {
-        let failure = policy.evaluate(TestPKI.certificate("server/clientonly.leaf.pem"), depth: 0, at: .unixSeconds(currentTime()))
+        let failure = policy.evaluate(
+            TestPKI.certificate("server/clientonly.leaf.pem"), depth: 0, at: .unixSeconds(currentTime()))
         #expect(failure == TCULinkError(.serverCertificateLacksServerAuth))
         #expect(failure?.certificateDepth == 0)
     }
@@ -40,7 +44,9 @@ import Testing
         // A CA certificate has no EKU: presented as a leaf it must not pass as a server.
         let noEKU = TestPKI.certificate("server-ca.pem")
         var lenient = ServerCertificatePolicy(serverName: Array("Server CA".utf8))
-        #expect(lenient.evaluate(noEKU, depth: 0, at: .unixSeconds(currentTime()))?.reason == .serverCertificateLacksServerAuth)
+        #expect(
+            lenient.evaluate(noEKU, depth: 0, at: .unixSeconds(currentTime()))?.reason
+                == .serverCertificateLacksServerAuth)
         lenient.allowLeafWithoutExtendedKeyUsage = true
         // Allowed past EKU, it still fails on the name: the SAN, not the CN, must match.
         #expect(lenient.evaluate(noEKU, depth: 0, at: .unixSeconds(currentTime()))?.reason == .serverNameMismatch)
@@ -51,16 +57,24 @@ import Testing
         let time = WallTime.unixSeconds(currentTime())
         #expect(ServerCertificatePolicy(serverName: Array("LOCALHOST.".utf8)).evaluate(leaf, depth: 0, at: time) == nil)
         #expect(ServerCertificatePolicy(serverName: Array("127.0.0.1".utf8)).evaluate(leaf, depth: 0, at: time) == nil)
-        #expect(ServerCertificatePolicy(serverName: Array("127.0.0.2".utf8)).evaluate(leaf, depth: 0, at: time)?.reason == .serverNameMismatch)
-        #expect(ServerCertificatePolicy(serverName: Array("evil.localhost".utf8)).evaluate(leaf, depth: 0, at: time)?.reason == .serverNameMismatch)
-        #expect(ServerCertificatePolicy(serverName: Array("good server".utf8)).evaluate(leaf, depth: 0, at: time)?.reason == .serverNameMismatch)
+        #expect(
+            ServerCertificatePolicy(serverName: Array("127.0.0.2".utf8)).evaluate(leaf, depth: 0, at: time)?.reason
+                == .serverNameMismatch)
+        #expect(
+            ServerCertificatePolicy(serverName: Array("evil.localhost".utf8)).evaluate(leaf, depth: 0, at: time)?.reason
+                == .serverNameMismatch)
+        #expect(
+            ServerCertificatePolicy(serverName: Array("good server".utf8)).evaluate(leaf, depth: 0, at: time)?.reason
+                == .serverNameMismatch)
         let wrong = TestPKI.certificate("server/wrongname.leaf.pem")
         #expect(policy.evaluate(wrong, depth: 0, at: time)?.reason == .serverNameMismatch)
     }
 
     @Test func onlyCAsMayStandAboveTheLeaf() {
         let time = WallTime.unixSeconds(currentTime())
-        #expect(policy.evaluate(TestPKI.certificate("server/good.leaf.pem"), depth: 1, at: time)?.reason == .intermediateNotCA)
+        #expect(
+            policy.evaluate(TestPKI.certificate("server/good.leaf.pem"), depth: 1, at: time)?.reason
+                == .intermediateNotCA)
     }
 
     @Test func malformedCertificatesAreNamedSo() {
@@ -87,5 +101,4 @@ import Testing
     func currentTime() -> Int64 { Int64(unixNow()) }
 }
 
-import Foundation
 private func unixNow() -> Double { Date().timeIntervalSince1970 }

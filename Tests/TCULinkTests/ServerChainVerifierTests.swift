@@ -10,7 +10,9 @@ import Testing
     let now = WallTime.unixSeconds(Int64(Date().timeIntervalSince1970))
     let policy = ServerCertificatePolicy(serverName: Array("localhost".utf8))
 
-    func verify(_ leaf: String, anchors: [[UInt8]]? = nil, intermediates: [[UInt8]]? = nil, at time: WallTime? = nil) -> TCULinkError? {
+    func verify(_ leaf: String, anchors: [[UInt8]]? = nil, intermediates: [[UInt8]]? = nil, at time: WallTime? = nil)
+        -> TCULinkError?
+    {
         ServerChainVerifier.verify(
             leaf: TestPKI.certificate(leaf), intermediates: intermediates ?? self.intermediates,
             trustAnchors: anchors ?? self.anchors, policy: policy, at: time ?? now)
@@ -39,7 +41,8 @@ import Testing
 
     @Test func aLeafCannotActAsAnIntermediate() {
         // A non-CA certificate in the intermediate position must not vouch for anything.
-        let failure = verify("server/good.leaf.pem", intermediates: [TestPKI.certificate("server/wrongname.leaf.pem")] + intermediates)
+        let failure = verify(
+            "server/good.leaf.pem", intermediates: [TestPKI.certificate("server/wrongname.leaf.pem")] + intermediates)
         #expect(failure?.reason == .intermediateNotCA)
         #expect(failure?.certificateDepth == 1)
     }

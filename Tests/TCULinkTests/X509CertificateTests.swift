@@ -49,7 +49,8 @@ import Testing
         for _ in 0..<2_000 {
             var corrupted = der
             for _ in 0..<3 {
-                corrupted[Int.random(in: 0..<corrupted.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+                corrupted[Int.random(in: 0..<corrupted.count, using: &generator)] = UInt8.random(
+                    in: 0...255, using: &generator)
             }
             _ = X509Certificate(der: corrupted)  // must return, parsed or nil, never trap
         }

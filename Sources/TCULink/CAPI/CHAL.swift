@@ -11,7 +11,9 @@ public struct CHALTransport: Transport {
         var name = Array(host.utf8)
         name.append(0)
         let result = name.withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { hal.pointee.transport_connect(hal.pointee.context, $0.baseAddress, port) }
+            buffer.withMemoryRebound(to: CChar.self) {
+                hal.pointee.transport_connect(hal.pointee.context, $0.baseAddress, port)
+            }
         }
         return CHALTransport.progress(result)
     }
@@ -86,7 +88,9 @@ public struct CHALKeyStore: KeyStore {
         while index < 16 {
             var der: UnsafePointer<UInt8>? = nil
             var length = 0
-            guard hal.pointee.keystore_certificate(hal.pointee.context, set, index, &der, &length) == 0, let der, length > 0 else { break }
+            guard hal.pointee.keystore_certificate(hal.pointee.context, set, index, &der, &length) == 0, let der,
+                length > 0
+            else { break }
             result.append(Array(UnsafeBufferPointer(start: der, count: length)))
             index += 1
         }

@@ -19,7 +19,8 @@ final class CClientHandle {
 
 @_cdecl("tcu_client_create")
 public func tcu_client_create(
-    _ hal: UnsafePointer<tcu_hal>?, _ config: UnsafePointer<tcu_client_config>?, _ reasonOut: UnsafeMutablePointer<Int32>?
+    _ hal: UnsafePointer<tcu_hal>?, _ config: UnsafePointer<tcu_client_config>?,
+    _ reasonOut: UnsafeMutablePointer<Int32>?
 ) -> OpaquePointer? {
     func refuse(_ reason: TCULinkError.Reason) -> OpaquePointer? {
         reasonOut?.pointee = Int32(reason.rawValue)
@@ -128,10 +129,14 @@ public func tcu_client_send(_ handle: OpaquePointer?, _ data: UnsafePointer<UInt
 }
 
 @_cdecl("tcu_client_receive")
-public func tcu_client_receive(_ handle: OpaquePointer?, _ buffer: UnsafeMutablePointer<UInt8>?, _ capacity: Int) -> Int32 {
+public func tcu_client_receive(_ handle: OpaquePointer?, _ buffer: UnsafeMutablePointer<UInt8>?, _ capacity: Int)
+    -> Int32
+{
     guard let client = CClientHandle.from(handle)?.client, let buffer, capacity >= 0 else { return failed }
     do throws(TCULinkError) {
-        switch try client.receive(into: UnsafeMutableRawBufferPointer(start: buffer, count: min(capacity, Int(Int32.max)))) {
+        switch try client.receive(
+            into: UnsafeMutableRawBufferPointer(start: buffer, count: min(capacity, Int(Int32.max))))
+        {
         case .received(let count): return Int32(count)
         case .wouldBlock: return 0
         case .closed: return Int32(TCU_HAL_CLOSED)

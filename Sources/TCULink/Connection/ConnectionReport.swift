@@ -22,7 +22,8 @@ public struct ConnectionReport: Equatable, Sendable {
         lhs.tlsVersion == rhs.tlsVersion && lhs.cipherSuite.utf8.elementsEqual(rhs.cipherSuite.utf8)
             && lhs.serverCertificate == rhs.serverCertificate && lhs.handshakeMilliseconds == rhs.handshakeMilliseconds
             && lhs.acceptance == rhs.acceptance && lhs.resumed == rhs.resumed
-            && lhs.handshakeBytesSent == rhs.handshakeBytesSent && lhs.handshakeBytesReceived == rhs.handshakeBytesReceived
+            && lhs.handshakeBytesSent == rhs.handshakeBytesSent
+            && lhs.handshakeBytesReceived == rhs.handshakeBytesReceived
     }
 }
 

@@ -14,7 +14,9 @@ public struct TrustedClock<Base: Clock>: Clock {
     public var lastKnownGood: Int64?
     public var tolerance: Int64
 
-    public init(base: Base, floor: Int64 = TrustedClock.buildFloor, lastKnownGood: Int64? = nil, tolerance: Int64 = 86_400) {
+    public init(
+        base: Base, floor: Int64 = TrustedClock.buildFloor, lastKnownGood: Int64? = nil, tolerance: Int64 = 86_400
+    ) {
         self.base = base
         self.floor = floor
         self.lastKnownGood = lastKnownGood

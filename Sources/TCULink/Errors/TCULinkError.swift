@@ -80,7 +80,8 @@ public struct TCULinkError: Error, Equatable, Sendable {
             case .serverNameMismatch: return "server certificate does not name the host that was dialled"
             case .serverCertificateLacksServerAuth: return "server certificate lacks extendedKeyUsage serverAuth"
             case .certificateSignatureInvalid: return "a signature in the server's certificate chain does not verify"
-            case .certificateMalformed: return "server certificate could not be parsed or has an unsupported critical extension"
+            case .certificateMalformed:
+                return "server certificate could not be parsed or has an unsupported critical extension"
             case .serverSentNoCertificate: return "server sent no certificate"
             case .intermediateNotCA: return "a certificate above the server leaf is not a CA certificate"
             case .peerRejectedCertificate: return "server rejected the device certificate"
@@ -119,7 +120,8 @@ public struct TCULinkError: Error, Equatable, Sendable {
                 .serverSentNoCertificate, .intermediateNotCA, .peerRejectedCertificate, .protocolVersionMismatch,
                 .noSharedCipherSuite, .keyDoesNotMatchCertificate, .invalidConfiguration:
                 return true
-            case .clockNotSet, .peerAlert, .peerClosedDuringHandshake, .handshakeFailed, .recordIntegrityFailed, .connectTimeout,
+            case .clockNotSet, .peerAlert, .peerClosedDuringHandshake, .handshakeFailed, .recordIntegrityFailed,
+                .connectTimeout,
                 .handshakeTimeout, .ioTimeout, .connectionRefused, .connectionReset, .hostUnreachable,
                 .nameResolutionFailed, .connectionClosed, .transportFailed, .keyStoreFailed, .invalidState,
                 .tlsLibraryError, .outOfMemory, .entropyFailed, .storageFailed:

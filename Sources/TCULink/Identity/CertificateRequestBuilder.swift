@@ -27,14 +27,22 @@ public enum CertificateRequestBuilder {
         }
 
         let subject = DERBuilder.sequence(
-            DERBuilder.tlv(DERTag.set, DERBuilder.sequence(DERBuilder.tlv(DERTag.objectIdentifier, OID.commonName), DERBuilder.tlv(DERTag.utf8String, id))),
-            DERBuilder.tlv(DERTag.set, DERBuilder.sequence(DERBuilder.tlv(DERTag.objectIdentifier, OID.serialNumber), DERBuilder.tlv(DERTag.printableString, id))))
+            DERBuilder.tlv(
+                DERTag.set,
+                DERBuilder.sequence(
+                    DERBuilder.tlv(DERTag.objectIdentifier, OID.commonName), DERBuilder.tlv(DERTag.utf8String, id))),
+            DERBuilder.tlv(
+                DERTag.set,
+                DERBuilder.sequence(
+                    DERBuilder.tlv(DERTag.objectIdentifier, OID.serialNumber),
+                    DERBuilder.tlv(DERTag.printableString, id))))
         let keyUsage = DERBuilder.sequence(
             DERBuilder.tlv(DERTag.objectIdentifier, OID.keyUsage), DERBuilder.tlv(DERTag.boolean, [0xFF]),
             DERBuilder.tlv(DERTag.octetString, DERBuilder.tlv(DERTag.bitString, [0x07, 0x80])))  // digitalSignature
         let extendedKeyUsage = DERBuilder.sequence(
             DERBuilder.tlv(DERTag.objectIdentifier, OID.extendedKeyUsage),
-            DERBuilder.tlv(DERTag.octetString, DERBuilder.sequence(DERBuilder.tlv(DERTag.objectIdentifier, OID.clientAuth))))
+            DERBuilder.tlv(
+                DERTag.octetString, DERBuilder.sequence(DERBuilder.tlv(DERTag.objectIdentifier, OID.clientAuth))))
         let extensionRequest = DERBuilder.sequence(
             DERBuilder.tlv(DERTag.objectIdentifier, OID.extensionRequest),
             DERBuilder.tlv(DERTag.set, DERBuilder.sequence(keyUsage, extendedKeyUsage)))
@@ -62,22 +70,30 @@ public enum CertificateRequestBuilder {
             }
         }
         guard length > 0, length <= signature.count else { throw TCULinkError(.keyStoreFailed) }
-        let algorithm = isRSA ? DERBuilder.sequence(DERBuilder.tlv(DERTag.objectIdentifier, OID.sha256WithRSA), DERBuilder.tlv(DERTag.null, []))
+        let algorithm =
+            isRSA
+            ? DERBuilder.sequence(
+                DERBuilder.tlv(DERTag.objectIdentifier, OID.sha256WithRSA), DERBuilder.tlv(DERTag.null, []))
             : DERBuilder.sequence(DERBuilder.tlv(DERTag.objectIdentifier, OID.ecdsaWithSHA256))
-        return DERBuilder.sequence(info, algorithm, DERBuilder.tlv(DERTag.bitString, [0] + Array(signature[0..<length])))
+        return DERBuilder.sequence(
+            info, algorithm, DERBuilder.tlv(DERTag.bitString, [0] + Array(signature[0..<length])))
     }
 
     /// DER DigestInfo for SHA-256, before the 32 digest bytes (RFC 8017 §9.2).
     static let sha256DigestInfoPrefix: [UInt8] = [
-        0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20,
+        0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04,
+        0x20,
     ]
 
     private static func isPrintable(_ character: UInt8) -> Bool {
         switch character {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
             return true
-        case UInt8(ascii: " "), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "+"), UInt8(ascii: ","),
-            UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: "="), UInt8(ascii: "?"):
+        case UInt8(ascii: " "), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "+"),
+            UInt8(ascii: ","),
+            UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: "="),
+            UInt8(ascii: "?"):
             return true
         default:
             return false

@@ -16,7 +16,8 @@ public enum HostnameMatcher {
         }
         let wanted = lowercased(trimTrailingDot(host))
         guard !wanted.isEmpty else { return false }
-        for pattern in certificate.dnsNames where matchesDNS(pattern: lowercased(trimTrailingDot(pattern)), host: wanted) {
+        for pattern in certificate.dnsNames
+        where matchesDNS(pattern: lowercased(trimTrailingDot(pattern)), host: wanted) {
             return true
         }
         return false

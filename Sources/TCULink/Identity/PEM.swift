@@ -58,7 +58,8 @@ public enum PEM {
 
 /// RFC 4648 base64, skipping whitespace when decoding.
 enum Base64 {
-    private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    private static let alphabet: [UInt8] = Array(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     static func encode(_ input: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []

@@ -10,7 +10,8 @@ public enum PKCS7Certificates {
             DERBuilder.tlv(DERTag.contextConstructed0, certificates.flatMap { $0 }),
             DERBuilder.tlv(DERTag.set, []))  // signerInfos: none
         return DERBuilder.sequence(
-            DERBuilder.tlv(DERTag.objectIdentifier, OID.pkcs7SignedData), DERBuilder.tlv(DERTag.contextConstructed0, signedData))
+            DERBuilder.tlv(DERTag.objectIdentifier, OID.pkcs7SignedData),
+            DERBuilder.tlv(DERTag.contextConstructed0, signedData))
     }
 
     /// The certificates of a certs-only ContentInfo, in order; nil when it is not one.

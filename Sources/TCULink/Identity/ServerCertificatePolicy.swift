@@ -47,7 +47,8 @@ public struct ServerCertificatePolicy: Equatable, Sendable {
         }
         guard depth == 0 else {
             // Above the leaf, only CA certificates may vouch for others.
-            return certificate.isCertificateAuthority ? nil : TCULinkError(.intermediateNotCA, certificateDepth: depthTag)
+            return certificate.isCertificateAuthority
+                ? nil : TCULinkError(.intermediateNotCA, certificateDepth: depthTag)
         }
         if certificate.extendedKeyUsage == nil {
             if !allowLeafWithoutExtendedKeyUsage {

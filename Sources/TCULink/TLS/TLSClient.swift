@@ -166,7 +166,9 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
         let read = wolfSSL_read(session, buffer.baseAddress, Int32(clamping: buffer.count))
         if read > 0 { return .received(Int(read)) }
         let code = wolfSSL_get_error(session, read)
-        if code == wolfCode(WOLFSSL_ERROR_WANT_READ) || code == wolfCode(WOLFSSL_ERROR_WANT_WRITE) || code == 0 { return .wouldBlock }
+        if code == wolfCode(WOLFSSL_ERROR_WANT_READ) || code == wolfCode(WOLFSSL_ERROR_WANT_WRITE) || code == 0 {
+            return .wouldBlock
+        }
         if code == wolfCode(WOLFSSL_ERROR_ZERO_RETURN) { return .closed }
         throw failConnection(code)
     }
@@ -360,7 +362,8 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
             tlsVersion: version, cipherSuite: suite,
             serverCertificate: serverLeaf.flatMap { X509Certificate(der: $0) },
             handshakeMilliseconds: clock.monotonicMilliseconds() - startedAt,
-            acceptance: acceptance, resumed: resumed, handshakeBytesSent: bytesSent, handshakeBytesReceived: bytesReceived)
+            acceptance: acceptance, resumed: resumed, handshakeBytesSent: bytesSent,
+            handshakeBytesReceived: bytesReceived)
     }
 
     private func failConnection(_ code: Int32) -> TCULinkError {

@@ -81,7 +81,8 @@ let wolfSSLVerifyCallback: VerifyCallback = { preverify, store in
     let depth = Int(store.pointee.error_depth)
     let error = store.pointee.error
     guard depth >= 0, depth < Int(store.pointee.totalCerts), let certificates = store.pointee.certs else {
-        target.verificationFailure = target.verificationFailure ?? TCULinkError(.certificateMalformed, libraryCode: error)
+        target.verificationFailure =
+            target.verificationFailure ?? TCULinkError(.certificateMalformed, libraryCode: error)
         return 0
     }
     let info = certificates[depth]

@@ -5,7 +5,8 @@ import CWolfSSL
 enum WolfSSLContext {
     /// Returns an owned `WOLFSSL_CTX*`; the caller frees it with `wolfSSL_CTX_free`.
     static func make(
-        versions: TLSVersionPolicy, certificateChain: [[UInt8]], trustAnchors: [[UInt8]], presentCertificate: Bool = true
+        versions: TLSVersionPolicy, certificateChain: [[UInt8]], trustAnchors: [[UInt8]],
+        presentCertificate: Bool = true
     ) throws(TCULinkError) -> OpaquePointer {
         let leaf = certificateChain.first.flatMap { X509Certificate(der: $0) }
         if presentCertificate && leaf == nil {

@@ -65,7 +65,8 @@ enum WolfSSLErrors {
         switch code {
         case wolfCode(VERSION_ERROR): reason = .protocolVersionMismatch
         case wolfCode(MATCH_SUITE_ERROR): reason = .noSharedCipherSuite
-        case wolfCode(AES_GCM_AUTH_E), wolfCode(VERIFY_MAC_ERROR), wolfCode(DECRYPT_ERROR): reason = .recordIntegrityFailed
+        case wolfCode(AES_GCM_AUTH_E), wolfCode(VERIFY_MAC_ERROR), wolfCode(DECRYPT_ERROR):
+            reason = .recordIntegrityFailed
         case wolfCode(SOCKET_PEER_CLOSED_E), wolfCode(ZERO_RETURN): reason = .peerClosedDuringHandshake
         case wolfCode(SOCKET_ERROR_E): reason = .connectionReset
         case wolfCode(MEMORY_E), wolfCode(MEMORY_ERROR): reason = .outOfMemory

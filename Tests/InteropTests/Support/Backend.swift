@@ -26,13 +26,15 @@ final class RunningBackend {
         configuration.handshakeTimeout = handshakeTimeout
         configuration.idleTimeout = idleTimeout
         let telemetry = try TelemetryStore(directory: folder + "/telemetry")
-        server = try BackendServer(configuration: configuration, registry: registry, telemetry: telemetry, log: log, issuer: issuer)
+        server = try BackendServer(
+            configuration: configuration, registry: registry, telemetry: telemetry, log: log, issuer: issuer)
         try server.start()
         if issuer != nil {
             var enrollmentConfiguration = configuration
             enrollmentConfiguration.requireClientCertificate = false
             enrollment = try BackendServer(
-                configuration: enrollmentConfiguration, registry: registry, telemetry: telemetry, log: log, issuer: issuer)
+                configuration: enrollmentConfiguration, registry: registry, telemetry: telemetry, log: log,
+                issuer: issuer)
             try enrollment?.start()
         }
     }

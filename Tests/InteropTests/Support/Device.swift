@@ -1,3 +1,4 @@
+import Foundation
 import HostHAL
 import TCULink
 
@@ -62,5 +63,3 @@ func exchange<T: Transport, K: KeyStore, C: Clock>(_ client: TLSClient<T, K, C>,
     }
     return String(decoding: reply, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
 }
-
-import Foundation

@@ -20,7 +20,8 @@ struct CommandResult {
 
 /// Runs a program to completion (killed after `timeout` seconds) and returns its exit status and output.
 @discardableResult
-func run(_ executable: String, _ arguments: [String], input: String? = nil, timeout: TimeInterval = 60) -> CommandResult {
+func run(_ executable: String, _ arguments: [String], input: String? = nil, timeout: TimeInterval = 60) -> CommandResult
+{
     let logFile = NSTemporaryDirectory() + "tculink-run-\(UUID().uuidString).log"
     defer { try? FileManager.default.removeItem(atPath: logFile) }
     do {
