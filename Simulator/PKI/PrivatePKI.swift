@@ -358,7 +358,8 @@ public struct PrivatePKI: Sendable {
     }
 }
 
-func hex(_ bytes: some Sequence<UInt8>) -> String {
+/// Lower-case hex of bytes (serial numbers, digests, session ids in logs and files).
+public func hex(_ bytes: some Sequence<UInt8>) -> String {
     bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
 }
 

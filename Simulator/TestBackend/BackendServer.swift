@@ -403,8 +403,7 @@ public final class BackendServer: @unchecked Sendable {
         guard let current = wolfSSL_get_session(session) else { return nil }
         var length: UInt32 = 0
         guard let id = wolfSSL_SESSION_get_id(current, &length), length > 0 else { return nil }
-        return UnsafeBufferPointer(start: id, count: Int(length)).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }
-            .joined()
+        return hex(UnsafeBufferPointer(start: id, count: Int(length)))
     }
 
     private func remember(_ key: String, _ leaf: [UInt8]) {

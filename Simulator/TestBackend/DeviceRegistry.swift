@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TCUPKI
 
 /// The devices the backend knows, in a JSON file managed by `tcu-backend devices add|remove|list`.
 ///
@@ -75,7 +76,7 @@ public final class DeviceRegistry: @unchecked Sendable {
     }
 
     static func digest(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        hex(SHA256.hash(data: Data(token.utf8)))
     }
 
     public func remove(_ id: String) throws {
@@ -100,7 +101,7 @@ public final class DeviceRegistry: @unchecked Sendable {
     private func save(_ devices: [Device]) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try encoder.encode(devices.sorted { $0.id < $1.id }), to: path, mode: 0o644)
+        try SecureFile.write(try encoder.encode(devices.sorted { $0.id < $1.id }), to: path, mode: 0o644)
         invalidate()
     }
 
@@ -128,31 +129,4 @@ public final class DeviceRegistry: @unchecked Sendable {
 public struct BackendError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
-}
-
-/// Whole-file writes that never leave half a file: temp file, fsync, rename.
-enum AtomicFile {
-    static func write(_ data: Data, to path: String, mode: mode_t) throws {
-        let temporary = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw BackendError("\(path): cannot write (\(String(cString: strerror(errno))))") }
-        let ok = data.withUnsafeBytes { raw -> Bool in
-            var offset = 0
-            while offset < raw.count {
-                let written = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                offset += written
-            }
-            return fsync(fd) == 0
-        }
-        close(fd)
-        guard ok, rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw BackendError("\(path): write failed (\(reason)); the previous file is unchanged")
-        }
-    }
 }

@@ -87,7 +87,7 @@ enum EnrollmentAPI {
             else {
                 return HTTPResponse(status: 500, json: ["error": "issued certificate unreadable"])
             }
-            let serial = leaf.serialNumber.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+            let serial = hex(leaf.serialNumber)
             log.write("\(kind) device=\(authorizedID) serial=\(serial) notAfter=\(leaf.notAfter)")
             return pkcs7(PKCS7Certificates.build(chain))
         } catch let refusal as PrivatePKI.RequestRefusal {

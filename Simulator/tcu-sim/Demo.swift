@@ -120,9 +120,10 @@ struct Demo: ParsableCommand {
                 anonymous, keyStore: &store, id: "tcu-0003", path: "/.well-known/est/simpleenroll", host: "localhost",
                 basicAuth: "tcu-0003:\(secret)")
             anonymous.close()
-            try EST.writeAtomically(EST.pem(chain), to: folder + "/chain.pem")
-            try EST.writeAtomically(
-                try Data(contentsOf: URL(fileURLWithPath: pkiPath + "/root.pem")), to: folder + "/trust.pem")
+            try SecureFile.write(EST.pem(chain), to: folder + "/chain.pem", mode: 0o644)
+            try SecureFile.write(
+                try Data(contentsOf: URL(fileURLWithPath: pkiPath + "/root.pem")), to: folder + "/trust.pem",
+                mode: 0o644)
             let tcu = try client("tcu-0003")
             _ = try tcu.connect()
             let response = try HTTPExchange.perform(

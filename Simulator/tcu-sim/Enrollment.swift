@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HostHAL
 import TCULink
+import TCUPKI
 
 /// EST (RFC 7030) from the device side: first enrollment with a one-time token, renewal
 /// with the current certificate. The key never moves: the request is signed by the key store.
@@ -34,23 +35,6 @@ enum EST {
 
     static func pem(_ chain: [[UInt8]]) -> Data {
         Data(chain.flatMap { PEM.encode($0) })
-    }
-
-    /// Writes `data` to `path` atomically (temp, fsync, rename), world-readable (certificates are public).
-    static func writeAtomically(_ data: Data, to path: String) throws {
-        let temporary = path + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o644])
-        else {
-            throw HostError("\(temporary): cannot write")
-        }
-        let fd = open(temporary, O_RDONLY)
-        if fd >= 0 {
-            fsync(fd)
-            close(fd)
-        }
-        guard rename(temporary, path) == 0 else {
-            throw HostError("\(path): cannot replace (\(String(cString: strerror(errno))))")
-        }
     }
 }
 
@@ -86,13 +70,16 @@ struct Enroll: ParsableCommand {
                 throw HostError("give --key FILE, or --pkcs11-module/--token/--key-label")
             }
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            try EST.writeAtomically(EST.pem(chain), to: out + "/chain.pem")
-            try EST.writeAtomically(try Data(contentsOf: URL(fileURLWithPath: trust)), to: out + "/trust.pem")
+            try SecureFile.write(EST.pem(chain), to: out + "/chain.pem", mode: 0o644)
+            try SecureFile.write(try Data(contentsOf: URL(fileURLWithPath: trust)), to: out + "/trust.pem", mode: 0o644)
             let leaf = X509Certificate(der: chain[0])
             print(
                 "enrolled:    \(id), certificate valid until \(Date(timeIntervalSince1970: TimeInterval(leaf?.notAfter ?? 0))); chain in \(out)/chain.pem"
             )
         } catch let error as HostError {
+            print("FAILED: \(error)")
+            throw ExitCode(1)
+        } catch let error as PKIError {
             print("FAILED: \(error)")
             throw ExitCode(1)
         } catch let error as TCULinkError {
@@ -165,6 +152,9 @@ struct Renew: ParsableCommand {
         } catch let error as HostError {
             print("FAILED: \(error)")
             throw ExitCode(1)
+        } catch let error as PKIError {
+            print("FAILED: \(error)")
+            throw ExitCode(1)
         } catch let error as TCULinkError {
             print("FAILED: \(Describe.linkError(error))")
             throw ExitCode(1)
@@ -201,7 +191,7 @@ enum Renewal {
 
         // 1. Write the new chain beside the old one.
         let pending = chainPath + ".new"
-        try EST.writeAtomically(EST.pem(chain), to: pending)
+        try SecureFile.write(EST.pem(chain), to: pending, mode: 0o644)
         // 2. Prove it: a mutual-TLS handshake and a request with the new certificate.
         let proof = try TLSClient(
             configuration: ClientConfiguration(host: host, port: port, serverName: serverName),
@@ -215,7 +205,7 @@ enum Renewal {
                 "the backend did not accept the new certificate (\(answer.status)); the old one stays in use")
         }
         // 3. Swap: keep the old chain, then replace chain.pem in one rename.
-        try EST.writeAtomically(try Data(contentsOf: URL(fileURLWithPath: chainPath)), to: chainPath + ".old")
+        try SecureFile.write(try Data(contentsOf: URL(fileURLWithPath: chainPath)), to: chainPath + ".old", mode: 0o644)
         guard rename(pending, chainPath) == 0 else { throw HostError("\(chainPath): cannot swap in the new chain") }
         let newLeaf = X509Certificate(der: chain[0])
         print(
