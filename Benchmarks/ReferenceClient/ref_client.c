@@ -3,9 +3,12 @@
  * the same device chain, the key kept behind the same PK callback (wolfSSL gets only the public
  * key), SNI, and a wait for the server's session ticket. Blocking sockets.
  *
- *   ref_client HOST PORT SERVERNAME CHAIN KEY TRUST ROUNDS
+ *   ref_client HOST PORT SERVERNAME CHAIN KEY TRUST ROUNDS [MAX_FRAGMENT]
  *
- * Prints one line: "cpu_us_per_handshake=… peak_heap=… bytes_full=… bytes_resumed=…". */
+ * MAX_FRAGMENT (512, 1024, 2048 or 4096) asks the server for smaller records, as the core's
+ * ClientConfiguration.maxFragmentLength does. RSA device keys sign through the same PK callback.
+ * Prints one line: "handshakes=… cpu_us_per_handshake=… peak_heap=… peak_process_heap=…
+ * bytes_full=… bytes_resumed=…". */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netdb.h>
@@ -26,7 +29,7 @@
 
 static tcu_host_key *key;
 static long sent_bytes, received_bytes;
-static int ticket_seen;
+static int ticket_seen, last_resumed;
 
 static int on_ticket(WOLFSSL *ssl, const unsigned char *ticket, int length, void *ctx) {
     (void)ssl; (void)ticket; (void)length; (void)ctx;
@@ -42,6 +45,27 @@ static int sign_ecc(WOLFSSL *ssl, const unsigned char *in, unsigned int inSz, un
     *outSz = (word32)n;
     return 0;
 }
+
+static int sign_rsa(WOLFSSL *ssl, const unsigned char *in, unsigned int inSz, unsigned char *out, word32 *outSz,
+                    const unsigned char *keyDer, unsigned int keySz, void *ctx) {
+    (void)ssl; (void)keyDer; (void)keySz; (void)ctx;
+    int n = tcu_host_key_sign_rsa_pkcs1(key, in, inSz, out, *outSz);
+    if (n <= 0) return -1;
+    *outSz = (word32)n;
+    return 0;
+}
+
+static int sign_rsa_pss(WOLFSSL *ssl, const unsigned char *in, unsigned int inSz, unsigned char *out, word32 *outSz,
+                        int hash, int mgf, const unsigned char *keyDer, unsigned int keySz, void *ctx) {
+    (void)ssl; (void)mgf; (void)keyDer; (void)keySz; (void)ctx;
+    int n = tcu_host_key_sign_rsa_pss(key, in, inSz, hash == WC_HASH_TYPE_SHA384 ? 1 : hash == WC_HASH_TYPE_SHA512 ? 2 : 0,
+                                      out, *outSz);
+    if (n <= 0) return -1;
+    *outSz = (word32)n;
+    return 0;
+}
+
+static int max_fragment_code;
 
 static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx) {
     (void)ssl;
@@ -94,6 +118,7 @@ static WOLFSSL_SESSION *handshake(WOLFSSL_CTX *ctx, const char *host, const char
     wolfSSL_SetIOReadCtx(ssl, &fd);
     wolfSSL_SetIOWriteCtx(ssl, &fd);
     wolfSSL_UseSNI(ssl, WOLFSSL_SNI_HOST_NAME, name, (unsigned short)strlen(name));
+    if (max_fragment_code) wolfSSL_UseMaxFragment(ssl, (unsigned char)max_fragment_code);
     if (session) wolfSSL_set_session(ssl, session);
     ticket_seen = 0;
     wolfSSL_set_SessionTicket_cb(ssl, on_ticket, NULL);
@@ -110,6 +135,7 @@ static WOLFSSL_SESSION *handshake(WOLFSSL_CTX *ctx, const char *host, const char
             poll(&entry, 1, 100);
         }
         if (bytes) *bytes = sent_bytes + received_bytes - before;
+        last_resumed = wolfSSL_session_reused(ssl);
         next = wolfSSL_get1_session(ssl);
         wolfSSL_shutdown(ssl);
     }
@@ -120,16 +146,22 @@ static WOLFSSL_SESSION *handshake(WOLFSSL_CTX *ctx, const char *host, const char
 
 int main(int argc, char **argv) {
     if (argc < 8) {
-        fprintf(stderr, "usage: %s HOST PORT SERVERNAME CHAIN KEY TRUST ROUNDS\n", argv[0]);
+        fprintf(stderr, "usage: %s HOST PORT SERVERNAME CHAIN KEY TRUST ROUNDS [MAX_FRAGMENT]\n", argv[0]);
         return 2;
     }
     int rounds = atoi(argv[7]);
+    if (argc > 8) {
+        int fragment = atoi(argv[8]);
+        max_fragment_code = fragment == 512 ? WOLFSSL_MFL_2_9 : fragment == 1024 ? WOLFSSL_MFL_2_10
+                            : fragment == 2048 ? WOLFSSL_MFL_2_11 : fragment == 4096 ? WOLFSSL_MFL_2_12 : -1;
+        if (max_fragment_code < 0) { fprintf(stderr, "MAX_FRAGMENT: 512, 1024, 2048 or 4096\n"); return 2; }
+    }
     tcu_counting_install();
     wolfSSL_Init();
     long length;
     uint8_t *key_pem = read_file(argv[5], &length);
     if (!key_pem || tcu_host_key_load(key_pem, (size_t)length, &key) != 0) { fprintf(stderr, "key\n"); return 2; }
-    uint8_t spki[256];
+    uint8_t spki[1024];
     int spki_length = tcu_host_key_public_der(key, spki, sizeof spki);
 
     WOLFSSL_CTX *ctx = wolfSSL_CTX_new(wolfTLSv1_3_client_method());
@@ -138,6 +170,8 @@ int main(int argc, char **argv) {
     uint8_t *trust = read_file(argv[6], &trust_length);
     wolfSSL_CTX_load_verify_buffer(ctx, trust, trust_length, WOLFSSL_FILETYPE_PEM);
     wolfSSL_CTX_SetEccSignCb(ctx, sign_ecc);
+    wolfSSL_CTX_SetRsaSignCb(ctx, sign_rsa);
+    wolfSSL_CTX_SetRsaPssSignCb(ctx, sign_rsa_pss);
     long chain_length;
     uint8_t *chain = read_file(argv[4], &chain_length);
     wolfSSL_CTX_use_certificate_chain_buffer_format(ctx, chain, chain_length, WOLFSSL_FILETYPE_PEM);
@@ -149,22 +183,27 @@ int main(int argc, char **argv) {
     long full_bytes = 0, resumed_bytes = 0;
     WOLFSSL_SESSION *session = handshake(ctx, argv[1], argv[2], argv[3], NULL, &full_bytes);
     WOLFSSL_SESSION *again = handshake(ctx, argv[1], argv[2], argv[3], session, &resumed_bytes);
+    int resumed = again && last_resumed;
     wolfSSL_SESSION_free(again);
 
     int done = 0;
-    size_t peak = 0;
+    size_t peak = 0, process_peak = 0;
     double cpu = 0;
     for (int i = 0; i < rounds; i++) {
-        size_t base = tcu_counting_in_use();
+        size_t base = tcu_counting_in_use(), process_base = tcu_process_heap_in_use();
         tcu_counting_reset_peak();
+        tcu_process_heap_reset_peak();
         double start = cpu_seconds();
         WOLFSSL_SESSION *s = handshake(ctx, argv[1], argv[2], argv[3], NULL, NULL);
         cpu += cpu_seconds() - start;
         if (tcu_counting_peak() - base > peak) peak = tcu_counting_peak() - base;
+        if (tcu_process_heap_peak() - process_base > process_peak) process_peak = tcu_process_heap_peak() - process_base;
         if (s) { done++; wolfSSL_SESSION_free(s); }
     }
-    printf("handshakes=%d cpu_us_per_handshake=%.0f peak_heap=%zu bytes_full=%ld bytes_resumed=%ld\n", done,
-           done ? cpu * 1e6 / done : 0, peak, full_bytes, resumed_bytes);
+    printf("handshakes=%d cpu_us_per_handshake=%.0f peak_heap=%zu peak_process_heap=%zu bytes_full=%ld "
+           "bytes_resumed=%ld resumed=%s\n",
+           done, done ? cpu * 1e6 / done : 0, peak, process_peak, full_bytes, resumed_bytes,
+           resumed ? "yes" : "no");
     wolfSSL_SESSION_free(session);
     wolfSSL_CTX_free(ctx);
     tcu_host_key_free(key);

@@ -30,6 +30,7 @@ typedef struct tcu_client_config {
     uint32_t connect_timeout_ms;    /**< 0 = 10000 */
     uint32_t handshake_timeout_ms;  /**< 0 = 30000 */
     uint32_t acceptance_timeout_ms; /**< 0 = 3000 */
+    uint16_t max_fragment_length;   /**< 0 = none (16 KiB records); 512, 1024, 2048 or 4096: smaller receive buffers */
 } tcu_client_config;
 
 /** @name tcu_client_step() results */

@@ -57,6 +57,11 @@ struct Connect: ParsableCommand {
     @Flag(name: .customLong("tls12"), help: "Allow TLS 1.2 as well as TLS 1.3.")
     var allowTLS12 = false
 
+    @Option(
+        name: .customLong("max-fragment"),
+        help: "Ask the server for records of at most this many bytes (512, 1024, 2048 or 4096).")
+    var maxFragment: UInt16?
+
     @Option(name: .customLong("timeout-ms"), help: "Handshake time limit, milliseconds.")
     var timeoutMilliseconds: UInt32 = 30_000
 
@@ -131,10 +136,16 @@ struct Connect: ParsableCommand {
     func perform<K: KeyStore>(_ keyStore: K) throws {
         let setting: SimulatedClock.Setting =
             clockUnset ? .notSet : clockAt.map { .fixed($0) } ?? .offset(0)
-        let configuration = ClientConfiguration(
+        var configuration = ClientConfiguration(
             host: host, port: port, serverName: serverName,
             versions: allowTLS12 ? .tls12OrLater : .tls13Only,
             timeouts: .init(connect: min(10_000, timeoutMilliseconds), handshake: timeoutMilliseconds))
+        if let maxFragment {
+            guard let fragment = MaxFragmentLength(rawValue: maxFragment) else {
+                throw ValidationError("--max-fragment must be 512, 1024, 2048 or 4096")
+            }
+            configuration.maxFragmentLength = fragment
+        }
 
         var store: FilePersistentStore? = nil
         if let state {

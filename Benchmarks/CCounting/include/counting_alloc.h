@@ -1,5 +1,5 @@
-/* counting_alloc.h: wolfSSL's allocations counted (wolfSSL_SetAllocators), for benchmarks.
- * Installs malloc/free/realloc wrappers that track bytes in use and the peak. */
+/* counting_alloc.h: heap counters for benchmarks. wolfSSL's allocations (wolfSSL_SetAllocators)
+ * and, separately, the whole process's (malloc interposed); each tracks bytes in use and the peak. */
 #ifndef TCULINK_COUNTING_ALLOC_H
 #define TCULINK_COUNTING_ALLOC_H
 #include <stddef.h>
@@ -11,4 +11,10 @@ void tcu_counting_reset_peak(void);
 /** Bytes wolfSSL holds now, and the most it held since the last reset. */
 size_t tcu_counting_in_use(void);
 size_t tcu_counting_peak(void);
+
+/* The whole process's heap (counting_malloc.c: malloc, free and friends interposed), so the
+ * Swift side's allocations are counted as well as wolfSSL's. */
+void tcu_process_heap_reset_peak(void);
+size_t tcu_process_heap_in_use(void);
+size_t tcu_process_heap_peak(void);
 #endif

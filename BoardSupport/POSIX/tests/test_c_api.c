@@ -192,6 +192,13 @@ static void test_misuse(void) {
     CHECK(tcu_client_create(&d.hal, &no_host, &reason) == NULL, "misuse: no host refused");
     tcu_client_config no_port = {.host = "localhost", .port = 0};
     CHECK(tcu_client_create(&d.hal, &no_port, &reason) == NULL, "misuse: port 0 refused");
+    tcu_client_config odd_fragment = {.host = "localhost", .port = 443, .max_fragment_length = 700};
+    CHECK(tcu_client_create(&d.hal, &odd_fragment, &reason) == NULL && reason == 62,
+          "misuse: a max fragment length other than 512/1024/2048/4096 refused");
+    tcu_client_config small_fragment = {.host = "localhost", .port = 443, .max_fragment_length = 1024};
+    tcu_client *small = tcu_client_create(&d.hal, &small_fragment, &reason);
+    CHECK(small != NULL, "config: max fragment length 1024 accepted");
+    tcu_client_free(small);
     CHECK(tcu_client_step(NULL, NULL) == TCU_STATUS_FAILED, "misuse: step on NULL fails");
     CHECK(tcu_client_receive(NULL, NULL, 0) == TCU_RESULT_FAILED, "misuse: receive on NULL fails");
     tcu_client_free(NULL);

@@ -36,12 +36,18 @@ public func tcu_client_create(
     if config.pointee.connect_timeout_ms > 0 { timeouts.connect = config.pointee.connect_timeout_ms }
     if config.pointee.handshake_timeout_ms > 0 { timeouts.handshake = config.pointee.handshake_timeout_ms }
     if config.pointee.acceptance_timeout_ms > 0 { timeouts.acceptance = config.pointee.acceptance_timeout_ms }
-    let configuration = ClientConfiguration(
+    var configuration = ClientConfiguration(
         host: host, port: config.pointee.port, serverName: serverName,
         versions: flags & UInt32(TCU_FLAG_ALLOW_TLS12) != 0 ? .tls12OrLater : .tls13Only,
         timeouts: timeouts,
         unsetClock: flags & UInt32(TCU_FLAG_SKIP_VALIDITY_IF_CLOCK_UNSET) != 0 ? .skipValidityChecks : .refuse,
         confirmAcceptance: flags & UInt32(TCU_FLAG_NO_ACCEPTANCE_WAIT) == 0)
+    if config.pointee.max_fragment_length != 0 {
+        guard let fragment = MaxFragmentLength(rawValue: config.pointee.max_fragment_length) else {
+            return refuse(.invalidConfiguration)
+        }
+        configuration.maxFragmentLength = fragment
+    }
     do throws(TCULinkError) {
         let client = try TLSClient(
             configuration: configuration, transport: CHALTransport(hal: hal), keyStore: CHALKeyStore(hal: hal),

@@ -6,6 +6,25 @@ public enum TLSVersionPolicy: Equatable, Sendable {
     case tls12OrLater
 }
 
+/// The largest TLS record the device asks the server to send (RFC 6066 max_fragment_length).
+/// Smaller records mean smaller receive buffers on the device, at some cost in bytes on the wire.
+public enum MaxFragmentLength: UInt16, Equatable, Sendable {
+    case bytes512 = 512
+    case bytes1024 = 1024
+    case bytes2048 = 2048
+    case bytes4096 = 4096
+
+    /// wolfSSL's code for it (WOLFSSL_MFL_2_9 … WOLFSSL_MFL_2_12).
+    var wolfSSLCode: UInt8 {
+        switch self {
+        case .bytes512: return 1
+        case .bytes1024: return 2
+        case .bytes2048: return 3
+        case .bytes4096: return 4
+        }
+    }
+}
+
 /// Everything a `TLSClient` needs besides its HAL.
 public struct ClientConfiguration: Sendable {
     /// Host to connect to: a DNS name or a numeric address.
@@ -21,6 +40,8 @@ public struct ClientConfiguration: Sendable {
     /// Connect without a client certificate. Only for first enrollment (EST `simpleenroll`),
     /// before the device has a certificate; the server is verified exactly as always.
     public var withoutClientCertificate: Bool = false
+    /// Ask the server for records no larger than this (nil: the protocol's 16 KiB).
+    public var maxFragmentLength: MaxFragmentLength? = nil
 
     public init(
         host: String,

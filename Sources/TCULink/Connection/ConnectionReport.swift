@@ -16,6 +16,9 @@ public struct ConnectionReport: Equatable, Sendable {
     /// Bytes on the wire from `start` to established (TLS records, both directions).
     public var handshakeBytesSent: Int = 0
     public var handshakeBytesReceived: Int = 0
+    /// The largest plaintext a record may carry on this connection: 16384, or less when the
+    /// server agreed to a `maxFragmentLength`.
+    public var recordPayloadLimit: Int = 0
 
     /// Byte-wise: String's own `==` normalizes Unicode, which would pull Unicode tables into firmware.
     public static func == (lhs: ConnectionReport, rhs: ConnectionReport) -> Bool {
@@ -24,6 +27,7 @@ public struct ConnectionReport: Equatable, Sendable {
             && lhs.acceptance == rhs.acceptance && lhs.resumed == rhs.resumed
             && lhs.handshakeBytesSent == rhs.handshakeBytesSent
             && lhs.handshakeBytesReceived == rhs.handshakeBytesReceived
+            && lhs.recordPayloadLimit == rhs.recordPayloadLimit
     }
 }
 

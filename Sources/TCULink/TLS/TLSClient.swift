@@ -16,7 +16,8 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
 
     private let policy: ServerCertificatePolicy
     private var machine: ConnectionStateMachine
-    private let context: OpaquePointer
+    private let sharedContext: TLSContext
+    private var context: OpaquePointer { sharedContext.pointer }
     private var session: OpaquePointer?
     private var startedAt: UInt64 = 0
     private var pendingAction: ConnectionAction?
@@ -29,19 +30,27 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
     /// - Parameter resumption: a session saved by an earlier connection (`sessionForResumption()`,
     ///   kept in the persistent store across reboots). A session the server no longer accepts
     ///   costs nothing but a full handshake.
+    /// - Parameter context: the device identity already loaded (`TLSContext`), shared by
+    ///   successive connections; nil builds one for this connection alone. It must have been
+    ///   made for the same versions and the same choice of presenting a certificate.
     public init(
-        configuration: ClientConfiguration, transport: T, keyStore: K, clock: C, resumption: [UInt8]? = nil
+        configuration: ClientConfiguration, transport: T, keyStore: K, clock: C, resumption: [UInt8]? = nil,
+        context: TLSContext? = nil
     ) throws(TCULinkError) {
         guard !configuration.host.isEmpty, !configuration.serverName.isEmpty, configuration.port != 0 else {
             throw TCULinkError(.invalidConfiguration)
         }
-        // wolfSSL stays initialized for the life of the process, as in firmware: a cleanup after
-        // each connection would throw away its caches (fixed-point ECC tables) and cost every
-        // reconnect several times the CPU (measured by scripts/bench).
-        _ = wolfSSL_Init()
-        self.context = try WolfSSLContext.make(
-            versions: configuration.versions, certificateChain: keyStore.certificateChain,
-            trustAnchors: keyStore.trustAnchors, presentCertificate: !configuration.withoutClientCertificate)
+        if let context {
+            guard context.versions == configuration.versions,
+                context.presentsCertificate == !configuration.withoutClientCertificate
+            else { throw TCULinkError(.invalidConfiguration) }
+            self.sharedContext = context
+        } else {
+            self.sharedContext = try TLSContext(
+                certificateChain: keyStore.certificateChain, trustAnchors: keyStore.trustAnchors,
+                versions: configuration.versions,
+                presentCertificate: !configuration.withoutClientCertificate)
+        }
         self.transport = transport
         self.keyStore = keyStore
         self.clock = clock
@@ -54,7 +63,6 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
 
     deinit {
         if let session { wolfSSL_free(session) }
-        wolfSSL_CTX_free(context)
         transport.close()
     }
 
@@ -336,6 +344,13 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
                 }
             }
         }
+        if let fragment = configuration.maxFragmentLength {
+            let status = wolfSSL_UseMaxFragment(session, fragment.wolfSSLCode)
+            guard status == WOLFSSL_SUCCESS else {
+                wolfSSL_free(session)
+                throw TCULinkError(.invalidConfiguration, libraryCode: status)
+            }
+        }
         let name = Array(configuration.serverName.utf8)
         if !HostnameMatcher.isIPLiteral(name) {  // RFC 6066: no SNI for addresses
             let status = name.withUnsafeBufferPointer {
@@ -353,7 +368,9 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
         var version: UInt16 = 0
         var suite = ""
         var resumed = false
+        var payloadLimit = 0
         if let session {
+            payloadLimit = max(0, Int(wolfSSL_GetMaxOutputSize(session)))
             version = wolfSSL_GetVersion(session) == Int32(WOLFSSL_TLSV1_3) ? 0x0304 : 0x0303
             if let name = wolfSSL_get_cipher_name(session) { suite = String(cString: name) }
             resumed = wolfSSL_session_reused(session) == 1
@@ -363,7 +380,7 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
             serverCertificate: serverLeaf.flatMap { X509Certificate(der: $0) },
             handshakeMilliseconds: clock.monotonicMilliseconds() - startedAt,
             acceptance: acceptance, resumed: resumed, handshakeBytesSent: bytesSent,
-            handshakeBytesReceived: bytesReceived)
+            handshakeBytesReceived: bytesReceived, recordPayloadLimit: payloadLimit)
     }
 
     private func failConnection(_ code: Int32) -> TCULinkError {
