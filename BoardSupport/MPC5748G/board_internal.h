@@ -1,0 +1,42 @@
+/* board_internal.h: the HAL functions each board_*.c file contributes to the tcu_hal table, and
+ * the record tags. Not for firmware: use tcu_hal_mpc5748g.h. */
+#ifndef TCU_MPC_BOARD_INTERNAL_H
+#define TCU_MPC_BOARD_INTERNAL_H
+
+#include "tcu_hal_mpc5748g.h"
+
+/* Tags in the identity records. */
+#define TCU_MPC_TAG_WRAPPED_KEY 1U
+#define TCU_MPC_TAG_DEVICE_CERT 2U /* one record per certificate, leaf first */
+#define TCU_MPC_TAG_ANCHOR_CERT 3U
+/* Tags in the store records: the slot number itself (TCU_SLOT_*). */
+
+/* board_transport.c */
+void tcu_mpc_transport_init(tcu_mpc5748g *board);
+int tcu_mpc_transport_connect(void *context, const char *host, uint16_t port);
+int tcu_mpc_transport_poll_connect(void *context);
+int32_t tcu_mpc_transport_send(void *context, const uint8_t *data, size_t length);
+int32_t tcu_mpc_transport_receive(void *context, uint8_t *buffer, size_t capacity);
+void tcu_mpc_transport_close(void *context);
+void tcu_mpc_transport_wait(void *context, int readable, uint32_t timeout_ms);
+
+/* board_keystore.c */
+int tcu_mpc_keystore_certificate(void *context, int set, size_t index, const uint8_t **der, size_t *length);
+int32_t tcu_mpc_keystore_sign(void *context, int request, int hash, const uint8_t *input, size_t input_length,
+                              uint8_t *output, size_t output_capacity);
+
+/* board_clock.c */
+void tcu_mpc_clock_init(tcu_mpc5748g *board);
+void tcu_mpc_clock_release(tcu_mpc5748g *board);
+int tcu_mpc_clock_wall_time(void *context, int64_t *unix_seconds);
+uint64_t tcu_mpc_clock_monotonic_ms(void *context);
+
+/* board_entropy.c */
+int tcu_mpc_entropy_fill(void *context, uint8_t *buffer, size_t length);
+
+/* board_store.c */
+int32_t tcu_mpc_store_read(void *context, int slot, uint8_t *buffer, size_t capacity);
+int tcu_mpc_store_write(void *context, int slot, const uint8_t *data, size_t length);
+int tcu_mpc_store_erase(void *context, int slot);
+
+#endif

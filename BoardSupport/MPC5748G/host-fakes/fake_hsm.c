@@ -1,0 +1,177 @@
+/* fake_hsm.c: the S32 SDK HSM driver's documented behaviour, on a host.
+ *
+ * Written from hsm_driver.h of S32_SDK_S32PA_RTM_3.0.3: buffers must be 32-bit aligned, GCM takes a
+ * 12-byte IV only and a tag of 4..16 bytes, outputs are valid only on STATUS_SUCCESS, a GCM
+ * decryption reports authentication through *authStatus; plus the SHE rules for key slots (empty
+ * slot, key usage, write and boot protection). AES-GCM itself is wolfCrypt's. */
+#include <string.h>
+#include <sys/random.h>
+
+#ifdef WOLFSSL_USER_SETTINGS
+#include <wolfssl/wolfcrypt/settings.h>
+#else
+#include <wolfssl/options.h>
+#endif
+#include <wolfssl/wolfcrypt/aes.h>
+#include <wolfssl/wolfcrypt/error-crypt.h>
+
+#include "fake_hsm_control.h"
+#include "fake_sdk.h"
+
+typedef struct {
+    bool present;
+    uint8_t key[16];
+    uint32_t flags;
+} she_slot;
+
+static hsm_state_t *driver;
+static she_slot slots[HSM_KEY_20 + 1];
+static unsigned trng_failures, trng_calls;
+static bool boot_failed;
+
+void fake_hsm_reset(void) {
+    memset(slots, 0, sizeof slots);
+    driver = NULL;
+    trng_failures = trng_calls = 0;
+    boot_failed = false;
+}
+
+static bool user_slot(hsm_key_id_t id) {
+    return (id >= HSM_KEY_1 && id <= HSM_KEY_10) || (id >= HSM_KEY_11 && id <= HSM_KEY_20);
+}
+
+status_t fake_hsm_provision_key(hsm_key_id_t slot, const uint8_t key[16], uint32_t flags) {
+    if (!user_slot(slot)) return STATUS_SEC_KEY_INVALID;
+    if (slots[slot].present && (slots[slot].flags & FAKE_SHE_WRITE_PROTECTION)) return STATUS_SEC_KEY_WRITE_PROTECTED;
+    slots[slot].present = true;
+    memcpy(slots[slot].key, key, 16);
+    slots[slot].flags = flags;
+    return STATUS_SUCCESS;
+}
+
+void fake_hsm_fail_trng(unsigned count) { trng_failures = count; }
+unsigned fake_hsm_trng_calls(void) { return trng_calls; }
+void fake_hsm_set_boot_failed(bool failed) { boot_failed = failed; }
+
+status_t HSM_DRV_Init(hsm_state_t *state) {
+    if (state == NULL) {
+        fake_sdk_violation("HSM_DRV_Init(NULL)");
+        return STATUS_ERROR;
+    }
+    memset(state, 0, sizeof *state);
+    driver = state;
+    return STATUS_SUCCESS;
+}
+
+status_t HSM_DRV_Deinit(void) {
+    driver = NULL;
+    return STATUS_SUCCESS;
+}
+
+static bool aligned(const void *pointer) { return pointer != NULL && ((uintptr_t)pointer & 3U) == 0; }
+
+static status_t ready(const char *command) {
+    if (driver == NULL) {
+        fake_sdk_violation(command);
+        return STATUS_ERROR;
+    }
+    return STATUS_SUCCESS;
+}
+
+/* A slot that may encrypt/decrypt data. */
+static status_t cipher_slot(hsm_key_id_t id, const she_slot **slot) {
+    if (!(user_slot(id) || id == HSM_RAM_KEY)) return STATUS_SEC_KEY_INVALID; /* MASTER_ECU, BOOT_MAC_KEY... */
+    const she_slot *s = &slots[id];
+    if (!s->present) return STATUS_SEC_KEY_EMPTY;
+    if (s->flags & FAKE_SHE_KEY_USAGE) return STATUS_SEC_KEY_INVALID; /* a MAC key */
+    if ((s->flags & FAKE_SHE_BOOT_PROTECTION) && boot_failed) return STATUS_SEC_KEY_NOT_AVAILABLE;
+    *slot = s;
+    return STATUS_SUCCESS;
+}
+
+static status_t gcm_checks(const char *command, uint32_t ivLen, const uint8_t *iv, uint32_t authDataLen,
+                           const uint8_t *authData, uint32_t length, const uint8_t *in, const uint8_t *out,
+                           uint32_t tagLen, const uint8_t *tag) {
+    if (ready(command) != STATUS_SUCCESS) return STATUS_ERROR;
+    if (!aligned(iv) || (authDataLen > 0 && !aligned(authData)) || (length > 0 && (!aligned(in) || !aligned(out))) ||
+        !aligned(tag)) {
+        fake_sdk_violation("HSM GCM buffer NULL or not 32-bit aligned");
+        return STATUS_ERROR;
+    }
+    if (ivLen != 12U) return STATUS_SEC_INVALID_SIZE; /* the doc names STATUS_SEC_LENGTH_ERROR, absent from status.h */
+    if (tagLen < 4U || tagLen > 16U || (tagLen % 4U) != 0U) return STATUS_SEC_INVALID_SIZE;
+    return STATUS_SUCCESS;
+}
+
+status_t HSM_DRV_EncryptGCM(hsm_key_id_t keyId, uint32_t ivLen, const uint8_t *iv, uint32_t authDataLen,
+                            const uint8_t *authData, uint32_t plainTextLen, const uint8_t *plainText,
+                            uint8_t *cipherText, uint32_t tagLen, uint8_t *tag, uint32_t timeout) {
+    (void)timeout;
+    status_t status = gcm_checks("HSM_DRV_EncryptGCM before HSM_DRV_Init", ivLen, iv, authDataLen, authData,
+                                 plainTextLen, plainText, cipherText, tagLen, tag);
+    const she_slot *slot = NULL;
+    if (status == STATUS_SUCCESS) status = cipher_slot(keyId, &slot);
+    if (status != STATUS_SUCCESS) return status;
+    Aes aes;
+    int result = wc_AesInit(&aes, NULL, INVALID_DEVID);
+    if (result == 0) result = wc_AesGcmSetKey(&aes, slot->key, 16);
+    if (result == 0)
+        result = wc_AesGcmEncrypt(&aes, cipherText, plainText, plainTextLen, iv, ivLen, tag, tagLen, authData, authDataLen);
+    wc_AesFree(&aes);
+    memset(&aes, 0, sizeof aes);
+    return result == 0 ? STATUS_SUCCESS : STATUS_SEC_INTERNAL_CMD_ERROR;
+}
+
+status_t HSM_DRV_DecryptGCM(hsm_key_id_t keyId, uint32_t ivLen, const uint8_t *iv, uint32_t authDataLen,
+                            const uint8_t *authData, uint32_t cipherTextLen, const uint8_t *cipherText,
+                            uint8_t *decryptedText, uint32_t tagLen, const uint8_t *tag, bool *authStatus,
+                            uint32_t timeout) {
+    (void)timeout;
+    if (authStatus == NULL) {
+        fake_sdk_violation("HSM_DRV_DecryptGCM authStatus NULL");
+        return STATUS_ERROR;
+    }
+    status_t status = gcm_checks("HSM_DRV_DecryptGCM before HSM_DRV_Init", ivLen, iv, authDataLen, authData,
+                                 cipherTextLen, cipherText, decryptedText, tagLen, tag);
+    const she_slot *slot = NULL;
+    if (status == STATUS_SUCCESS) status = cipher_slot(keyId, &slot);
+    if (status != STATUS_SUCCESS) return status;
+    Aes aes;
+    int result = wc_AesInit(&aes, NULL, INVALID_DEVID);
+    if (result == 0) result = wc_AesGcmSetKey(&aes, slot->key, 16);
+    if (result == 0)
+        result = wc_AesGcmDecrypt(&aes, decryptedText, cipherText, cipherTextLen, iv, ivLen, tag, tagLen, authData,
+                                  authDataLen);
+    wc_AesFree(&aes);
+    memset(&aes, 0, sizeof aes);
+    if (result == AES_GCM_AUTH_E) {
+        /* The documentation promises only the flag; assume the worst, that the HSM wrote the
+         * unauthenticated plaintext anyway, so a board that trusts the buffer is caught. */
+        for (uint32_t i = 0; i < cipherTextLen; i++) decryptedText[i] = (uint8_t)(cipherText[i] ^ 0xA5U);
+        *authStatus = false;
+        return STATUS_SUCCESS;
+    }
+    *authStatus = result == 0;
+    return result == 0 ? STATUS_SUCCESS : STATUS_SEC_INTERNAL_CMD_ERROR;
+}
+
+status_t HSM_DRV_GenerateTRND(uint8_t *trnd, uint32_t timeout) {
+    (void)timeout;
+    if (ready("HSM_DRV_GenerateTRND before HSM_DRV_Init") != STATUS_SUCCESS) return STATUS_ERROR;
+    if (!aligned(trnd)) {
+        fake_sdk_violation("HSM_DRV_GenerateTRND buffer NULL or not 32-bit aligned");
+        return STATUS_ERROR;
+    }
+    trng_calls++;
+    if (trng_failures > 0) {
+        trng_failures--;
+        return STATUS_SEC_TRNG_ERROR;
+    }
+    size_t filled = 0;
+    while (filled < 16) {
+        ssize_t got = getrandom(trnd + filled, 16 - filled, 0);
+        if (got <= 0) return STATUS_SEC_TRNG_ERROR;
+        filled += (size_t)got;
+    }
+    return STATUS_SUCCESS;
+}

@@ -1,0 +1,113 @@
+/**
+ * @file tcu_hal_mpc5748g.h
+ * @brief tcu_hal.h for the NXP MPC5748G: HSM-wrapped P-256 device key, lwIP transport, RTC clock,
+ * HSM TRNG entropy, and a power-loss-safe persistent store in data flash.
+ *
+ * The firmware initializes the SDK drivers it owns (HSM_DRV_Init, FLASH_DRV_Init, lwIP with
+ * LWIP_TCPIP_CORE_LOCKING, the RTC) and then calls tcu_mpc5748g_init(). The board keeps no
+ * pointers into the caller's memory except `config->secure_element`.
+ *
+ * Key store: the HSM has SHE AES-128 slots but no ECC, so the P-256 key is generated here
+ * (wolfCrypt, DRBG seeded from the TRNG), stored in data flash only as an AES-128-GCM blob under
+ * the SHE slot `wrap_key` (the HSM encrypts; the slot key never leaves it), unwrapped into RAM for
+ * one signature and zeroed at once. A secure element (e.g. NXP SE050 through wolfSSL's SE050 port)
+ * plugs in instead through tcu_mpc_key_backend.
+ */
+#ifndef TCU_HAL_MPC5748G_H
+#define TCU_HAL_MPC5748G_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "board_records.h"
+#include "board_wolfssl.h"
+#include "hsm_driver.h"
+#include "lwip/ip_addr.h"
+#include "tcu_hal.h"
+#include "tcu_hal_mpc5748g_errors.h"
+#include "board_config.h"
+
+/** Size of an uncompressed P-256 public key (0x04 | X | Y). */
+#define TCU_MPC_PUBLIC_KEY_SIZE 65U
+/** Size of a wrapped key blob (see board_keystore.c for the layout). */
+#define TCU_MPC_WRAPPED_KEY_SIZE 131U
+
+/** A key store outside the HSM (a secure element). Each function returns 0 / a length, or negative. */
+typedef struct tcu_mpc_key_backend {
+    void *context;
+    /** Creates the device key inside the element; writes its public key. */
+    int (*generate)(void *context, uint8_t public_key[TCU_MPC_PUBLIC_KEY_SIZE]);
+    /** Writes the public key of the existing device key, or returns TCU_MPC_ERR_NO_KEY. */
+    int (*public_key)(void *context, uint8_t public_key[TCU_MPC_PUBLIC_KEY_SIZE]);
+    /** ECDSA over `digest`; writes a DER ECDSA-Sig-Value. @return its length, or negative */
+    int32_t (*sign_digest)(void *context, const uint8_t *digest, size_t length, uint8_t *der, size_t capacity);
+} tcu_mpc_key_backend;
+
+typedef struct {
+    hsm_key_id_t wrap_key;                       /**< SHE slot (KEY_1..KEY_20) holding the wrapping key */
+    const tcu_mpc_key_backend *secure_element;   /**< NULL: HSM-wrapped key in data flash */
+    tcu_mpc_flash_block store_blocks[2];         /**< the persistent slots' two blocks */
+    tcu_mpc_flash_block identity_blocks[2];      /**< the wrapped key and certificates' two blocks */
+} tcu_mpc5748g_config;
+
+typedef struct tcu_mpc5748g {
+    tcu_mpc5748g_config config;
+    /* transport */
+    int socket;
+    int phase;                 /* board_transport.c: idle, resolving, connecting, connected */
+    volatile int dns_answer;   /* written by lwIP's DNS callback (tcpip thread) */
+    ip_addr_t dns_address;
+    uint16_t port;
+    int last_failure;
+    /* clock */
+    int wall_set;
+    int64_t wall_base_seconds; /* unix time at rtc_base */
+    uint64_t rtc_base;
+    uint64_t rtc_ticks;        /* the RTC counter extended to 64 bits */
+    uint32_t rtc_last;
+    uint64_t ms_ticks;         /* OSIF milliseconds extended to 64 bits */
+    uint32_t ms_last;
+    /* crypto */
+    WC_RNG rng;
+    int rng_ready;
+    /* flash */
+    tcu_mpc_records store;
+    tcu_mpc_records identity;
+    uint32_t store_image[TCU_MPC_STORE_IMAGE_MAX / 4];       /* uint32_t: word-aligned for the flash driver */
+    uint32_t identity_image[TCU_MPC_IDENTITY_IMAGE_MAX / 4];
+} tcu_mpc5748g;
+
+/** Fills `config` with the defaults of board_config.h and wrap_key = HSM_KEY_1. */
+void tcu_mpc5748g_default_config(tcu_mpc5748g_config *config);
+
+/** Opens the flash records, seeds the DRBG from the TRNG and fills `table`.
+ *  @return 0, or a TCU_MPC_ERR_* code (the table is then left empty) */
+int tcu_mpc5748g_init(tcu_mpc5748g *board, tcu_hal *table, const tcu_mpc5748g_config *config);
+
+/** Closes the socket, frees the DRBG and zeroes the board's state. */
+void tcu_mpc5748g_deinit(tcu_mpc5748g *board);
+
+/** Enrollment: creates the P-256 device key and writes its public key (for the CSR).
+ *  @param replace  0 refuses (TCU_MPC_ERR_EXISTS) when a key exists */
+int tcu_mpc5748g_generate_key(tcu_mpc5748g *board, uint8_t public_key[TCU_MPC_PUBLIC_KEY_SIZE], int replace);
+
+/** The device key's public key, without unwrapping the private key. */
+int tcu_mpc5748g_public_key(tcu_mpc5748g *board, uint8_t public_key[TCU_MPC_PUBLIC_KEY_SIZE]);
+
+/** Copies the wrapped key blob (for backup or a factory transfer; useless without the HSM slot). */
+int tcu_mpc5748g_export_wrapped_key(tcu_mpc5748g *board, uint8_t *blob, size_t capacity, size_t *length);
+
+/** Stores a wrapped key blob after the HSM has authenticated it (a tampered blob is refused). */
+int tcu_mpc5748g_import_wrapped_key(tcu_mpc5748g *board, const uint8_t *blob, size_t length);
+
+/** Provisioning: replaces certificate set TCU_CERTS_* with `count` DER certificates (leaf first). */
+int tcu_mpc5748g_set_certificates(tcu_mpc5748g *board, int set, const uint8_t *const ders[], const size_t lengths[],
+                                  size_t count);
+
+/** The wall time has been learned (GNSS, the vehicle gateway, a trusted server): the clock is set. */
+void tcu_mpc5748g_clock_set(tcu_mpc5748g *board, int64_t unix_seconds);
+
+/** wolfSSL's seed source (CUSTOM_RAND_GENERATE_SEED in user_settings.h): the HSM TRNG. */
+int tcu_mpc_trng_seed(unsigned char *output, unsigned int size);
+
+#endif

@@ -1,0 +1,546 @@
+/* test_board_hal.c: the MPC5748G board HAL driven through tcu_hal.h against the SDK fakes.
+ *
+ *   test_board_hal [ARTIFACT_DIR]
+ * With ARTIFACT_DIR it writes pub.der (SubjectPublicKeyInfo), msg.bin, sig.der and
+ * msg-altered.bin for `openssl dgst -sha256 -verify` (scripts/test-mpc5748g runs it).
+ * Build with -DTCU_EXPECT_BIG_ENDIAN for the PowerPC run: the byte order is then asserted.
+ * Prints one line per check and "N passed, M failed"; exits 1 when any failed. */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "board_bytes.h"
+#include "board_crc32.h"
+#include "board_internal.h"
+#include "device_registers.h"
+#include "fake_clock_control.h"
+#include "fake_flash_control.h"
+#include "fake_hsm_control.h"
+#include "fake_sdk.h"
+#include "tcu_hal_mpc5748g.h"
+#include <wolfssl/wolfcrypt/sha256.h>
+
+static int passed, failed;
+
+#define CHECK(condition, ...)                                                                      \
+    do {                                                                                           \
+        if (condition) {                                                                           \
+            passed++;                                                                              \
+        } else {                                                                                   \
+            failed++;                                                                              \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                            \
+            printf(__VA_ARGS__);                                                                   \
+            printf("\n");                                                                          \
+        }                                                                                          \
+    } while (0)
+
+static const uint8_t wrap_key[16] = {0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6,
+                                     0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f, 0x3c};
+static hsm_state_t hsm_state;
+static tcu_mpc5748g board;
+static tcu_hal hal;
+
+/* A fresh chip: blank flash, provisioned HSM slot KEY_1, drivers initialized as firmware does. */
+static void fresh_device(uint32_t slot_flags) {
+    fake_flash_reset();
+    fake_hsm_reset();
+    CHECK(fake_hsm_provision_key(HSM_KEY_1, wrap_key, slot_flags) == STATUS_SUCCESS, "provision KEY_1");
+    HSM_DRV_Init(&hsm_state);
+    FLASH_DRV_Init();
+}
+
+static int boot(void) {
+    tcu_mpc5748g_config config;
+    tcu_mpc5748g_default_config(&config);
+    return tcu_mpc5748g_init(&board, &hal, &config);
+}
+
+/* Power back after a cut: the flash comes out of reset locked, the board is re-initialized. */
+static int reboot(void) {
+    tcu_mpc5748g_deinit(&board);
+    fake_flash_power_on();
+    FLASH_DRV_Init();
+    return boot();
+}
+
+static void test_byte_order(void) {
+    const uint16_t probe = 0x0102;
+    int big = ((const uint8_t *)&probe)[0] == 0x01;
+    printf("byte order: %s-endian, %zu-bit pointers\n", big ? "big" : "little", sizeof(void *) * 8);
+#ifdef TCU_EXPECT_BIG_ENDIAN
+    CHECK(big, "this build must run big-endian");
+#ifndef BIG_ENDIAN_ORDER
+    CHECK(0, "wolfSSL was not configured big-endian");
+#endif
+#else
+    CHECK(!big, "the native build runs little-endian");
+#endif
+    uint8_t out[4];
+    tcu_mpc_put_u32(out, 0x11223344U);
+    CHECK(out[0] == 0x11 && out[3] == 0x44 && tcu_mpc_get_u32(out) == 0x11223344U, "explicit big-endian u32");
+    CHECK(tcu_mpc_crc32(0, (const uint8_t *)"123456789", 9) == 0xCBF43926U, "CRC-32 check value");
+}
+
+static void test_init_refuses_bad_config(void) {
+    fresh_device(0);
+    tcu_mpc5748g_config config;
+    tcu_mpc5748g_default_config(&config);
+    config.wrap_key = HSM_RAM_KEY;
+    CHECK(tcu_mpc5748g_init(&board, &hal, &config) == TCU_MPC_ERR_ARGUMENT, "RAM_KEY refused as wrapping slot");
+    CHECK(hal.keystore_sign == NULL, "table left empty on failure");
+    config.wrap_key = HSM_MASTER_ECU;
+    CHECK(tcu_mpc5748g_init(&board, &hal, &config) == TCU_MPC_ERR_ARGUMENT, "MASTER_ECU refused as wrapping slot");
+    CHECK(tcu_mpc5748g_init(NULL, &hal, &config) == TCU_MPC_ERR_ARGUMENT, "NULL board refused");
+    CHECK(boot() == 0, "init with defaults");
+    CHECK(tcu_hal_missing_function(&hal) == 0, "every HAL function set");
+    tcu_mpc5748g_deinit(&board);
+}
+
+static void sha256(const char *text, uint8_t digest[32]) { wc_Sha256Hash((const byte *)text, (word32)strlen(text), digest); }
+
+static int verify(const uint8_t public_key[65], const uint8_t *digest, const uint8_t *der, size_t der_length) {
+    ecc_key key;
+    int valid = 0;
+    wc_ecc_init(&key);
+    if (wc_ecc_import_x963_ex(public_key, 65, &key, ECC_SECP256R1) != 0 ||
+        wc_ecc_verify_hash(der, (word32)der_length, digest, 32, &valid, &key) != 0)
+        valid = 0;
+    wc_ecc_free(&key);
+    return valid;
+}
+
+static void write_file(const char *dir, const char *name, const uint8_t *data, size_t length) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *file = fopen(path, "wb");
+    CHECK(file != NULL && fwrite(data, 1, length, file) == length, "write %s", path);
+    if (file != NULL) fclose(file);
+}
+
+static void test_key_lifecycle(const char *artifacts) {
+    fresh_device(0);
+    CHECK(boot() == 0, "boot");
+    uint8_t public_key[65], again[65], digest[32], der[80];
+    CHECK(tcu_mpc5748g_public_key(&board, public_key) == TCU_MPC_ERR_NO_KEY, "no key before enrollment");
+    sha256("before", digest);
+    CHECK(hal.keystore_sign(hal.context, TCU_SIGN_ECDSA, TCU_HASH_SHA256, digest, 32, der, sizeof der) ==
+              TCU_MPC_ERR_NO_KEY, "sign without a key refused");
+
+    unsigned trng_before = fake_hsm_trng_calls();
+    CHECK(tcu_mpc5748g_generate_key(&board, public_key, 0) == 0, "generate the device key");
+    CHECK(public_key[0] == 0x04, "uncompressed public key");
+    CHECK(fake_hsm_trng_calls() > trng_before, "the wrap IV came from the TRNG");
+    CHECK(tcu_mpc5748g_generate_key(&board, again, 0) == TCU_MPC_ERR_EXISTS, "no silent replacement");
+    CHECK(tcu_mpc5748g_public_key(&board, again) == 0 && memcmp(again, public_key, 65) == 0, "public key kept");
+
+    /* The private scalar is not in flash in the clear: search the identity blocks for the public
+     * key (it is there, authenticated) and check the blob holds 32 ciphertext bytes, not zeros. */
+    uint8_t blob[TCU_MPC_WRAPPED_KEY_SIZE];
+    size_t blob_length = 0;
+    CHECK(tcu_mpc5748g_export_wrapped_key(&board, blob, sizeof blob, &blob_length) == 0 &&
+              blob_length == TCU_MPC_WRAPPED_KEY_SIZE, "export the wrapped key");
+    CHECK(blob[0] == 1 && blob[1] == 1 && tcu_mpc_get_u32(blob + 2) == HSM_KEY_1, "blob header");
+
+    const char *message = "TCULink MPC5748G board HAL: a P-256 signature for OpenSSL";
+    sha256(message, digest);
+    int32_t length = hal.keystore_sign(hal.context, TCU_SIGN_ECDSA, TCU_HASH_SHA256, digest, 32, der, sizeof der);
+    CHECK(length > 8 && length <= 72 && der[0] == 0x30, "ECDSA signature in DER (%d)", (int)length);
+    CHECK(length > 0 && verify(public_key, digest, der, (size_t)length), "signature verifies (wolfCrypt)");
+    uint8_t other[32];
+    sha256("another message", other);
+    CHECK(length > 0 && !verify(public_key, other, der, (size_t)length), "signature does not verify another message");
+
+    if (artifacts != NULL && length > 0) {
+        /* SubjectPublicKeyInfo for id-ecPublicKey / prime256v1 is a fixed prefix and the point. */
+        static const uint8_t prefix[26] = {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+                                           0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00};
+        uint8_t spki[26 + 65];
+        memcpy(spki, prefix, 26);
+        memcpy(spki + 26, public_key, 65);
+        write_file(artifacts, "pub.der", spki, sizeof spki);
+        write_file(artifacts, "msg.bin", (const uint8_t *)message, strlen(message));
+        write_file(artifacts, "msg-altered.bin", (const uint8_t *)message, strlen(message) - 1);
+        write_file(artifacts, "sig.der", der, (size_t)length);
+    }
+
+    /* Reboot: the key is read back from flash and still signs. */
+    CHECK(reboot() == 0, "reboot");
+    CHECK(tcu_mpc5748g_public_key(&board, again) == 0 && memcmp(again, public_key, 65) == 0, "key survives reboot");
+    length = hal.keystore_sign(hal.context, TCU_SIGN_ECDSA, TCU_HASH_SHA256, digest, 32, der, sizeof der);
+    CHECK(length > 0 && verify(public_key, digest, der, (size_t)length), "signs after reboot");
+
+    /* Round trip: import of the exported blob is accepted (the HSM authenticates it). */
+    CHECK(tcu_mpc5748g_import_wrapped_key(&board, blob, blob_length) == 0, "wrap/unwrap round trip");
+
+    /* One flipped bit anywhere in the blob: refused, and the stored key is unchanged. */
+    int refused = 0, tampered = 0;
+    for (size_t bit = 0; bit < blob_length * 8; bit++) {
+        blob[bit / 8] ^= (uint8_t)(1U << (bit % 8));
+        int status = tcu_mpc5748g_import_wrapped_key(&board, blob, blob_length);
+        blob[bit / 8] ^= (uint8_t)(1U << (bit % 8));
+        refused += status == TCU_MPC_ERR_KEY_TAMPERED || status == TCU_MPC_ERR_FORMAT;
+        tampered += status == TCU_MPC_ERR_KEY_TAMPERED;
+    }
+    CHECK(refused == (int)blob_length * 8, "every one-bit change refused (%d of %d)", refused, (int)blob_length * 8);
+    CHECK(tampered >= (int)(blob_length - 6) * 8, "all but the version/slot fields fail authentication (%d)", tampered);
+    printf("flipped-bit blobs refused: %d of %d (%d by the GCM tag)\n", refused, (int)blob_length * 8, tampered);
+    CHECK(tcu_mpc5748g_public_key(&board, again) == 0 && memcmp(again, public_key, 65) == 0, "stored key unchanged");
+
+    /* An attacker who rewrites the flash record (with a correct CRC) gets no signature. */
+    const uint8_t *stored;
+    size_t stored_length;
+    CHECK(tcu_mpc_records_find(&board.identity, TCU_MPC_TAG_WRAPPED_KEY, 0, &stored, &stored_length) == 0, "find");
+    uint8_t altered[TCU_MPC_WRAPPED_KEY_SIZE];
+    memcpy(altered, stored, sizeof altered);
+    altered[90] ^= 0x01; /* one bit of the encrypted scalar */
+    tcu_mpc_records_remove(&board.identity, TCU_MPC_TAG_WRAPPED_KEY);
+    tcu_mpc_records_append(&board.identity, TCU_MPC_TAG_WRAPPED_KEY, altered, sizeof altered);
+    CHECK(tcu_mpc_records_commit(&board.identity) == 0, "attacker's record committed");
+    CHECK(reboot() == 0, "reboot");
+    memset(der, 0x55, sizeof der);
+    CHECK(hal.keystore_sign(hal.context, TCU_SIGN_ECDSA, TCU_HASH_SHA256, digest, 32, der, sizeof der) ==
+              TCU_MPC_ERR_KEY_TAMPERED, "tampered key in flash refused");
+    CHECK(der[0] == 0x55 && der[79] == 0x55, "no output written");
+    CHECK(tcu_mpc5748g_import_wrapped_key(&board, blob, blob_length) == 0, "restore the good blob");
+    length = hal.keystore_sign(hal.context, TCU_SIGN_ECDSA, TCU_HASH_SHA256, digest, 32, der, sizeof der);
+    CHECK(length > 0 && verify(public_key, digest, der, (size_t)length), "restored key signs");
+
+    /* Bad requests get specific codes. */
+    CHECK(hal.keystore_sign(hal.context, TCU_SIGN_RSA_PKCS1, 0, digest, 32, der, sizeof der) == TCU_MPC_ERR_UNSUPPORTED,
+          "RSA PKCS#1 unsupported");
+    CHECK(hal.keystore_sign(hal.context, TCU_SIGN_RSA_PSS, 0, digest, 32, der, sizeof der) == TCU_MPC_ERR_UNSUPPORTED,
+          "RSA-PSS unsupported");
+    CHECK(hal.keystore_sign(hal.context, 9, 0, digest, 32, der, sizeof der) == TCU_MPC_ERR_ARGUMENT, "unknown request");
+    CHECK(hal.keystore_sign(hal.context, TCU_SIGN_ECDSA, 0, NULL, 32, der, sizeof der) == TCU_MPC_ERR_ARGUMENT, "NULL digest");
+    CHECK(hal.keystore_sign(hal.context, TCU_SIGN_ECDSA, 0, digest, 0, der, sizeof der) == TCU_MPC_ERR_ARGUMENT, "empty digest");
+    CHECK(hal.keystore_sign(hal.context, TCU_SIGN_ECDSA, 0, digest, 65, der, sizeof der) == TCU_MPC_ERR_ARGUMENT, "long digest");
+    CHECK(hal.keystore_sign(hal.context, TCU_SIGN_ECDSA, 0, digest, 32, der, 8) == TCU_MPC_ERR_TOO_SMALL, "small output");
+    CHECK(tcu_mpc5748g_import_wrapped_key(&board, blob, 130) == TCU_MPC_ERR_FORMAT, "short blob");
+    size_t small = 0;
+    CHECK(tcu_mpc5748g_export_wrapped_key(&board, blob, 10, &small) == TCU_MPC_ERR_TOO_SMALL, "export into a small buffer");
+    tcu_mpc5748g_deinit(&board);
+}
+
+static void test_slot_rules(void) {
+    uint8_t public_key[65];
+    fresh_device(FAKE_SHE_KEY_USAGE); /* a CMAC key: the HSM refuses it for GCM */
+    CHECK(boot() == 0, "boot");
+    CHECK(tcu_mpc5748g_generate_key(&board, public_key, 0) == TCU_MPC_ERR_HSM, "MAC-usage slot refused");
+    CHECK(tcu_mpc5748g_public_key(&board, public_key) == TCU_MPC_ERR_NO_KEY, "nothing stored after the failure");
+    tcu_mpc5748g_deinit(&board);
+
+    fake_flash_reset();
+    fake_hsm_reset();
+    HSM_DRV_Init(&hsm_state);
+    CHECK(boot() == 0, "boot with an empty slot");
+    CHECK(tcu_mpc5748g_generate_key(&board, public_key, 0) == TCU_MPC_ERR_HSM, "empty slot refused");
+    tcu_mpc5748g_deinit(&board);
+
+    fresh_device(FAKE_SHE_WRITE_PROTECTION | FAKE_SHE_BOOT_PROTECTION);
+    CHECK(fake_hsm_provision_key(HSM_KEY_1, wrap_key, 0) == STATUS_SEC_KEY_WRITE_PROTECTED, "write-protected slot kept");
+    CHECK(boot() == 0, "boot");
+    CHECK(tcu_mpc5748g_generate_key(&board, public_key, 0) == 0, "generate under a boot-protected slot");
+    fake_hsm_set_boot_failed(true);
+    uint8_t digest[32] = {1}, der[80];
+    CHECK(hal.keystore_sign(hal.context, TCU_SIGN_ECDSA, 0, digest, 32, der, sizeof der) == TCU_MPC_ERR_HSM,
+          "no signature after a failed secure boot");
+    fake_hsm_set_boot_failed(false);
+    CHECK(hal.keystore_sign(hal.context, TCU_SIGN_ECDSA, 0, digest, 32, der, sizeof der) > 0, "signs again");
+    tcu_mpc5748g_deinit(&board);
+}
+
+static void test_entropy(void) {
+    fresh_device(0);
+    CHECK(boot() == 0, "boot");
+    uint8_t a[37], b[37], zero[37] = {0};
+    memset(a, 0, sizeof a);
+    memset(b, 0, sizeof b);
+    CHECK(hal.entropy_fill(hal.context, a, sizeof a) == 0 && hal.entropy_fill(hal.context, b, sizeof b) == 0, "fill");
+    CHECK(memcmp(a, zero, sizeof a) != 0 && memcmp(a, b, sizeof a) != 0, "fresh bytes each time");
+    fake_hsm_fail_trng(1);
+    CHECK(hal.entropy_fill(hal.context, a, sizeof a) == TCU_MPC_ERR_ENTROPY, "TRNG failure reported");
+    CHECK(hal.entropy_fill(hal.context, a, 0) == 0, "zero bytes");
+    CHECK(hal.entropy_fill(hal.context, NULL, 4) == TCU_MPC_ERR_ARGUMENT, "NULL buffer");
+    tcu_mpc5748g_deinit(&board);
+#ifdef WOLFSSL_USER_SETTINGS
+    /* The board's wolfSSL seeds its DRBG from the TRNG (CUSTOM_RAND_GENERATE_SEED). */
+    unsigned before = fake_hsm_trng_calls();
+    CHECK(boot() == 0 && fake_hsm_trng_calls() > before, "DRBG seeded from the HSM TRNG");
+    tcu_mpc5748g_deinit(&board);
+    fake_hsm_fail_trng(1000);
+    CHECK(boot() == TCU_MPC_ERR_ENTROPY, "init fails when the TRNG fails");
+    fake_hsm_fail_trng(0);
+#else
+    printf("note: native build uses Debian's wolfSSL, which seeds from the OS; the TRNG seed is checked in the cross build\n");
+#endif
+}
+
+static void test_clock(void) {
+    fresh_device(0);
+    fake_rtc_registers.RTCCNT = 1000;
+    fake_osif_set_ms(0xFFFFFF00U);
+    CHECK(boot() == 0, "boot");
+    int64_t now = 0;
+    CHECK(hal.clock_wall_time(hal.context, &now) == 1, "not set at boot");
+    tcu_mpc5748g_clock_set(&board, 1700000000);
+    CHECK(hal.clock_wall_time(hal.context, &now) == 0 && now == 1700000000, "set");
+    fake_rtc_registers.RTCCNT += 20; /* 10 s at 2 Hz */
+    CHECK(hal.clock_wall_time(hal.context, &now) == 0 && now == 1700000010, "advances with the RTC (%lld)", (long long)now);
+    fake_rtc_registers.RTCCNT = 0xFFFFFFF0U;
+    tcu_mpc5748g_clock_set(&board, 1800000000);
+    fake_rtc_registers.RTCCNT = 0x10U; /* wrapped: 0x20 ticks later */
+    CHECK(hal.clock_wall_time(hal.context, &now) == 0 && now == 1800000016, "survives the counter wrap (%lld)", (long long)now);
+    fake_rtc_registers.RTCC = 0;
+    CHECK(hal.clock_wall_time(hal.context, &now) == 1, "a stopped RTC reads as not set");
+    fake_rtc_registers.RTCC = RTC_RTCC_CNTEN_MASK;
+    uint64_t first = hal.clock_monotonic_ms(hal.context);
+    fake_osif_set_ms(0x100U); /* OSIF wrapped */
+    uint64_t second = hal.clock_monotonic_ms(hal.context);
+    CHECK(second == first + 0x200U, "monotonic across the 32-bit wrap");
+    tcu_mpc5748g_deinit(&board);
+}
+
+static void test_store(void) {
+    fresh_device(0);
+    CHECK(boot() == 0, "boot");
+    uint8_t buffer[64];
+    CHECK(hal.store_read(hal.context, TCU_SLOT_TLS_SESSION, buffer, sizeof buffer) == -1, "empty slot");
+    CHECK(hal.store_write(hal.context, TCU_SLOT_TLS_SESSION, (const uint8_t *)"ticket-1", 8) == 0, "write");
+    CHECK(hal.store_read(hal.context, TCU_SLOT_TLS_SESSION, buffer, sizeof buffer) == 8 && memcmp(buffer, "ticket-1", 8) == 0,
+          "read back");
+    CHECK(hal.store_read(hal.context, TCU_SLOT_TLS_SESSION, buffer, 4) == -2, "small buffer");
+    CHECK(hal.store_read(hal.context, 7, buffer, sizeof buffer) == -2, "unknown slot read");
+    CHECK(hal.store_write(hal.context, 0, buffer, 1) == TCU_MPC_ERR_ARGUMENT, "unknown slot write");
+    CHECK(hal.store_write(hal.context, TCU_SLOT_ENROLLMENT_STATE, NULL, 3) == TCU_MPC_ERR_ARGUMENT, "NULL data");
+    static uint8_t huge[TCU_MPC_STORE_IMAGE_MAX];
+    CHECK(hal.store_write(hal.context, TCU_SLOT_ENROLLMENT_STATE, huge, sizeof huge) == TCU_MPC_ERR_FULL, "too big");
+    CHECK(hal.store_read(hal.context, TCU_SLOT_TLS_SESSION, buffer, sizeof buffer) == 8, "old value after the refusal");
+    CHECK(hal.store_write(hal.context, TCU_SLOT_LAST_KNOWN_GOOD_TIME, (const uint8_t *)"\x00\x00\x00\x00\x65\x53\xf1\x00", 8) == 0,
+          "second slot");
+
+    /* The flash format is defined byte-wise: the header is the same bytes on any CPU. */
+    const uint8_t *raw = fake_flash_raw(board.store.blocks[board.store.current].address, 16);
+    uint8_t expected[12] = {'T', 'C', 'U', 'R'};
+    tcu_mpc_put_u32(expected + 4, board.store.sequence);
+    tcu_mpc_put_u32(expected + 8, (uint32_t)board.store.length);
+    CHECK(board.store.sequence == 2 && memcmp(raw, expected, 12) == 0, "header bytes: magic, sequence 2, length");
+    uint32_t crc = tcu_mpc_crc32(tcu_mpc_crc32(0, raw, 12), raw + 16, board.store.length);
+    CHECK(tcu_mpc_get_u32(raw + 12) == crc, "header CRC, big-endian");
+
+    CHECK(reboot() == 0, "reboot");
+    CHECK(hal.store_read(hal.context, TCU_SLOT_TLS_SESSION, buffer, sizeof buffer) == 8, "survives reboot");
+    CHECK(hal.store_erase(hal.context, TCU_SLOT_TLS_SESSION) == 0, "erase");
+    CHECK(hal.store_read(hal.context, TCU_SLOT_TLS_SESSION, buffer, sizeof buffer) == -1, "erased");
+    CHECK(hal.store_erase(hal.context, TCU_SLOT_TLS_SESSION) == 0, "erase twice");
+    CHECK(hal.store_read(hal.context, TCU_SLOT_LAST_KNOWN_GOOD_TIME, buffer, sizeof buffer) == 8, "other slot kept");
+    tcu_mpc5748g_deinit(&board);
+}
+
+/* Power fails at every step of a write in turn; after each reboot the slot holds the old value
+ * (the write failed) or the new one (it completed) and nothing else. */
+static void test_power_loss(void) {
+    static uint8_t old_value[600], new_value[700];
+    memset(old_value, 'o', sizeof old_value);
+    memset(new_value, 'n', sizeof new_value);
+    uint8_t buffer[800];
+    int interrupted = 0, completed = 0, wrong = 0;
+    for (long cut = 0; cut < 100 && !completed; cut++) {
+        fresh_device(0);
+        if (boot() != 0 || hal.store_write(hal.context, TCU_SLOT_TLS_SESSION, old_value, sizeof old_value) != 0) {
+            wrong++;
+            break;
+        }
+        fake_flash_cut_power_after(cut);
+        int status = hal.store_write(hal.context, TCU_SLOT_TLS_SESSION, new_value, sizeof new_value);
+        int was_cut = fake_flash_powered_off();
+        fake_flash_cut_power_after(-1); /* the cut belongs to this write only */
+        if (reboot() != 0) {
+            wrong++;
+            continue;
+        }
+        int32_t length = hal.store_read(hal.context, TCU_SLOT_TLS_SESSION, buffer, sizeof buffer);
+        if (status != 0) {
+            interrupted++;
+            if (!was_cut || length != (int32_t)sizeof old_value || memcmp(buffer, old_value, sizeof old_value) != 0) {
+                wrong++;
+                printf("cut at step %ld: write %d, power cut %d, read %d\n", cut, status, was_cut, (int)length);
+            }
+        } else {
+            completed = 1;
+            if (length != (int32_t)sizeof new_value || memcmp(buffer, new_value, sizeof new_value) != 0) wrong++;
+        }
+        /* The device keeps working after the cut: the next write succeeds. */
+        if (hal.store_write(hal.context, TCU_SLOT_ENROLLMENT_STATE, (const uint8_t *)"ok", 2) != 0 ||
+            hal.store_read(hal.context, TCU_SLOT_ENROLLMENT_STATE, buffer, sizeof buffer) != 2)
+            wrong++;
+        tcu_mpc5748g_deinit(&board);
+    }
+    printf("power cut at each of %d steps of a store write: old value intact every time\n", interrupted);
+    CHECK(interrupted >= 8, "the write was interrupted at every step (%d steps)", interrupted);
+    CHECK(completed, "the uninterrupted write completes");
+    CHECK(wrong == 0, "%d interrupted writes left something other than the old or new value", wrong);
+
+    /* A cut that lands in the second write after the first has committed. */
+    fresh_device(0);
+    CHECK(boot() == 0, "boot");
+    CHECK(hal.store_write(hal.context, TCU_SLOT_TLS_SESSION, old_value, 10) == 0, "v1");
+    CHECK(hal.store_write(hal.context, TCU_SLOT_TLS_SESSION, new_value, 10) == 0, "v2");
+    fake_flash_cut_power_after(0); /* erasing the block that held v1 */
+    CHECK(hal.store_write(hal.context, TCU_SLOT_TLS_SESSION, old_value, 20) != 0, "v3 interrupted");
+    CHECK(reboot() == 0, "reboot");
+    CHECK(hal.store_read(hal.context, TCU_SLOT_TLS_SESSION, buffer, sizeof buffer) == 10 && buffer[0] == 'n', "v2 read back");
+    tcu_mpc5748g_deinit(&board);
+}
+
+/* The flash fake enforces the rules the board depends on, so the tests above can fail. */
+static void test_flash_fake_rules(void) {
+    fake_flash_reset();
+    uint32_t words[2] = {0x01020304U, 0x05060708U};
+    flash_context_data_t context;
+    flash_state_t state;
+    CHECK(FLASH_DRV_Program(&context, 0x00F90000U, 8, TCU_MPC_ADDRESS(words)) == STATUS_SUCCESS, "start program");
+    CHECK(FLASH_DRV_CheckProgramStatus(&context, &state) == STATUS_ERROR, "locked block not programmed");
+    uint32_t lock = 0;
+    FLASH_DRV_GetLock(C55_BLOCK_MID, &lock);
+    FLASH_DRV_SetLock(C55_BLOCK_MID, lock & ~0x1U);
+    CHECK(FLASH_DRV_Program(&context, 0x00F90000U, 8, TCU_MPC_ADDRESS(words)) == STATUS_SUCCESS &&
+              FLASH_DRV_CheckProgramStatus(&context, &state) == STATUS_SUCCESS, "program an erased double word");
+    CHECK(FLASH_DRV_Program(&context, 0x00F90000U, 8, TCU_MPC_ADDRESS(words)) == STATUS_SUCCESS &&
+              FLASH_DRV_CheckProgramStatus(&context, &state) == STATUS_ERROR && fake_flash_overprograms() == 1,
+          "programming a programmed double word fails");
+    flash_block_select_t select = {0, 0x1U, 0, 0, 0};
+    status_t status = FLASH_DRV_Erase(ERS_OPT_MAIN_SPACE, &select);
+    if (status == STATUS_SUCCESS) {
+        do status = FLASH_DRV_CheckEraseStatus(&state);
+        while (status == STATUS_FLASH_INPROGRESS);
+    }
+    CHECK(status == STATUS_SUCCESS && fake_flash_raw(0x00F90000U, 8)[0] == 0xFF, "erase sets 0xFF");
+    unsigned before = fake_sdk_violations();
+    printf("(a contract violation is provoked on purpose next)\n");
+    CHECK(FLASH_DRV_Program(&context, 0x00F90004U, 8, TCU_MPC_ADDRESS(words)) == STATUS_ERROR &&
+              fake_sdk_violations() == before + 1, "misaligned destination is a contract violation");
+    fake_sdk_reset_violations();
+}
+
+static void test_certificates(void) {
+    fresh_device(0);
+    CHECK(boot() == 0, "boot");
+    const uint8_t leaf[] = {0x30, 0x82, 0x01, 0x00, 0xAA}, intermediate[] = {0x30, 0x03, 0x02, 0x01, 0x05},
+                  root[] = {0x30, 0x01, 0x00};
+    const uint8_t *chain[] = {leaf, intermediate}, *anchors[] = {root};
+    const size_t chain_lengths[] = {sizeof leaf, sizeof intermediate}, anchor_lengths[] = {sizeof root};
+    CHECK(tcu_mpc5748g_set_certificates(&board, TCU_CERTS_DEVICE_CHAIN, chain, chain_lengths, 2) == 0, "chain");
+    CHECK(tcu_mpc5748g_set_certificates(&board, TCU_CERTS_TRUST_ANCHORS, anchors, anchor_lengths, 1) == 0, "anchors");
+    CHECK(tcu_mpc5748g_set_certificates(&board, 5, anchors, anchor_lengths, 1) == TCU_MPC_ERR_ARGUMENT, "unknown set");
+    CHECK(reboot() == 0, "reboot");
+    const uint8_t *der;
+    size_t length;
+    CHECK(hal.keystore_certificate(hal.context, TCU_CERTS_DEVICE_CHAIN, 0, &der, &length) == 0 && length == sizeof leaf &&
+              memcmp(der, leaf, length) == 0, "leaf first");
+    CHECK(hal.keystore_certificate(hal.context, TCU_CERTS_DEVICE_CHAIN, 1, &der, &length) == 0 &&
+              length == sizeof intermediate && memcmp(der, intermediate, length) == 0, "then the intermediate");
+    CHECK(hal.keystore_certificate(hal.context, TCU_CERTS_DEVICE_CHAIN, 2, &der, &length) == 1, "end of chain");
+    CHECK(hal.keystore_certificate(hal.context, TCU_CERTS_TRUST_ANCHORS, 0, &der, &length) == 0 && length == sizeof root,
+          "anchor");
+    CHECK(hal.keystore_certificate(hal.context, 7, 0, &der, &length) == 1, "unknown set");
+    tcu_mpc5748g_deinit(&board);
+}
+
+/* A secure element in place of the HSM-wrapped key: the HAL delegates to it. */
+static int element_signs;
+static int element_public(void *context, uint8_t public_key[65]) {
+    (void)context;
+    memset(public_key, 0x04, 65);
+    return 0;
+}
+static int32_t element_sign(void *context, const uint8_t *digest, size_t length, uint8_t *der, size_t capacity) {
+    (void)context;
+    (void)digest;
+    (void)length;
+    element_signs++;
+    if (capacity < 3) return TCU_MPC_ERR_TOO_SMALL;
+    memcpy(der, "\x30\x01\x00", 3);
+    return 3;
+}
+
+static void test_secure_element_hook(void) {
+    fresh_device(0);
+    tcu_mpc_key_backend element = {NULL, element_public, element_public, element_sign};
+    tcu_mpc5748g_config config;
+    tcu_mpc5748g_default_config(&config);
+    config.secure_element = &element;
+    CHECK(tcu_mpc5748g_init(&board, &hal, &config) == 0, "boot with a secure element");
+    uint8_t digest[32] = {0}, der[80], public_key[65];
+    CHECK(hal.keystore_sign(hal.context, TCU_SIGN_ECDSA, 0, digest, 32, der, sizeof der) == 3 && element_signs == 1,
+          "signature comes from the element");
+    CHECK(tcu_mpc5748g_generate_key(&board, public_key, 0) == 0 && public_key[64] == 0x04, "generation in the element");
+    tcu_mpc5748g_deinit(&board);
+}
+
+static void test_transport(void) {
+    fresh_device(0);
+    CHECK(boot() == 0, "boot");
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t size = sizeof address;
+    CHECK(bind(listener, (struct sockaddr *)&address, size) == 0 && listen(listener, 1) == 0 &&
+              getsockname(listener, (struct sockaddr *)&address, &size) == 0, "listen on loopback");
+    uint16_t port = ntohs(address.sin_port);
+    int status = hal.transport_connect(hal.context, "127.0.0.1", port);
+    CHECK(status == TCU_HAL_OK || status == TCU_HAL_IN_PROGRESS, "connect started (%d)", status);
+    int peer = accept(listener, NULL, NULL);
+    for (int i = 0; i < 100 && status == TCU_HAL_IN_PROGRESS; i++) {
+        hal.transport_wait(hal.context, 0, 50);
+        status = hal.transport_poll_connect(hal.context);
+    }
+    CHECK(status == TCU_HAL_OK, "connected (%d)", status);
+    uint8_t buffer[16];
+    CHECK(hal.transport_receive(hal.context, buffer, sizeof buffer) == TCU_HAL_WOULD_BLOCK, "nothing yet: would block");
+    CHECK(hal.transport_send(hal.context, (const uint8_t *)"ping", 4) == 4, "send");
+    ssize_t got = recv(peer, buffer, sizeof buffer, 0);
+    CHECK(got == 4 && send(peer, buffer, 4, 0) == 4, "echoed by the peer");
+    hal.transport_wait(hal.context, 1, 1000);
+    CHECK(hal.transport_receive(hal.context, buffer, sizeof buffer) == 4 && memcmp(buffer, "ping", 4) == 0, "echo received");
+    close(peer);
+    hal.transport_wait(hal.context, 1, 1000);
+    CHECK(hal.transport_receive(hal.context, buffer, sizeof buffer) == TCU_HAL_CLOSED, "orderly close seen");
+    hal.transport_close(hal.context);
+    hal.transport_close(hal.context);
+    close(listener);
+
+    /* Nobody listening on the (now closed) port: refused. */
+    status = hal.transport_connect(hal.context, "localhost", port);
+    for (int i = 0; i < 100 && status == TCU_HAL_IN_PROGRESS; i++) {
+        hal.transport_wait(hal.context, 0, 50);
+        status = hal.transport_poll_connect(hal.context);
+    }
+    CHECK(status == TCU_HAL_ERR_REFUSED, "connection refused (%d)", status);
+    CHECK(hal.transport_connect(hal.context, "", port) == TCU_HAL_ERR_NAME, "empty host name");
+    CHECK(hal.transport_connect(hal.context, "no-such-host.invalid", port) == TCU_HAL_ERR_NAME, "unresolvable name");
+    CHECK(hal.transport_send(hal.context, (const uint8_t *)"x", 1) == TCU_HAL_ERR_OTHER, "send when not connected");
+    tcu_mpc5748g_deinit(&board);
+}
+
+int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IONBF, 0); /* keep order with the fakes' stderr reports */
+    const char *artifacts = argc > 1 ? argv[1] : NULL;
+    test_byte_order();
+    test_init_refuses_bad_config();
+    test_key_lifecycle(artifacts);
+    test_slot_rules();
+    test_entropy();
+    test_clock();
+    test_store();
+    test_power_loss();
+    test_flash_fake_rules();
+    test_certificates();
+    test_secure_element_hook();
+    test_transport();
+    CHECK(fake_sdk_violations() == 0, "the board broke no SDK contract (%u violations)", fake_sdk_violations());
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
