@@ -78,7 +78,11 @@ void tcu_mpc_records_reload(tcu_mpc_records *records) {
     int valid[2];
     for (int i = 0; i < 2; i++) valid[i] = block_valid(&records->blocks[i], records->capacity, &sequences[i], &lengths[i]);
     int newest = -1;
-    if (valid[0] && valid[1]) newest = sequences[1] > sequences[0] ? 1 : 0;
+    /* Serial-number order (RFC 1982), not `>`: a commit writes sequence + 1, which wraps from
+     * 0xFFFFFFFF to 0; with `>` the block holding 0 would lose to the older 0xFFFFFFFF and the
+     * newest write would silently be rolled back. Valid blocks differ by 1, far from the 2^31
+     * ambiguity. Unsigned arithmetic only: no signed overflow. */
+    if (valid[0] && valid[1]) newest = (uint32_t)(sequences[1] - sequences[0]) - 1U < 0x7FFFFFFFU ? 1 : 0;
     else if (valid[0]) newest = 0;
     else if (valid[1]) newest = 1;
     records->current = newest;

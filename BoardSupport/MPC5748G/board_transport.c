@@ -30,11 +30,25 @@ static int failure_code(int error) {
     }
 }
 
-/* Runs in lwIP's tcpip thread: it only records the answer; the main loop acts on it. */
+/* ASCII case-insensitive equality (lwIP matches DNS names that way and hands the callback the
+ * name of the table entry, which may be spelled as an earlier request spelled it). */
+static int same_name(const char *a, const char *b) {
+    for (;; a++, b++) {
+        char x = (*a >= 'A' && *a <= 'Z') ? (char)(*a - 'A' + 'a') : *a;
+        char y = (*b >= 'A' && *b <= 'Z') ? (char)(*b - 'A' + 'a') : *b;
+        if (x != y) return 0;
+        if (x == '\0') return 1;
+    }
+}
+
+/* Runs in lwIP's tcpip thread (holding the core lock): it only records the answer; the main loop
+ * acts on it. lwIP cannot cancel a query, so the callback of a lookup abandoned by close() or a
+ * new connect() still arrives later: an answer for another name than the one now being resolved
+ * is dropped, or the client would connect to the previous host's address. */
 static void dns_found(const char *name, const ip_addr_t *address, void *argument) {
     tcu_mpc5748g *board = argument;
-    (void)name;
     if (board->phase != RESOLVING) return; /* closed meanwhile */
+    if (name == NULL || !same_name(name, board->dns_name)) return; /* a stale answer */
     if (address != NULL) board->dns_address = *address;
     board->dns_answer = address != NULL ? DNS_FOUND : DNS_FAILED;
 }
@@ -71,6 +85,12 @@ void tcu_mpc_transport_close(void *context) {
     tcu_mpc5748g *board = context;
     if (board->socket >= 0) lwip_close(board->socket);
     board->socket = -1;
+    if (board->phase == RESOLVING) {
+        /* dns_found reads phase in the tcpip thread: change it under the same lock. */
+        LOCK_TCPIP_CORE();
+        board->phase = IDLE;
+        UNLOCK_TCPIP_CORE();
+    }
     board->phase = IDLE;
 }
 
@@ -80,27 +100,35 @@ int tcu_mpc_transport_connect(void *context, const char *host, uint16_t port) {
     if (host == NULL || host[0] == '\0') return board->last_failure = TCU_HAL_ERR_NAME;
     board->port = port;
     if (ipaddr_aton(host, &board->dns_address)) return start_connect(board);
+    size_t name_length = strlen(host);
+    if (name_length >= sizeof board->dns_name) return board->last_failure = TCU_HAL_ERR_NAME; /* > DNS max */
+    /* The state dns_found reads is written under the core lock, so a callback for an earlier
+     * lookup sees either the old state (and is dropped) or the new name (and is compared). */
+    LOCK_TCPIP_CORE();
+    memcpy(board->dns_name, host, name_length + 1);
     board->dns_answer = DNS_WAITING;
     board->phase = RESOLVING;
-    LOCK_TCPIP_CORE();
     err_t result = dns_gethostbyname(host, &board->dns_address, dns_found, board);
+    if (result != ERR_INPROGRESS) board->phase = IDLE; /* no callback will come for this lookup */
     UNLOCK_TCPIP_CORE();
     if (result == ERR_OK) return start_connect(board); /* answered from lwIP's cache */
     if (result == ERR_INPROGRESS) return TCU_HAL_IN_PROGRESS;
-    board->phase = IDLE;
     return board->last_failure = TCU_HAL_ERR_NAME;
 }
 
 int tcu_mpc_transport_poll_connect(void *context) {
     tcu_mpc5748g *board = context;
     switch (board->phase) {
-    case RESOLVING:
-        if (board->dns_answer == DNS_WAITING) return TCU_HAL_IN_PROGRESS;
-        if (board->dns_answer == DNS_FAILED) {
-            board->phase = IDLE;
-            return board->last_failure = TCU_HAL_ERR_NAME;
-        }
+    case RESOLVING: {
+        /* dns_answer and dns_address are written by the tcpip thread: read them under its lock. */
+        LOCK_TCPIP_CORE();
+        int answer = board->dns_answer;
+        if (answer != DNS_WAITING) board->phase = IDLE; /* answered: later callbacks are stale */
+        UNLOCK_TCPIP_CORE();
+        if (answer == DNS_WAITING) return TCU_HAL_IN_PROGRESS;
+        if (answer == DNS_FAILED) return board->last_failure = TCU_HAL_ERR_NAME;
         return start_connect(board);
+    }
     case CONNECTING: {
         fd_set writable;
         FD_ZERO(&writable);

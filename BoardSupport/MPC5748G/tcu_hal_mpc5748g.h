@@ -57,6 +57,7 @@ typedef struct tcu_mpc5748g {
     int phase;                 /* board_transport.c: idle, resolving, connecting, connected */
     volatile int dns_answer;   /* written by lwIP's DNS callback (tcpip thread) */
     ip_addr_t dns_address;
+    char dns_name[256];        /* the name being resolved: a late answer for an earlier name is ignored */
     uint16_t port;
     int last_failure;
     /* clock */

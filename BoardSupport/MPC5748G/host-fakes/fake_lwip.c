@@ -28,10 +28,43 @@ int ip4addr_aton(const char *cp, ip4_addr_t *addr) {
 }
 
 /* The host has no DNS server to speak of in CI: the fake knows "localhost" and numeric addresses
- * (which the board parses itself first) and nothing else. */
+ * (which the board parses itself first) and nothing else. A name ending in ".async" is answered
+ * later, as lwIP answers a name not in its cache: ERR_INPROGRESS now, the callback when the test
+ * calls fake_dns_answer (lwIP cannot cancel a query, so the callback comes even after the board
+ * moved on). */
+#define PENDING 4
+static struct {
+    char name[256];
+    dns_found_callback found;
+    void *arg;
+} pending[PENDING];
+
 err_t dns_gethostbyname(const char *hostname, ip_addr_t *addr, dns_found_callback found, void *callback_arg) {
-    (void)found;
-    (void)callback_arg;
+    size_t length = strlen(hostname);
+    if (length > 6 && length < sizeof pending[0].name && strcmp(hostname + length - 6, ".async") == 0) {
+        for (int i = 0; i < PENDING; i++) {
+            if (pending[i].found != NULL) continue;
+            memcpy(pending[i].name, hostname, length + 1);
+            pending[i].found = found;
+            pending[i].arg = callback_arg;
+            return ERR_INPROGRESS;
+        }
+        return ERR_MEM;
+    }
     if (strcmp(hostname, "localhost") == 0) hostname = "127.0.0.1";
     return ip4addr_aton(hostname, addr) ? ERR_OK : ERR_ARG;
+}
+
+int fake_dns_answer(const char *name, const char *address) {
+    int answered = 0;
+    for (int i = 0; i < PENDING; i++) {
+        if (pending[i].found == NULL || strcmp(pending[i].name, name) != 0) continue;
+        ip_addr_t parsed;
+        int ok = address != NULL && ip4addr_aton(address, &parsed);
+        dns_found_callback found = pending[i].found;
+        pending[i].found = NULL;
+        found(pending[i].name, ok ? &parsed : NULL, pending[i].arg);
+        answered++;
+    }
+    return answered;
 }

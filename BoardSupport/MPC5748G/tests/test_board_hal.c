@@ -20,6 +20,7 @@
 #include "fake_clock_control.h"
 #include "fake_flash_control.h"
 #include "fake_hsm_control.h"
+#include "fake_lwip_control.h"
 #include "fake_sdk.h"
 #include "tcu_hal_mpc5748g.h"
 #include <wolfssl/wolfcrypt/sha256.h>
@@ -396,6 +397,27 @@ static void test_power_loss(void) {
     tcu_mpc5748g_deinit(&board);
 }
 
+/* The sequence number wraps from 0xFFFFFFFF to 0: the block holding 0 is the newer one. (A plain
+ * `>` comparison read back the older value here.) */
+static void test_sequence_wrap(void) {
+    uint8_t buffer[16];
+    fresh_device(0);
+    CHECK(boot() == 0, "boot");
+    board.store.sequence = 0xFFFFFFFEU; /* as if 2^32 - 2 writes had been made */
+    CHECK(hal.store_write(hal.context, TCU_SLOT_TLS_SESSION, (const uint8_t *)"old", 3) == 0 &&
+              board.store.sequence == 0xFFFFFFFFU, "write with sequence 0xFFFFFFFF");
+    CHECK(hal.store_write(hal.context, TCU_SLOT_TLS_SESSION, (const uint8_t *)"new", 3) == 0 && board.store.sequence == 0U,
+          "write with sequence 0 (wrapped)");
+    CHECK(reboot() == 0, "reboot");
+    CHECK(hal.store_read(hal.context, TCU_SLOT_TLS_SESSION, buffer, sizeof buffer) == 3 && memcmp(buffer, "new", 3) == 0,
+          "after the wrap the newest value is read back");
+    CHECK(hal.store_write(hal.context, TCU_SLOT_TLS_SESSION, (const uint8_t *)"3rd", 3) == 0 && board.store.sequence == 1U,
+          "the next write goes on from 0");
+    CHECK(reboot() == 0 && hal.store_read(hal.context, TCU_SLOT_TLS_SESSION, buffer, sizeof buffer) == 3 &&
+              memcmp(buffer, "3rd", 3) == 0, "and is the newest after a reboot");
+    tcu_mpc5748g_deinit(&board);
+}
+
 /* The flash fake enforces the rules the board depends on, so the tests above can fail. */
 static void test_flash_fake_rules(void) {
     fake_flash_reset();
@@ -525,6 +547,44 @@ static void test_transport(void) {
     tcu_mpc5748g_deinit(&board);
 }
 
+/* lwIP's asynchronous resolver: IN_PROGRESS until the callback, and a late answer for a lookup the
+ * board abandoned (close, then connect to another name) must not be taken for the new one's. */
+static void test_async_dns(void) {
+    fresh_device(0);
+    CHECK(boot() == 0, "boot");
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t size = sizeof address;
+    CHECK(bind(listener, (struct sockaddr *)&address, size) == 0 && listen(listener, 1) == 0 &&
+              getsockname(listener, (struct sockaddr *)&address, &size) == 0, "listen on loopback");
+    uint16_t port = ntohs(address.sin_port);
+
+    CHECK(hal.transport_connect(hal.context, "old-backend.async", port) == TCU_HAL_IN_PROGRESS, "lookup 1 in progress");
+    hal.transport_close(hal.context);
+    CHECK(hal.transport_connect(hal.context, "backend.async", port) == TCU_HAL_IN_PROGRESS, "lookup 2 in progress");
+    CHECK(hal.transport_poll_connect(hal.context) == TCU_HAL_IN_PROGRESS, "no answer yet");
+    /* 192.0.2.1 (TEST-NET-1): connecting there would hang or fail, never reach the listener. */
+    CHECK(fake_dns_answer("old-backend.async", "192.0.2.1") == 1, "the abandoned lookup answers late");
+    CHECK(hal.transport_poll_connect(hal.context) == TCU_HAL_IN_PROGRESS, "the stale answer is ignored");
+    CHECK(fake_dns_answer("backend.async", "127.0.0.1") == 1, "lookup 2 answers");
+    int status = TCU_HAL_IN_PROGRESS;
+    for (int i = 0; i < 100 && status == TCU_HAL_IN_PROGRESS; i++) {
+        status = hal.transport_poll_connect(hal.context);
+        if (status == TCU_HAL_IN_PROGRESS) hal.transport_wait(hal.context, 0, 50);
+    }
+    CHECK(status == TCU_HAL_OK, "connected to the address of the name asked for (%d)", status);
+    int peer = accept(listener, NULL, NULL);
+    CHECK(peer >= 0 && hal.transport_send(hal.context, (const uint8_t *)"hi", 2) == 2, "the stream works");
+    if (peer >= 0) close(peer);
+    hal.transport_close(hal.context);
+
+    CHECK(hal.transport_connect(hal.context, "missing.async", port) == TCU_HAL_IN_PROGRESS, "lookup 3 in progress");
+    CHECK(fake_dns_answer("missing.async", NULL) == 1, "lookup 3: not found");
+    CHECK(hal.transport_poll_connect(hal.context) == TCU_HAL_ERR_NAME, "name error after an asynchronous failure");
+    close(listener);
+    tcu_mpc5748g_deinit(&board);
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IONBF, 0); /* keep order with the fakes' stderr reports */
     const char *artifacts = argc > 1 ? argv[1] : NULL;
@@ -536,10 +596,12 @@ int main(int argc, char **argv) {
     test_clock();
     test_store();
     test_power_loss();
+    test_sequence_wrap();
     test_flash_fake_rules();
     test_certificates();
     test_secure_element_hook();
     test_transport();
+    test_async_dns();
     CHECK(fake_sdk_violations() == 0, "the board broke no SDK contract (%u violations)", fake_sdk_violations());
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
