@@ -4,7 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef WOLFSSL_USER_SETTINGS /* a wolfSSL built from source with a board's user_settings.h */
+#include <wolfssl/wolfcrypt/settings.h>
+#else /* Debian's libwolfssl */
 #include <wolfssl/options.h>
+#endif
 #include <wolfssl/wolfcrypt/asn_public.h>
 #include <wolfssl/wolfcrypt/ecc.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
@@ -99,7 +103,11 @@ int tcu_host_key_public_der(tcu_host_key *key, uint8_t *out, size_t capacity) {
     if (key->type == TCU_HOST_KEY_EC)
         length = wc_EccPublicKeyToDer(&key->k.ecc, out, (word32)capacity, 1);
     else
+#if defined(WOLFSSL_CERT_GEN) || defined(WOLFSSL_KEY_GEN) || defined(OPENSSL_EXTRA)
         length = wc_RsaKeyToPublicDer(&key->k.rsa, out, (word32)capacity);
+#else
+        return TCU_HOST_KEY_ERR_PARSE; /* a board's wolfSSL without RSA key encoding: EC keys only */
+#endif
     return length > 0 ? length : TCU_HOST_KEY_ERR_BUFFER;
 }
 

@@ -1,0 +1,454 @@
+/* tculink_wasm2c.c: the C API of tculink.h, unchanged, over the wasm2c translation of the
+ * TCULink wasm module (the Swift core and wolfSSL; see wasm_side.c and scripts/build-wasm2c).
+ *
+ * Firmware links this file, the generated tculink_wasm.c, wabt's wasm-rt-impl.c and its board
+ * HAL (tcu_hal.h) exactly as it would link the natively compiled core: same header, same calls.
+ * Underneath, each call enters the module; the module's imports land here and go to the
+ * caller's tcu_hal table.
+ *
+ * Two things make this glue more than a list of forwarders:
+ * - Addresses. The module sees only its own 32-bit linear memory; strings, structs and buffers
+ *   are copied in and out, and native pointers never go in (a HAL is known by a small id).
+ * - Byte order. Wasm memory is little-endian. On a big-endian host (the MPC5748G, PowerPC)
+ *   wasm2c stores linear memory back to front, so that its loads and stores stay native:
+ *   wasm byte address a lives at data[size - 1 - a]. Every access below goes through
+ *   byte_at(), which knows this, and multi-byte values are assembled byte by byte.
+ *
+ * A trap inside the module (an out-of-bounds access, a Swift precondition) cannot be resumed
+ * from: the call that trapped fails with reason TCU_WASM_REASON_TRAPPED and every later call
+ * fails the same way. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tculink.h"
+#include "tculink_wasm.h"
+#include "wasm-rt-impl.h"
+
+#if defined(__BYTE_ORDER__) && ((__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__) != (WABT_BIG_ENDIAN + 0))
+#error "WABT_BIG_ENDIAN must be 1 exactly when the host is big-endian (scripts/build-wasm2c sets it)"
+#endif
+
+#define TCU_WASM_MAX_HALS 16  /* as in wasm_side.c */
+#define TCU_WASM_REASON_TRAPPED 255
+#define CHUNK 16384           /* the most one send/receive moves through the module at once */
+
+/* Offsets in the module's memory (wasm32 layout; wasm_side.c asserts the same numbers). */
+enum {
+    WAIT_READABLE = 0, WAIT_UNTIL = 8, WAIT_SIZE = 16,
+    INFO_VERSION = 0, INFO_ACCEPTANCE = 2, INFO_RESUMED = 3, INFO_HANDSHAKE_MS = 4, INFO_SUITE = 8, INFO_SIZE = 72,
+    CONFIG_HOST = 0, CONFIG_PORT = 4, CONFIG_SERVER_NAME = 8, CONFIG_FLAGS = 12, CONFIG_CONNECT_MS = 16,
+    CONFIG_HANDSHAKE_MS = 20, CONFIG_ACCEPTANCE_MS = 24, CONFIG_MAX_FRAGMENT = 28, CONFIG_SIZE = 32,
+};
+
+struct Z_env_instance_t {
+    int unused;
+};
+
+static Z_tculink_instance_t module;
+static struct Z_env_instance_t environment;
+static bool instantiated, started;
+static volatile wasm_rt_trap_t trapped; /* nonzero once the module has trapped */
+static const tcu_hal *hals[TCU_WASM_MAX_HALS];
+static uint32_t entered_hal = UINT32_MAX;
+
+struct tcu_client {
+    uint32_t handle;     /* the client inside the module */
+    uint32_t hal;        /* its HAL's id */
+    uint32_t scratch;    /* WAIT_SIZE + INFO_SIZE + 4 bytes in the module */
+    uint32_t buffer;     /* CHUNK bytes in the module for send/receive */
+};
+
+/* ---- The module's memory, seen from outside ---- */
+
+static wasm_rt_memory_t *memory(void) { return Z_tculinkZ_memory(&module); }
+
+static bool in_bounds(uint32_t address, uint32_t length) {
+    return (uint64_t)address + length <= memory()->size;
+}
+
+static uint8_t *byte_at(uint32_t address) {
+    wasm_rt_memory_t *m = memory();
+#if WABT_BIG_ENDIAN
+    return &m->data[m->size - 1 - address];
+#else
+    return &m->data[address];
+#endif
+}
+
+static void copy_in(uint32_t address, const void *source, uint32_t length) {
+#if WABT_BIG_ENDIAN
+    const uint8_t *bytes = source;
+    for (uint32_t i = 0; i < length; i++) *byte_at(address + i) = bytes[i];
+#else
+    memcpy(byte_at(address), source, length);
+#endif
+}
+
+static void copy_out(void *destination, uint32_t address, uint32_t length) {
+#if WABT_BIG_ENDIAN
+    uint8_t *bytes = destination;
+    for (uint32_t i = 0; i < length; i++) bytes[i] = *byte_at(address + i);
+#else
+    memcpy(destination, byte_at(address), length);
+#endif
+}
+
+static uint64_t load(uint32_t address, int width) {
+    uint64_t value = 0;
+    for (int i = width - 1; i >= 0; i--) value = value << 8 | *byte_at(address + (uint32_t)i);
+    return value;
+}
+
+static void store(uint32_t address, uint64_t value, int width) {
+    for (int i = 0; i < width; i++, value >>= 8) *byte_at(address + (uint32_t)i) = (uint8_t)value;
+}
+
+/* ---- The module's imports: the HAL of the id the module names ---- */
+
+static const tcu_hal *hal_of(uint32_t id) { return id < TCU_WASM_MAX_HALS ? hals[id] : NULL; }
+
+/* Native room for what crosses the boundary; the module never asks for more at once. */
+static uint8_t transfer[CHUNK];
+
+u32 Z_envZ_hal_transport_connect(struct Z_env_instance_t *e, u32 id, u32 host_address, u32 port) {
+    (void)e;
+    const tcu_hal *hal = hal_of(id);
+    char host[256];
+    uint32_t n = 0;
+    while (n < sizeof host - 1 && in_bounds(host_address + n, 1) && (host[n] = (char)*byte_at(host_address + n))) n++;
+    host[n] = 0;
+    return hal ? (u32)hal->transport_connect(hal->context, host, (uint16_t)port) : (u32)TCU_HAL_ERR_OTHER;
+}
+
+u32 Z_envZ_hal_transport_poll_connect(struct Z_env_instance_t *e, u32 id) {
+    (void)e;
+    const tcu_hal *hal = hal_of(id);
+    return hal ? (u32)hal->transport_poll_connect(hal->context) : (u32)TCU_HAL_ERR_OTHER;
+}
+
+u32 Z_envZ_hal_transport_send(struct Z_env_instance_t *e, u32 id, u32 data, u32 length) {
+    (void)e;
+    const tcu_hal *hal = hal_of(id);
+    if (!hal || !in_bounds(data, length)) return (u32)TCU_HAL_ERR_OTHER;
+    if (length > CHUNK) length = CHUNK; /* a partial send is within the contract */
+    copy_out(transfer, data, length);
+    return (u32)hal->transport_send(hal->context, transfer, length);
+}
+
+u32 Z_envZ_hal_transport_receive(struct Z_env_instance_t *e, u32 id, u32 buffer, u32 capacity) {
+    (void)e;
+    const tcu_hal *hal = hal_of(id);
+    if (!hal || !in_bounds(buffer, capacity)) return (u32)TCU_HAL_ERR_OTHER;
+    if (capacity > CHUNK) capacity = CHUNK;
+    int32_t received = hal->transport_receive(hal->context, transfer, capacity);
+    if (received > 0) copy_in(buffer, transfer, (uint32_t)received);
+    return (u32)received;
+}
+
+void Z_envZ_hal_transport_close(struct Z_env_instance_t *e, u32 id) {
+    (void)e;
+    const tcu_hal *hal = hal_of(id);
+    if (hal) hal->transport_close(hal->context);
+}
+
+void Z_envZ_hal_transport_wait(struct Z_env_instance_t *e, u32 id, u32 readable, u32 timeout_ms) {
+    (void)e;
+    const tcu_hal *hal = hal_of(id);
+    if (hal) hal->transport_wait(hal->context, (int)readable, timeout_ms);
+}
+
+u32 Z_envZ_hal_keystore_certificate_length(struct Z_env_instance_t *e, u32 id, u32 set, u32 index) {
+    (void)e;
+    const tcu_hal *hal = hal_of(id);
+    const uint8_t *der = NULL;
+    size_t length = 0;
+    if (!hal || hal->keystore_certificate(hal->context, (int)set, index, &der, &length) != 0 || !der) return (u32)-1;
+    return length > INT32_MAX ? (u32)-1 : (u32)length;
+}
+
+u32 Z_envZ_hal_keystore_certificate_copy(struct Z_env_instance_t *e, u32 id, u32 set, u32 index, u32 out,
+                                         u32 capacity) {
+    (void)e;
+    const tcu_hal *hal = hal_of(id);
+    const uint8_t *der = NULL;
+    size_t length = 0;
+    if (!hal || hal->keystore_certificate(hal->context, (int)set, index, &der, &length) != 0 || !der) return (u32)-1;
+    if (length > capacity || !in_bounds(out, (uint32_t)length)) return (u32)-1;
+    copy_in(out, der, (uint32_t)length);
+    return (u32)length;
+}
+
+u32 Z_envZ_hal_keystore_sign(struct Z_env_instance_t *e, u32 id, u32 request, u32 hash, u32 input, u32 input_length,
+                             u32 output, u32 output_capacity) {
+    (void)e;
+    const tcu_hal *hal = hal_of(id);
+    uint8_t digest[1024], signature[1024];
+    if (!hal || input_length > sizeof digest || !in_bounds(input, input_length) || !in_bounds(output, output_capacity))
+        return (u32)-1;
+    copy_out(digest, input, input_length);
+    uint32_t capacity = output_capacity < sizeof signature ? output_capacity : (uint32_t)sizeof signature;
+    int32_t length = hal->keystore_sign(hal->context, (int)request, (int)hash, digest, input_length, signature, capacity);
+    if (length > 0) copy_in(output, signature, (uint32_t)length);
+    return (u32)length;
+}
+
+u32 Z_envZ_hal_clock_wall_time(struct Z_env_instance_t *e, u32 id, u32 out) {
+    (void)e;
+    const tcu_hal *hal = hal_of(id);
+    int64_t seconds = 0;
+    if (!hal || !in_bounds(out, 8)) return 1;
+    int status = hal->clock_wall_time(hal->context, &seconds);
+    if (status == 0) store(out, (uint64_t)seconds, 8);
+    return (u32)status;
+}
+
+u64 Z_envZ_hal_clock_monotonic_ms(struct Z_env_instance_t *e, u32 id) {
+    (void)e;
+    const tcu_hal *hal = hal_of(id);
+    return hal ? hal->clock_monotonic_ms(hal->context) : 0;
+}
+
+static u32 fill_entropy(const tcu_hal *hal, u32 buffer, u32 length) {
+    if (!hal || !in_bounds(buffer, length)) return (u32)-1;
+    for (uint32_t done = 0; done < length;) {
+        uint32_t part = length - done < CHUNK ? length - done : CHUNK;
+        if (hal->entropy_fill(hal->context, transfer, part) != 0) return (u32)-1;
+        copy_in(buffer + done, transfer, part);
+        done += part;
+    }
+    memset(transfer, 0, sizeof transfer); /* seed material does not linger */
+    return 0;
+}
+
+u32 Z_envZ_hal_entropy_fill(struct Z_env_instance_t *e, u32 id, u32 buffer, u32 length) {
+    (void)e;
+    return fill_entropy(hal_of(id), buffer, length);
+}
+
+/* Entropy before a HAL is named: the HAL of the client being created. */
+u32 Z_envZ_platform_entropy(struct Z_env_instance_t *e, u32 buffer, u32 length) {
+    (void)e;
+    return fill_entropy(hal_of(entered_hal), buffer, length);
+}
+
+u32 Z_envZ_hal_store_read(struct Z_env_instance_t *e, u32 id, u32 slot, u32 buffer, u32 capacity) {
+    (void)e;
+    const tcu_hal *hal = hal_of(id);
+    if (!hal || !in_bounds(buffer, capacity)) return (u32)-2;
+    if (capacity > CHUNK) capacity = CHUNK;
+    int32_t length = hal->store_read(hal->context, (int)slot, transfer, capacity);
+    if (length > 0) copy_in(buffer, transfer, (uint32_t)length);
+    return (u32)length;
+}
+
+u32 Z_envZ_hal_store_write(struct Z_env_instance_t *e, u32 id, u32 slot, u32 data, u32 length) {
+    (void)e;
+    const tcu_hal *hal = hal_of(id);
+    if (!hal || length > CHUNK || !in_bounds(data, length)) return (u32)-1;
+    copy_out(transfer, data, length);
+    return (u32)hal->store_write(hal->context, (int)slot, transfer, length);
+}
+
+u32 Z_envZ_hal_store_erase(struct Z_env_instance_t *e, u32 id, u32 slot) {
+    (void)e;
+    const tcu_hal *hal = hal_of(id);
+    return hal ? (u32)hal->store_erase(hal->context, (int)slot) : (u32)-1;
+}
+
+/* ---- Entering the module ---- */
+
+static bool ensure_module(void) {
+    if (trapped) return false;
+    if (!instantiated) {
+        wasm_rt_init();
+        Z_tculink_init_module();
+        Z_tculink_instantiate(&module, &environment);
+        instantiated = true;
+    }
+    return true;
+}
+
+/* Each call into the module runs under a trap handler: a trap longjmps back here. */
+#define ENTER_OR(on_trap)                            \
+    do {                                             \
+        if (!ensure_module()) { on_trap; }           \
+        wasm_rt_trap_t code = wasm_rt_impl_try();    \
+        if (code != WASM_RT_TRAP_NONE) {             \
+            trapped = code;                          \
+            on_trap;                                 \
+        }                                            \
+    } while (0)
+
+static void enter(uint32_t id) {
+    entered_hal = id;
+    Z_tculinkZ_tcu_wasm_hal_enter(&module, id);
+}
+
+static uint32_t module_string(const char *text) {
+    size_t length = strlen(text) + 1;
+    if (length > 4096) return 0;
+    uint32_t address = Z_tculinkZ_tcu_wasm_alloc(&module, (u32)length);
+    if (address) copy_in(address, text, (uint32_t)length);
+    return address;
+}
+
+/* ---- tculink.h ---- */
+
+tcu_client *tcu_client_create(const tcu_hal *hal, const tcu_client_config *config, int *reason_out) {
+    if (reason_out) *reason_out = 62; /* invalidConfiguration, until the module says otherwise */
+    if (!hal || !config || !config->host || tcu_hal_missing_function(hal) != 0) return NULL;
+    uint32_t id = 0;
+    while (id < TCU_WASM_MAX_HALS && hals[id]) id++;
+    if (id == TCU_WASM_MAX_HALS) return NULL;
+    tcu_client *client = calloc(1, sizeof *client);
+    if (!client) return NULL;
+    hals[id] = hal;
+    client->hal = id;
+    volatile uint32_t host = 0, server_name = 0, settings = 0;
+    ENTER_OR(goto failed);
+    enter(id);
+    if (!started) {
+        if (Z_tculinkZ_tcu_wasm_start(&module) != 0) goto failed;
+        started = true;
+    }
+    host = module_string(config->host);
+    server_name = config->server_name ? module_string(config->server_name) : 0;
+    settings = Z_tculinkZ_tcu_wasm_alloc(&module, CONFIG_SIZE);
+    client->scratch = Z_tculinkZ_tcu_wasm_alloc(&module, WAIT_SIZE + INFO_SIZE + 4);
+    client->buffer = Z_tculinkZ_tcu_wasm_alloc(&module, CHUNK);
+    if (!host || (config->server_name && !server_name) || !settings || !client->scratch || !client->buffer) goto failed;
+    store(settings + CONFIG_HOST, host, 4);
+    store(settings + CONFIG_PORT, config->port, 4); /* uint16_t and its padding */
+    store(settings + CONFIG_SERVER_NAME, server_name, 4);
+    store(settings + CONFIG_FLAGS, config->flags, 4);
+    store(settings + CONFIG_CONNECT_MS, config->connect_timeout_ms, 4);
+    store(settings + CONFIG_HANDSHAKE_MS, config->handshake_timeout_ms, 4);
+    store(settings + CONFIG_ACCEPTANCE_MS, config->acceptance_timeout_ms, 4);
+    store(settings + CONFIG_MAX_FRAGMENT, config->max_fragment_length, 4);
+    uint32_t reason = client->scratch + WAIT_SIZE + INFO_SIZE;
+    store(reason, 0, 4);
+    uint32_t table = Z_tculinkZ_tcu_wasm_hal_enter(&module, id);
+    client->handle = Z_tculinkZ_tcu_client_create(&module, table, settings, reason);
+    if (reason_out) *reason_out = (int)(int32_t)load(reason, 4);
+    Z_tculinkZ_tcu_wasm_free(&module, host);
+    Z_tculinkZ_tcu_wasm_free(&module, server_name);
+    Z_tculinkZ_tcu_wasm_free(&module, settings);
+    if (client->handle) return client;
+    host = server_name = settings = 0;
+failed:
+    if (trapped && reason_out) *reason_out = TCU_WASM_REASON_TRAPPED;
+    if (!trapped) {
+        Z_tculinkZ_tcu_wasm_free(&module, host);
+        Z_tculinkZ_tcu_wasm_free(&module, server_name);
+        Z_tculinkZ_tcu_wasm_free(&module, settings);
+        Z_tculinkZ_tcu_wasm_free(&module, client->scratch);
+        Z_tculinkZ_tcu_wasm_free(&module, client->buffer);
+        Z_tculinkZ_tcu_wasm_hal_release(&module, id);
+    }
+    hals[id] = NULL;
+    free(client);
+    return NULL;
+}
+
+int tcu_client_step(tcu_client *client, tcu_wait *wait_out) {
+    if (!client) return TCU_STATUS_FAILED;
+    ENTER_OR(return TCU_STATUS_FAILED);
+    enter(client->hal);
+    int status = (int)(int32_t)Z_tculinkZ_tcu_client_step(&module, client->handle, client->scratch);
+    if (wait_out) {
+        wait_out->readable = (int)(int32_t)load(client->scratch + WAIT_READABLE, 4);
+        wait_out->until_ms = load(client->scratch + WAIT_UNTIL, 8);
+    }
+    return status;
+}
+
+int tcu_client_error(const tcu_client *client, uint8_t *alert_out) {
+    if (trapped) {
+        if (alert_out) *alert_out = 0;
+        return TCU_WASM_REASON_TRAPPED;
+    }
+    if (!client) return 62;
+    ENTER_OR(return TCU_WASM_REASON_TRAPPED);
+    enter(client->hal);
+    uint32_t alert = client->scratch + WAIT_SIZE + INFO_SIZE;
+    store(alert, 0, 4);
+    int reason = (int)(int32_t)Z_tculinkZ_tcu_client_error(&module, client->handle, alert_out ? alert : 0);
+    if (alert_out) *alert_out = (uint8_t)load(alert, 1);
+    return reason;
+}
+
+const char *tcu_reason_text(int reason_code) {
+    static char *texts[256];
+    if (reason_code == TCU_WASM_REASON_TRAPPED) return "the TCULink wasm module trapped (a defect; restart the module)";
+    volatile int reason = reason_code < 0 || reason_code > 255 ? 0 : reason_code; /* lives across setjmp */
+    if (texts[reason]) return texts[reason];
+    ENTER_OR(return "unknown reason (the TCULink wasm module trapped)");
+    uint32_t text = Z_tculinkZ_tcu_reason_text(&module, (u32)reason);
+    uint32_t length = 0;
+    while (in_bounds(text + length, 1) && *byte_at(text + length) && length < 255) length++;
+    char *copy = malloc(length + 1);
+    if (!copy) return "unknown reason";
+    copy_out(copy, text, length);
+    copy[length] = 0;
+    texts[reason] = copy;
+    return copy;
+}
+
+int tcu_client_info(const tcu_client *client, tcu_connection_info *info_out) {
+    if (!client || !info_out) return -1;
+    ENTER_OR(return -1);
+    enter(client->hal);
+    uint32_t info = client->scratch + WAIT_SIZE;
+    int status = (int)(int32_t)Z_tculinkZ_tcu_client_info(&module, client->handle, info);
+    if (status == 0) {
+        info_out->protocol_version = (uint16_t)load(info + INFO_VERSION, 2);
+        info_out->acceptance = (uint8_t)load(info + INFO_ACCEPTANCE, 1);
+        info_out->resumed = (uint8_t)load(info + INFO_RESUMED, 1);
+        info_out->handshake_ms = (uint32_t)load(info + INFO_HANDSHAKE_MS, 4);
+        copy_out(info_out->cipher_suite, info + INFO_SUITE, sizeof info_out->cipher_suite);
+        info_out->cipher_suite[sizeof info_out->cipher_suite - 1] = 0;
+    }
+    return status;
+}
+
+int32_t tcu_client_send(tcu_client *client, const uint8_t *data, size_t length) {
+    if (!client || (!data && length)) return TCU_RESULT_FAILED;
+    ENTER_OR(return TCU_RESULT_FAILED);
+    enter(client->hal);
+    uint32_t part = length < CHUNK ? (uint32_t)length : CHUNK; /* the API allows a partial send */
+    copy_in(client->buffer, data, part);
+    return (int32_t)Z_tculinkZ_tcu_client_send(&module, client->handle, client->buffer, part);
+}
+
+int32_t tcu_client_receive(tcu_client *client, uint8_t *buffer, size_t capacity) {
+    if (!client || (!buffer && capacity)) return TCU_RESULT_FAILED;
+    ENTER_OR(return TCU_RESULT_FAILED);
+    enter(client->hal);
+    uint32_t room = capacity < CHUNK ? (uint32_t)capacity : CHUNK;
+    int32_t received = (int32_t)Z_tculinkZ_tcu_client_receive(&module, client->handle, client->buffer, room);
+    if (received > 0) copy_out(buffer, client->buffer, (uint32_t)received);
+    return received;
+}
+
+void tcu_client_close(tcu_client *client) {
+    if (!client) return;
+    ENTER_OR(return);
+    enter(client->hal);
+    Z_tculinkZ_tcu_client_close(&module, client->handle);
+}
+
+void tcu_client_free(tcu_client *client) {
+    if (!client) return;
+    ENTER_OR(goto forget);
+    enter(client->hal);
+    Z_tculinkZ_tcu_client_free(&module, client->handle);
+    Z_tculinkZ_tcu_wasm_free(&module, client->scratch);
+    Z_tculinkZ_tcu_wasm_free(&module, client->buffer);
+    Z_tculinkZ_tcu_wasm_hal_release(&module, client->hal);
+forget:
+    hals[client->hal] = NULL;
+    if (entered_hal == client->hal) entered_hal = UINT32_MAX;
+    free(client);
+}
