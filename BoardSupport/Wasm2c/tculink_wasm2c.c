@@ -452,3 +452,7 @@ forget:
     if (entered_hal == client->hal) entered_hal = UINT32_MAX;
     free(client);
 }
+
+/** The module's linear memory now (it only grows): what the translated core and wolfSSL take
+ *  in RAM besides the generated code's own data. Not part of tculink.h; for measurements. */
+size_t tcu_wasm2c_linear_memory_bytes(void) { return instantiated ? (size_t)memory()->size : 0; }

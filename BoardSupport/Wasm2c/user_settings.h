@@ -11,8 +11,10 @@
 
 /* ---- Platform ---- */
 #define WOLFSSL_GENERAL_ALIGNMENT 4
-#define SIZEOF_LONG 4            /* WASM: wasm32 is ILP32 */
+#if defined(__wasm32__)
+#define SIZEOF_LONG 4            /* WASM: wasm32 is ILP32 (the native benchmark build lets wolfSSL detect it) */
 #define SIZEOF_LONG_LONG 8
+#endif
 #define SINGLE_THREADED          /* one thread drives every client of the module */
 #define NO_FILESYSTEM            /* certificates come from the key store HAL */
 #define NO_WRITEV

@@ -1,0 +1,71 @@
+/* handshake_loop.c: full mutual-TLS handshakes through tculink.h over the POSIX HAL, for
+ * scripts/bench-wasm2c. The same source is linked once with the natively compiled core and once
+ * with the wasm2c translation (BoardSupport/Wasm2c), each over wolfSSL built from the same source
+ * with the same user_settings.h, so the difference is the translation alone.
+ *
+ *   handshake_loop HOST PORT SERVERNAME CHAIN KEY TRUST ROUNDS
+ * Prints: handshakes=… cpu_us_per_handshake=… [linear_memory_bytes=…] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+
+#include "tcu_hal_posix.h"
+#include "tculink.h"
+
+#ifdef TCU_WASM2C
+size_t tcu_wasm2c_linear_memory_bytes(void);
+#endif
+
+static double cpu_seconds(void) {
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    return (double)usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 + (double)usage.ru_stime.tv_sec +
+           usage.ru_stime.tv_usec / 1e6;
+}
+
+static int handshake(tcu_hal *hal, const tcu_client_config *config) {
+    int reason = 0;
+    tcu_client *client = tcu_client_create(hal, config, &reason);
+    if (!client) return 0;
+    int status;
+    for (;;) {
+        tcu_wait wait = {0};
+        status = tcu_client_step(client, &wait);
+        if (status != TCU_STATUS_WAITING) break;
+        uint64_t now = hal->clock_monotonic_ms(hal->context);
+        hal->transport_wait(hal->context, wait.readable, wait.until_ms > now ? (uint32_t)(wait.until_ms - now) : 0);
+    }
+    tcu_client_close(client);
+    tcu_client_free(client);
+    return status == TCU_STATUS_ESTABLISHED;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 8) {
+        fprintf(stderr, "usage: %s HOST PORT SERVERNAME CHAIN KEY TRUST ROUNDS\n", argv[0]);
+        return 2;
+    }
+    tcu_posix_hal posix;
+    tcu_hal hal;
+    char error[512];
+    if (tcu_posix_hal_init(&posix, &hal, argv[4], argv[5], argv[6], NULL, error, sizeof error) != 0) {
+        fprintf(stderr, "%s\n", error);
+        return 2;
+    }
+    tcu_client_config config = {.host = argv[1], .port = (uint16_t)atoi(argv[2]), .server_name = argv[3]};
+    int rounds = atoi(argv[7]), done = 0;
+    if (!handshake(&hal, &config)) { /* warm-up: first-use allocations, not counted */
+        fprintf(stderr, "handshake_loop: the warm-up handshake failed\n");
+        return 1;
+    }
+    double start = cpu_seconds();
+    for (int i = 0; i < rounds; i++) done += handshake(&hal, &config);
+    double cpu = cpu_seconds() - start;
+    printf("handshakes=%d cpu_us_per_handshake=%.0f", done, done ? cpu * 1e6 / done : 0);
+#ifdef TCU_WASM2C
+    printf(" linear_memory_bytes=%zu", tcu_wasm2c_linear_memory_bytes());
+#endif
+    printf("\n");
+    tcu_posix_hal_deinit(&posix);
+    return done == rounds ? 0 : 1;
+}
