@@ -27,7 +27,8 @@ import Testing
 
     @Test func buildsForTheHostAndForBigEndianPowerPC() throws {
         #expect(Self.build.status == 0, "\(Self.build.output)")
-        let header = try [UInt8](Data(contentsOf: URL(fileURLWithPath: out + "/powerpc/tcu-firmware-wasm2c")).prefix(20))
+        let header = try [UInt8](
+            Data(contentsOf: URL(fileURLWithPath: out + "/powerpc/tcu-firmware-wasm2c")).prefix(20))
         #expect(header.starts(with: [0x7f, 0x45, 0x4c, 0x46]))  // ELF
         #expect(header[4] == 1 && header[5] == 2, "32-bit, big-endian")
     }
@@ -36,8 +37,10 @@ import Testing
         try #require(Self.build.status == 0)
         let server = try OpenSSLServer(pki: pki)  // -Verify 1 -verify_return_error: mutual TLS
         defer { server.stop() }
-        let result = execute(target, "tcu-firmware-wasm2c", ["localhost", "\(server.port)", "localhost"] + device()
-            + ["hello from wasm2c\n"])
+        let result = execute(
+            target, "tcu-firmware-wasm2c",
+            ["localhost", "\(server.port)", "localhost"] + device()
+                + ["hello from wasm2c\n"])
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("established TLS 1.3"), "\(result.output)")
         #expect(result.output.contains("reply: c2msaw morf olleh"), "\(result.output)")
@@ -80,7 +83,8 @@ import Testing
         let strict = try OpenSSLServer(pki: pki)
         defer { strict.stop() }
         let rogue = execute(
-            target, "tcu-firmware-wasm2c", ["localhost", "\(strict.port)", "localhost"] + device("device-rogue") + ["x\n"])
+            target, "tcu-firmware-wasm2c",
+            ["localhost", "\(strict.port)", "localhost"] + device("device-rogue") + ["x\n"])
         #expect(rogue.status == 1 && rogue.output.contains("server rejected the device certificate"), "\(rogue.output)")
     }
 
