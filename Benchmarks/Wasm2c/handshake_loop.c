@@ -3,10 +3,15 @@
  * with the wasm2c translation (BoardSupport/Wasm2c), each over wolfSSL built from the same source
  * with the same user_settings.h, so the difference is the translation alone.
  *
- *   handshake_loop HOST PORT SERVERNAME CHAIN KEY TRUST ROUNDS
- * Prints: handshakes=… cpu_us_per_handshake=… [linear_memory_bytes=…] */
+ *   handshake_loop HOST PORT SERVERNAME CHAIN KEY TRUST ROUNDS [MAX_FRAGMENT] [--context-per-connection]
+ * The clients share one tcu_context, as a reconnecting firmware would (and as the C reference client
+ * shares its WOLFSSL_CTX); --context-per-connection gives each its own.
+ * Prints: handshakes=… cpu_us_per_handshake=… [peak_process_heap=…] [linear_memory_bytes=…]
+ * Built with TCU_COUNT_HEAP (and Benchmarks/CCounting/counting_malloc.c) it also reports the most
+ * the process heap grew during one handshake, as ref_client.c does; scripts/bench uses that. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 
 #include "tcu_hal_posix.h"
@@ -14,6 +19,9 @@
 
 #ifdef TCU_WASM2C
 size_t tcu_wasm2c_linear_memory_bytes(void);
+#endif
+#ifdef TCU_COUNT_HEAP
+#include "counting_alloc.h"
 #endif
 
 static double cpu_seconds(void) {
@@ -23,9 +31,9 @@ static double cpu_seconds(void) {
            usage.ru_stime.tv_usec / 1e6;
 }
 
-static int handshake(tcu_hal *hal, const tcu_client_config *config) {
+static int handshake(tcu_hal *hal, const tcu_client_config *config, tcu_context *context) {
     int reason = 0;
-    tcu_client *client = tcu_client_create(hal, config, &reason);
+    tcu_client *client = tcu_client_create_with_context(hal, config, context, &reason);
     if (!client) return 0;
     int status;
     for (;;) {
@@ -42,7 +50,7 @@ static int handshake(tcu_hal *hal, const tcu_client_config *config) {
 
 int main(int argc, char **argv) {
     if (argc < 8) {
-        fprintf(stderr, "usage: %s HOST PORT SERVERNAME CHAIN KEY TRUST ROUNDS\n", argv[0]);
+        fprintf(stderr, "usage: %s HOST PORT SERVERNAME CHAIN KEY TRUST ROUNDS [MAX_FRAGMENT]\n", argv[0]);
         return 2;
     }
     tcu_posix_hal posix;
@@ -52,20 +60,48 @@ int main(int argc, char **argv) {
         fprintf(stderr, "%s\n", error);
         return 2;
     }
-    tcu_client_config config = {.host = argv[1], .port = (uint16_t)atoi(argv[2]), .server_name = argv[3]};
+    int per_connection = 0;
+    uint16_t max_fragment = 0;
+    for (int i = 8; i < argc; i++) {
+        if (strcmp(argv[i], "--context-per-connection") == 0) per_connection = 1;
+        else max_fragment = (uint16_t)atoi(argv[i]);
+    }
+    tcu_client_config config = {.host = argv[1], .port = (uint16_t)atoi(argv[2]), .server_name = argv[3],
+                                .max_fragment_length = max_fragment};
+    int reason = 0;
+    tcu_context *context = per_connection ? NULL : tcu_context_create(&hal, 0, &reason);
+    if (!per_connection && !context) {
+        fprintf(stderr, "handshake_loop: no context: %s\n", tcu_reason_text(reason));
+        return 1;
+    }
     int rounds = atoi(argv[7]), done = 0;
-    if (!handshake(&hal, &config)) { /* warm-up: first-use allocations, not counted */
+    if (!handshake(&hal, &config, context)) { /* warm-up: first-use allocations, not counted */
         fprintf(stderr, "handshake_loop: the warm-up handshake failed\n");
         return 1;
     }
-    double start = cpu_seconds();
-    for (int i = 0; i < rounds; i++) done += handshake(&hal, &config);
-    double cpu = cpu_seconds() - start;
+    double cpu = 0;
+    size_t peak = 0;
+    for (int i = 0; i < rounds; i++) {
+#ifdef TCU_COUNT_HEAP
+        size_t base = tcu_process_heap_in_use();
+        tcu_process_heap_reset_peak();
+#endif
+        double start = cpu_seconds();
+        done += handshake(&hal, &config, context);
+        cpu += cpu_seconds() - start;
+#ifdef TCU_COUNT_HEAP
+        if (tcu_process_heap_peak() - base > peak) peak = tcu_process_heap_peak() - base;
+#endif
+    }
     printf("handshakes=%d cpu_us_per_handshake=%.0f", done, done ? cpu * 1e6 / done : 0);
+#ifdef TCU_COUNT_HEAP
+    printf(" peak_process_heap=%zu", peak);
+#endif
 #ifdef TCU_WASM2C
     printf(" linear_memory_bytes=%zu", tcu_wasm2c_linear_memory_bytes());
 #endif
     printf("\n");
+    tcu_context_free(context);
     tcu_posix_hal_deinit(&posix);
     return done == rounds ? 0 : 1;
 }

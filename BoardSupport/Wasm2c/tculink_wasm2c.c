@@ -296,11 +296,71 @@ static uint32_t module_string(const char *text) {
 
 /* ---- tculink.h ---- */
 
-tcu_client *tcu_client_create(const tcu_hal *hal, const tcu_client_config *config, int *reason_out) {
-    if (reason_out) *reason_out = 62; /* invalidConfiguration, until the module says otherwise */
-    if (!hal || !config || !config->host || tcu_hal_missing_function(hal) != 0) return NULL;
+struct tcu_context {
+    uint32_t handle; /* the context inside the module */
+};
+
+/* A free HAL id, or TCU_WASM_MAX_HALS. */
+static uint32_t free_hal_id(void) {
     uint32_t id = 0;
     while (id < TCU_WASM_MAX_HALS && hals[id]) id++;
+    return id;
+}
+
+static bool start_module(void) {
+    if (!started) {
+        if (Z_tculinkZ_tcu_wasm_start(&module) != 0) return false;
+        started = true;
+    }
+    return true;
+}
+
+tcu_context *tcu_context_create(const tcu_hal *hal, uint32_t flags, int *reason_out) {
+    if (reason_out) *reason_out = 62; /* invalidConfiguration, until the module says otherwise */
+    if (!hal || tcu_hal_missing_function(hal) != 0) return NULL;
+    volatile uint32_t id = free_hal_id(); /* read again after a trap's longjmp */
+    tcu_context *context = id < TCU_WASM_MAX_HALS ? calloc(1, sizeof *context) : NULL;
+    if (!context) return NULL;
+    hals[id] = hal; /* only while the module reads the certificates */
+    volatile uint32_t reason = 0;
+    ENTER_OR(goto done);
+    enter(id);
+    if (!start_module()) goto done;
+    reason = Z_tculinkZ_tcu_wasm_alloc(&module, 4);
+    if (!reason) goto done;
+    store(reason, 0, 4);
+    context->handle = Z_tculinkZ_tcu_context_create(&module, Z_tculinkZ_tcu_wasm_hal_enter(&module, id), flags, reason);
+    if (reason_out) *reason_out = (int)(int32_t)load(reason, 4);
+    Z_tculinkZ_tcu_wasm_free(&module, reason);
+    Z_tculinkZ_tcu_wasm_hal_release(&module, id); /* wolfSSL holds its own copies now */
+done:
+    if (trapped && reason_out) *reason_out = TCU_WASM_REASON_TRAPPED;
+    hals[id] = NULL;
+    if (entered_hal == id) entered_hal = UINT32_MAX;
+    if (!context->handle) {
+        free(context);
+        return NULL;
+    }
+    return context;
+}
+
+void tcu_context_free(tcu_context *context) {
+    if (!context) return;
+    ENTER_OR(goto forget);
+    Z_tculinkZ_tcu_context_free(&module, context->handle);
+forget:
+    free(context);
+}
+
+tcu_client *tcu_client_create(const tcu_hal *hal, const tcu_client_config *config, int *reason_out) {
+    return tcu_client_create_with_context(hal, config, NULL, reason_out);
+}
+
+tcu_client *tcu_client_create_with_context(const tcu_hal *hal, const tcu_client_config *config, tcu_context *context,
+                                           int *reason_out) {
+    if (reason_out) *reason_out = 62; /* invalidConfiguration, until the module says otherwise */
+    if (!hal || !config || !config->host || tcu_hal_missing_function(hal) != 0) return NULL;
+    uint32_t id = free_hal_id();
     if (id == TCU_WASM_MAX_HALS) return NULL;
     tcu_client *client = calloc(1, sizeof *client);
     if (!client) return NULL;
@@ -309,10 +369,7 @@ tcu_client *tcu_client_create(const tcu_hal *hal, const tcu_client_config *confi
     volatile uint32_t host = 0, server_name = 0, settings = 0;
     ENTER_OR(goto failed);
     enter(id);
-    if (!started) {
-        if (Z_tculinkZ_tcu_wasm_start(&module) != 0) goto failed;
-        started = true;
-    }
+    if (!start_module()) goto failed;
     host = module_string(config->host);
     server_name = config->server_name ? module_string(config->server_name) : 0;
     settings = Z_tculinkZ_tcu_wasm_alloc(&module, CONFIG_SIZE);
@@ -330,7 +387,8 @@ tcu_client *tcu_client_create(const tcu_hal *hal, const tcu_client_config *confi
     uint32_t reason = client->scratch + WAIT_SIZE + INFO_SIZE;
     store(reason, 0, 4);
     uint32_t table = Z_tculinkZ_tcu_wasm_hal_enter(&module, id);
-    client->handle = Z_tculinkZ_tcu_client_create(&module, table, settings, reason);
+    client->handle =
+        Z_tculinkZ_tcu_client_create_with_context(&module, table, settings, context ? context->handle : 0, reason);
     if (reason_out) *reason_out = (int)(int32_t)load(reason, 4);
     Z_tculinkZ_tcu_wasm_free(&module, host);
     Z_tculinkZ_tcu_wasm_free(&module, server_name);

@@ -40,6 +40,24 @@ extern "C" {
  *  @return the client, or NULL */
 tcu_client *tcu_client_create(const tcu_hal *hal, const tcu_client_config *config, int *reason_out);
 
+/** Loads the key store's certificates into a TLS context once, for many clients: a TCU that reconnects
+ *  then skips parsing them again for every connection (scripts/bench: about 3% of a handshake's
+ *  instructions, and the context's heap). It holds certificates and the leaf's public key only. Make a new
+ *  one after the device certificate changes (renewal).
+ *  @param flags  TCU_FLAG_ALLOW_TLS12 as in the clients' configuration (the other flags do not matter here)
+ *  @param[out] reason_out  on failure, a TCULink reason code; may be NULL
+ *  @return the context, or NULL */
+tcu_context *tcu_context_create(const tcu_hal *hal, uint32_t flags, int *reason_out);
+
+/** As tcu_client_create, over `context` (NULL: a context of the client's own). A context made with other
+ *  TCU_FLAG_ALLOW_TLS12 than `config` is refused (invalid configuration). */
+tcu_client *tcu_client_create_with_context(const tcu_hal *hal, const tcu_client_config *config, tcu_context *context,
+                                           int *reason_out);
+
+/** Drops the caller's reference. Clients created over the context keep it alive until they are freed, so
+ *  the order of tcu_context_free and tcu_client_free does not matter. NULL is allowed. */
+void tcu_context_free(tcu_context *context);
+
 /** Advances the connection as far as it can without waiting.
  *  @param[out] wait_out  what to wait for when the result is TCU_STATUS_WAITING; may be NULL */
 int tcu_client_step(tcu_client *client, tcu_wait *wait_out);

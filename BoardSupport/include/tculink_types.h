@@ -14,6 +14,7 @@ extern "C" {
 #endif
 
 typedef struct tcu_client tcu_client;
+typedef struct tcu_context tcu_context;
 
 /** @name tcu_client_config.flags */
 /**@{*/

@@ -206,6 +206,35 @@ static void test_misuse(void) {
     tcu_posix_hal_deinit(&d.posix);
 }
 
+/* One context for successive clients (reconnects), freed before the last client is. */
+static void test_shared_context(uint16_t port) {
+    device d;
+    if (open_device(&d, "device") != 0) { failed++; return; }
+    int reason = -1;
+    tcu_context *context = tcu_context_create(&d.hal, 0, &reason);
+    CHECK(context != NULL && reason == 0, "context: made from the key store");
+    tcu_client_config config = {.host = "localhost", .port = port, .server_name = "localhost"};
+    for (int i = 0; i < 2; i++) {
+        tcu_client *client = tcu_client_create_with_context(&d.hal, &config, context, &reason);
+        CHECK(client != NULL && run_to_end(client, &d.hal) == TCU_STATUS_ESTABLISHED,
+              i == 0 ? "context: first client established" : "context: second client over the same context established");
+        tcu_client_free(client);
+    }
+    tcu_client *last = tcu_client_create_with_context(&d.hal, &config, context, &reason);
+    tcu_context_free(context); /* the client keeps it alive */
+    CHECK(last != NULL && run_to_end(last, &d.hal) == TCU_STATUS_ESTABLISHED,
+          "context: a client outlives tcu_context_free");
+    tcu_client_free(last);
+
+    tcu_context *tls12 = tcu_context_create(&d.hal, TCU_FLAG_ALLOW_TLS12, &reason);
+    CHECK(tcu_client_create_with_context(&d.hal, &config, tls12, &reason) == NULL && reason == 62,
+          "context: one made for other TLS versions refused");
+    tcu_context_free(tls12);
+    CHECK(tcu_context_create(NULL, 0, &reason) == NULL && reason == 62, "context: NULL HAL refused");
+    tcu_context_free(NULL);
+    tcu_posix_hal_deinit(&d.posix);
+}
+
 int main(int argc, char **argv) {
     if (argc < 4) {
         fprintf(stderr, "usage: %s PKI_DIR GOOD_PORT WRONG_NAME_PORT\n", argv[0]);
@@ -214,6 +243,7 @@ int main(int argc, char **argv) {
     pki = argv[1];
     uint16_t good = (uint16_t)atoi(argv[2]), wrong_name = (uint16_t)atoi(argv[3]);
     test_success(good);
+    test_shared_context(good);
     test_refused_by_server(good);
     test_server_refused(wrong_name);
     test_transport_dies(good);

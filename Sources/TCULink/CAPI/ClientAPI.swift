@@ -22,6 +22,14 @@ public func tcu_client_create(
     _ hal: UnsafePointer<tcu_hal>?, _ config: UnsafePointer<tcu_client_config>?,
     _ reasonOut: UnsafeMutablePointer<Int32>?
 ) -> OpaquePointer? {
+    tcu_client_create_with_context(hal, config, nil, reasonOut)
+}
+
+@_cdecl("tcu_client_create_with_context")
+public func tcu_client_create_with_context(
+    _ hal: UnsafePointer<tcu_hal>?, _ config: UnsafePointer<tcu_client_config>?, _ contextHandle: OpaquePointer?,
+    _ reasonOut: UnsafeMutablePointer<Int32>?
+) -> OpaquePointer? {
     func refuse(_ reason: TCULinkError.Reason) -> OpaquePointer? {
         reasonOut?.pointee = Int32(reason.rawValue)
         return nil
@@ -51,7 +59,7 @@ public func tcu_client_create(
     do throws(TCULinkError) {
         let client = try TLSClient(
             configuration: configuration, transport: CHALTransport(hal: hal), keyStore: CHALKeyStore(hal: hal),
-            clock: CHALClock(hal: hal))
+            clock: CHALClock(hal: hal), context: contextFromHandle(contextHandle))
         reasonOut?.pointee = 0
         return OpaquePointer(Unmanaged.passRetained(CClientHandle(client: client)).toOpaque())
     } catch {
