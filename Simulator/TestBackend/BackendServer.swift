@@ -56,6 +56,7 @@ public final class BackendServer: @unchecked Sendable {
     private var context: ServerContext
     private var crlModification: Date?
     private let slots: DispatchSemaphore
+    private let workers = ConnectionWorkers()
     private var stopped = false
     /// The certificate each session was established with, by session id, so a resumed session
     /// (which carries no certificate) can be judged again. Bounded: oldest entries go first.
@@ -127,6 +128,7 @@ public final class BackendServer: @unchecked Sendable {
         let fd = listener
         listener = -1
         lock.unlock()
+        workers.stop()
         if fd >= 0 {
             shutdown(fd, Int32(SHUT_RDWR))
             close(fd)
@@ -155,12 +157,10 @@ public final class BackendServer: @unchecked Sendable {
                 continue
             }
             let context = currentContext()
-            let thread = Thread { [self] in
+            workers.run { [self] in
                 serve(connection, context: context)
                 slots.signal()
             }
-            thread.stackSize = 1 << 20
-            thread.start()
         }
     }
 
