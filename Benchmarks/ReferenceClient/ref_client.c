@@ -3,8 +3,10 @@
  * the same device chain, the key kept behind the same PK callback (wolfSSL gets only the public
  * key), SNI, and a wait for the server's session ticket. Blocking sockets.
  *
- *   ref_client HOST PORT SERVERNAME CHAIN KEY TRUST ROUNDS [MAX_FRAGMENT]
+ *   ref_client HOST PORT SERVERNAME CHAIN KEY TRUST ROUNDS [MAX_FRAGMENT] [ECHO_BYTES]
  *
+ * ECHO_BYTES > 0: after each handshake, send a line of that many bytes and read the server's echo
+ * (`openssl s_server -rev`), so the heap figure covers a connection that moves large records.
  * MAX_FRAGMENT (512, 1024, 2048 or 4096) asks the server for smaller records, as the core's
  * ClientConfiguration.maxFragmentLength does. RSA device keys sign through the same PK callback.
  * Prints one line: "handshakes=… cpu_us_per_handshake=… peak_heap=… peak_process_heap=…
@@ -66,6 +68,30 @@ static int sign_rsa_pss(WOLFSSL *ssl, const unsigned char *in, unsigned int inSz
 }
 
 static int max_fragment_code;
+static int echo_bytes;
+
+/* Sends `echo_bytes` bytes and a newline, and reads until the echoed newline (non-blocking socket). */
+static int echo(WOLFSSL *ssl, int fd) {
+    char *line = malloc((size_t)echo_bytes + 1), buffer[4096];
+    if (!line) return -1;
+    memset(line, 'x', (size_t)echo_bytes);
+    line[echo_bytes] = '\n';
+    int sent = 0, seen_newline = 0;
+    for (int turns = 0; turns < 1000 && (sent < echo_bytes + 1 || !seen_newline); turns++) {
+        if (sent < echo_bytes + 1) {
+            int n = wolfSSL_write(ssl, line + sent, echo_bytes + 1 - sent);
+            if (n > 0) sent += n;
+        }
+        int n = wolfSSL_read(ssl, buffer, sizeof buffer);
+        if (n > 0 && memchr(buffer, '\n', (size_t)n)) seen_newline = 1;
+        if (n <= 0) {
+            struct pollfd entry = {.fd = fd, .events = POLLIN | (sent < echo_bytes + 1 ? POLLOUT : 0)};
+            poll(&entry, 1, 100);
+        }
+    }
+    free(line);
+    return seen_newline ? 0 : -1;
+}
 
 static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx) {
     (void)ssl;
@@ -135,6 +161,7 @@ static WOLFSSL_SESSION *handshake(WOLFSSL_CTX *ctx, const char *host, const char
             poll(&entry, 1, 100);
         }
         if (bytes) *bytes = sent_bytes + received_bytes - before;
+        if (echo_bytes > 0 && echo(ssl, fd) != 0) fprintf(stderr, "ref_client: no echo\n");
         last_resumed = wolfSSL_session_reused(ssl);
         next = wolfSSL_get1_session(ssl);
         wolfSSL_shutdown(ssl);
@@ -150,7 +177,8 @@ int main(int argc, char **argv) {
         return 2;
     }
     int rounds = atoi(argv[7]);
-    if (argc > 8) {
+    if (argc > 9) echo_bytes = atoi(argv[9]);
+    if (argc > 8 && atoi(argv[8]) != 0) {
         int fragment = atoi(argv[8]);
         max_fragment_code = fragment == 512 ? WOLFSSL_MFL_2_9 : fragment == 1024 ? WOLFSSL_MFL_2_10
                             : fragment == 2048 ? WOLFSSL_MFL_2_11 : fragment == 4096 ? WOLFSSL_MFL_2_12 : -1;
