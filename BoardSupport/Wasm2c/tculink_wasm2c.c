@@ -360,7 +360,7 @@ tcu_client *tcu_client_create_with_context(const tcu_hal *hal, const tcu_client_
                                            int *reason_out) {
     if (reason_out) *reason_out = 62; /* invalidConfiguration, until the module says otherwise */
     if (!hal || !config || !config->host || tcu_hal_missing_function(hal) != 0) return NULL;
-    uint32_t id = free_hal_id();
+    volatile uint32_t id = free_hal_id(); /* read again after a trap's longjmp */
     if (id == TCU_WASM_MAX_HALS) return NULL;
     tcu_client *client = calloc(1, sizeof *client);
     if (!client) return NULL;

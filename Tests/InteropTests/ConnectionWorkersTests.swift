@@ -18,7 +18,9 @@ import Testing
             lock.lock()
             defer { lock.unlock() }
             var seen: [pthread_t] = []
-            for thread in threads where !seen.contains(where: { pthread_equal($0, thread) != 0 }) { seen.append(thread) }
+            for thread in threads where !seen.contains(where: { pthread_equal($0, thread) != 0 }) {
+                seen.append(thread)
+            }
             return seen.count
         }
     }
