@@ -206,6 +206,51 @@ static void test_misuse(void) {
     tcu_posix_hal_deinit(&d.posix);
 }
 
+/* Small records (max fragment length 512): the server's session ticket then spans several records
+ * after the handshake; the connection must reassemble it and stay usable for data both ways. */
+static void test_small_records(uint16_t port) {
+    device d;
+    if (open_device(&d, "device") != 0) { failed++; return; }
+    tcu_client_config config = {.host = "localhost", .port = port, .server_name = "localhost",
+                                .max_fragment_length = 512};
+    int reason = 0;
+    tcu_client *client = tcu_client_create(&d.hal, &config, &reason);
+    CHECK(client && run_to_end(client, &d.hal) == TCU_STATUS_ESTABLISHED, "small records: established with MFL 512");
+    tcu_connection_info info;
+    CHECK(tcu_client_info(client, &info) == 0 && info.acceptance == 1,
+          "small records: the fragmented session ticket was read");
+    char line[1500];
+    memset(line, 'a', sizeof line - 1);
+    line[0] = 'z';
+    line[sizeof line - 2] = '\n';
+    line[sizeof line - 1] = 0;
+    size_t length = strlen(line), sent = 0;
+    uint64_t deadline = d.hal.clock_monotonic_ms(d.hal.context) + 5000;
+    while (sent < length && d.hal.clock_monotonic_ms(d.hal.context) < deadline) {
+        int32_t n = tcu_client_send(client, (const uint8_t *)line + sent, length - sent);
+        if (n < 0) break;
+        sent += (size_t)n;
+    }
+    CHECK(sent == length, "small records: a 1.5 KB line sent in several records");
+    uint8_t reply[2048];
+    size_t got = 0;
+    const uint8_t *end = NULL;
+    while (d.hal.clock_monotonic_ms(d.hal.context) < deadline && !end) {
+        int32_t n = tcu_client_receive(client, reply + got, sizeof reply - got);
+        if (n < 0) break;
+        if (n == 0) d.hal.transport_wait(d.hal.context, 1, 100);
+        got += (size_t)(n > 0 ? n : 0);
+        end = memchr(reply, '\n', got);
+    }
+    /* s_server -rev answers the line reversed: the 'z' it began with comes last. */
+    size_t line_length = end ? (size_t)(end - reply) : 0;
+    if (line_length > 0 && reply[line_length - 1] == '\r') line_length--;
+    CHECK(line_length == length - 1 && reply[line_length - 1] == 'z',
+          "small records: the reversed line came back whole");
+    tcu_client_free(client);
+    tcu_posix_hal_deinit(&d.posix);
+}
+
 /* One context for successive clients (reconnects), freed before the last client is. */
 static void test_shared_context(uint16_t port) {
     device d;
@@ -244,6 +289,7 @@ int main(int argc, char **argv) {
     uint16_t good = (uint16_t)atoi(argv[2]), wrong_name = (uint16_t)atoi(argv[3]);
     test_success(good);
     test_shared_context(good);
+    test_small_records(good);
     test_refused_by_server(good);
     test_server_refused(wrong_name);
     test_transport_dies(good);

@@ -350,6 +350,13 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
                 wolfSSL_free(session)
                 throw TCULinkError(.invalidConfiguration, libraryCode: status)
             }
+            // With small records the server's NewSessionTicket (~1 KB from OpenSSL, which puts the
+            // client's certificate in it) spans several records after the handshake. wolfSSL 5.5
+            // reassembles a fragmented handshake message only while it keeps its handshake arrays;
+            // board builds free them at the end of the handshake, and the ticket then broke the
+            // connection (BoardSupport/POSIX/tests/test_c_api.c, "small records", through wasm2c).
+            // Kept, they cost ~1 KB and are zeroed when the connection is freed.
+            wolfSSL_KeepArrays(session)
         }
         let name = Array(configuration.serverName.utf8)
         if !HostnameMatcher.isIPLiteral(name) {  // RFC 6066: no SNI for addresses
