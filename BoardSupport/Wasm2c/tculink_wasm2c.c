@@ -117,7 +117,12 @@ u32 Z_envZ_hal_transport_connect(struct Z_env_instance_t *e, u32 id, u32 host_ad
     const tcu_hal *hal = hal_of(id);
     char host[256];
     uint32_t n = 0;
-    while (n < sizeof host - 1 && in_bounds(host_address + n, 1) && (host[n] = (char)*byte_at(host_address + n))) n++;
+    /* in_bounds(address, n + 1) rather than in_bounds(address + n, 1): the latter wraps at 4 GiB. */
+    while (n < sizeof host && in_bounds(host_address, n + 1) && (host[n] = (char)*byte_at(host_address + n))) n++;
+    /* No NUL within bounds: fail rather than connect to an unterminated string; no NUL within
+     * 255 bytes: fail rather than dial a truncated (so different) host name. */
+    if (n == sizeof host) return (u32)TCU_HAL_ERR_NAME;
+    if (!in_bounds(host_address, n + 1)) return (u32)TCU_HAL_ERR_OTHER;
     host[n] = 0;
     return hal ? (u32)hal->transport_connect(hal->context, host, (uint16_t)port) : (u32)TCU_HAL_ERR_OTHER;
 }
@@ -143,6 +148,9 @@ u32 Z_envZ_hal_transport_receive(struct Z_env_instance_t *e, u32 id, u32 buffer,
     if (!hal || !in_bounds(buffer, capacity)) return (u32)TCU_HAL_ERR_OTHER;
     if (capacity > CHUNK) capacity = CHUNK;
     int32_t received = hal->transport_receive(hal->context, transfer, capacity);
+    /* A HAL that claims more than capacity would make copy_in read past transfer[] and write past
+     * the checked range (past linear memory on a little-endian host): refuse it. */
+    if (received > 0 && (uint32_t)received > capacity) return (u32)TCU_HAL_ERR_OTHER;
     if (received > 0) copy_in(buffer, transfer, (uint32_t)received);
     return (u32)received;
 }
@@ -190,6 +198,7 @@ u32 Z_envZ_hal_keystore_sign(struct Z_env_instance_t *e, u32 id, u32 request, u3
     copy_out(digest, input, input_length);
     uint32_t capacity = output_capacity < sizeof signature ? output_capacity : (uint32_t)sizeof signature;
     int32_t length = hal->keystore_sign(hal->context, (int)request, (int)hash, digest, input_length, signature, capacity);
+    if (length > 0 && (uint32_t)length > capacity) return (u32)-1; /* as in transport_receive: never copy more than checked */
     if (length > 0) copy_in(output, signature, (uint32_t)length);
     return (u32)length;
 }
@@ -212,14 +221,18 @@ u64 Z_envZ_hal_clock_monotonic_ms(struct Z_env_instance_t *e, u32 id) {
 
 static u32 fill_entropy(const tcu_hal *hal, u32 buffer, u32 length) {
     if (!hal || !in_bounds(buffer, length)) return (u32)-1;
+    u32 result = 0;
     for (uint32_t done = 0; done < length;) {
         uint32_t part = length - done < CHUNK ? length - done : CHUNK;
-        if (hal->entropy_fill(hal->context, transfer, part) != 0) return (u32)-1;
+        if (hal->entropy_fill(hal->context, transfer, part) != 0) {
+            result = (u32)-1; /* still wipe: a partial fill is seed material too */
+            break;
+        }
         copy_in(buffer + done, transfer, part);
         done += part;
     }
     memset(transfer, 0, sizeof transfer); /* seed material does not linger */
-    return 0;
+    return result;
 }
 
 u32 Z_envZ_hal_entropy_fill(struct Z_env_instance_t *e, u32 id, u32 buffer, u32 length) {
@@ -239,6 +252,7 @@ u32 Z_envZ_hal_store_read(struct Z_env_instance_t *e, u32 id, u32 slot, u32 buff
     if (!hal || !in_bounds(buffer, capacity)) return (u32)-2;
     if (capacity > CHUNK) capacity = CHUNK;
     int32_t length = hal->store_read(hal->context, (int)slot, transfer, capacity);
+    if (length > 0 && (uint32_t)length > capacity) return (u32)-2; /* never copy more than checked */
     if (length > 0) copy_in(buffer, transfer, (uint32_t)length);
     return (u32)length;
 }
@@ -259,26 +273,27 @@ u32 Z_envZ_hal_store_erase(struct Z_env_instance_t *e, u32 id, u32 slot) {
 
 /* ---- Entering the module ---- */
 
-static bool ensure_module(void) {
-    if (trapped) return false;
+static void ensure_module(void) {
     if (!instantiated) {
         wasm_rt_init();
         Z_tculink_init_module();
         Z_tculink_instantiate(&module, &environment);
         instantiated = true;
     }
-    return true;
 }
 
-/* Each call into the module runs under a trap handler: a trap longjmps back here. */
+/* Each call into the module runs under a trap handler: a trap longjmps back here. The handler
+ * is set before instantiating, so that a trap there (a data segment's range check) does not
+ * longjmp through an unset jmp_buf, or one left by a call that has returned. */
 #define ENTER_OR(on_trap)                            \
     do {                                             \
-        if (!ensure_module()) { on_trap; }           \
+        if (trapped) { on_trap; }                    \
         wasm_rt_trap_t code = wasm_rt_impl_try();    \
         if (code != WASM_RT_TRAP_NONE) {             \
             trapped = code;                          \
             on_trap;                                 \
         }                                            \
+        ensure_module();                             \
     } while (0)
 
 static void enter(uint32_t id) {
@@ -320,7 +335,10 @@ tcu_context *tcu_context_create(const tcu_hal *hal, uint32_t flags, int *reason_
     if (!hal || tcu_hal_missing_function(hal) != 0) return NULL;
     volatile uint32_t id = free_hal_id(); /* read again after a trap's longjmp */
     tcu_context *context = id < TCU_WASM_MAX_HALS ? calloc(1, sizeof *context) : NULL;
-    if (!context) return NULL;
+    if (!context) {
+        if (reason_out) *reason_out = 65; /* outOfMemory (no free HAL id or no heap), not a configuration error */
+        return NULL;
+    }
     hals[id] = hal; /* only while the module reads the certificates */
     volatile uint32_t reason = 0;
     ENTER_OR(goto done);
@@ -332,9 +350,15 @@ tcu_context *tcu_context_create(const tcu_hal *hal, uint32_t flags, int *reason_
     context->handle = Z_tculinkZ_tcu_context_create(&module, Z_tculinkZ_tcu_wasm_hal_enter(&module, id), flags, reason);
     if (reason_out) *reason_out = (int)(int32_t)load(reason, 4);
     Z_tculinkZ_tcu_wasm_free(&module, reason);
-    Z_tculinkZ_tcu_wasm_hal_release(&module, id); /* wolfSSL holds its own copies now */
 done:
-    if (trapped && reason_out) *reason_out = TCU_WASM_REASON_TRAPPED;
+    /* wolfSSL holds its own copies of the certificates now. Released on every path, the early
+     * failures included, so that the module's `entered` does not keep the id freed below.
+     * (A trap in here longjmps back to ENTER_OR and comes to done again with `trapped` set.) */
+    if (!trapped && instantiated) Z_tculinkZ_tcu_wasm_hal_release(&module, id);
+    if (trapped) {
+        if (reason_out) *reason_out = TCU_WASM_REASON_TRAPPED;
+        context->handle = 0; /* a trap after the module made it: the context is unusable, report failure */
+    }
     hals[id] = NULL;
     if (entered_hal == id) entered_hal = UINT32_MAX;
     if (!context->handle) {
@@ -361,9 +385,11 @@ tcu_client *tcu_client_create_with_context(const tcu_hal *hal, const tcu_client_
     if (reason_out) *reason_out = 62; /* invalidConfiguration, until the module says otherwise */
     if (!hal || !config || !config->host || tcu_hal_missing_function(hal) != 0) return NULL;
     volatile uint32_t id = free_hal_id(); /* read again after a trap's longjmp */
-    if (id == TCU_WASM_MAX_HALS) return NULL;
-    tcu_client *client = calloc(1, sizeof *client);
-    if (!client) return NULL;
+    tcu_client *client = id < TCU_WASM_MAX_HALS ? calloc(1, sizeof *client) : NULL;
+    if (!client) {
+        if (reason_out) *reason_out = 65; /* outOfMemory (no free HAL id or no heap), not a configuration error */
+        return NULL;
+    }
     hals[id] = hal;
     client->hal = id;
     volatile uint32_t host = 0, server_name = 0, settings = 0;
@@ -406,6 +432,7 @@ failed:
         Z_tculinkZ_tcu_wasm_hal_release(&module, id);
     }
     hals[id] = NULL;
+    if (entered_hal == id) entered_hal = UINT32_MAX; /* else platform_entropy would use whatever HAL gets this id next */
     free(client);
     return NULL;
 }
@@ -414,8 +441,16 @@ int tcu_client_step(tcu_client *client, tcu_wait *wait_out) {
     if (!client) return TCU_STATUS_FAILED;
     ENTER_OR(return TCU_STATUS_FAILED);
     enter(client->hal);
-    int status = (int)(int32_t)Z_tculinkZ_tcu_client_step(&module, client->handle, client->scratch);
+    /* The core writes the wait only when it has one (not when idle, nor on other statuses), as
+     * the native core leaves *wait_out alone then. Start the scratch from the caller's values
+     * and copy back only on WAITING, so that the caller never gets the scratch's stale or
+     * uninitialized bytes (it comes from the module's malloc). */
     if (wait_out) {
+        store(client->scratch + WAIT_READABLE, (uint32_t)wait_out->readable, 4);
+        store(client->scratch + WAIT_UNTIL, wait_out->until_ms, 8);
+    }
+    int status = (int)(int32_t)Z_tculinkZ_tcu_client_step(&module, client->handle, wait_out ? client->scratch : 0);
+    if (wait_out && status == TCU_STATUS_WAITING) {
         wait_out->readable = (int)(int32_t)load(client->scratch + WAIT_READABLE, 4);
         wait_out->until_ms = load(client->scratch + WAIT_UNTIL, 8);
     }
@@ -424,10 +459,13 @@ int tcu_client_step(tcu_client *client, tcu_wait *wait_out) {
 
 int tcu_client_error(const tcu_client *client, uint8_t *alert_out) {
     if (trapped) {
-        if (alert_out) *alert_out = 0;
+        if (alert_out) *alert_out = 255; /* tculink.h: 255 when no alert (0 is close_notify) */
         return TCU_WASM_REASON_TRAPPED;
     }
-    if (!client) return 62;
+    if (!client) { /* as the native core: no client, no failure (0), no alert (255) */
+        if (alert_out) *alert_out = 255;
+        return 0;
+    }
     ENTER_OR(return TCU_WASM_REASON_TRAPPED);
     enter(client->hal);
     uint32_t alert = client->scratch + WAIT_SIZE + INFO_SIZE;
@@ -445,7 +483,7 @@ const char *tcu_reason_text(int reason_code) {
     ENTER_OR(return "unknown reason (the TCULink wasm module trapped)");
     uint32_t text = Z_tculinkZ_tcu_reason_text(&module, (u32)reason);
     uint32_t length = 0;
-    while (in_bounds(text + length, 1) && *byte_at(text + length) && length < 255) length++;
+    while (length < 255 && in_bounds(text, length + 1) && *byte_at(text + length)) length++; /* no wrap at 4 GiB */
     char *copy = malloc(length + 1);
     if (!copy) return "unknown reason";
     copy_out(copy, text, length);
@@ -472,7 +510,7 @@ int tcu_client_info(const tcu_client *client, tcu_connection_info *info_out) {
 }
 
 int32_t tcu_client_send(tcu_client *client, const uint8_t *data, size_t length) {
-    if (!client || (!data && length)) return TCU_RESULT_FAILED;
+    if (!client || !data) return TCU_RESULT_FAILED; /* as the native core, which refuses NULL data even for length 0 */
     ENTER_OR(return TCU_RESULT_FAILED);
     enter(client->hal);
     uint32_t part = length < CHUNK ? (uint32_t)length : CHUNK; /* the API allows a partial send */
@@ -481,18 +519,27 @@ int32_t tcu_client_send(tcu_client *client, const uint8_t *data, size_t length) 
 }
 
 int32_t tcu_client_receive(tcu_client *client, uint8_t *buffer, size_t capacity) {
-    if (!client || (!buffer && capacity)) return TCU_RESULT_FAILED;
+    if (!client || !buffer) return TCU_RESULT_FAILED; /* as the native core, which refuses a NULL buffer even for capacity 0 */
     ENTER_OR(return TCU_RESULT_FAILED);
     enter(client->hal);
     uint32_t room = capacity < CHUNK ? (uint32_t)capacity : CHUNK;
     int32_t received = (int32_t)Z_tculinkZ_tcu_client_receive(&module, client->handle, client->buffer, room);
+    /* The count comes from inside the module: never let it overrun the caller's buffer. */
+    if (received > 0 && (uint32_t)received > room) return TCU_RESULT_FAILED;
     if (received > 0) copy_out(buffer, client->buffer, (uint32_t)received);
     return received;
 }
 
+/* After a trap the module cannot close the connection: close the transport from here, so that
+ * the socket (an lwIP pcb on the board) does not leak. transport_close is safe to call twice. */
+static void close_transport_natively(const tcu_client *client) {
+    const tcu_hal *hal = hal_of(client->hal);
+    if (hal) hal->transport_close(hal->context);
+}
+
 void tcu_client_close(tcu_client *client) {
     if (!client) return;
-    ENTER_OR(return);
+    ENTER_OR(close_transport_natively(client); return);
     enter(client->hal);
     Z_tculinkZ_tcu_client_close(&module, client->handle);
 }
@@ -506,6 +553,7 @@ void tcu_client_free(tcu_client *client) {
     Z_tculinkZ_tcu_wasm_free(&module, client->buffer);
     Z_tculinkZ_tcu_wasm_hal_release(&module, client->hal);
 forget:
+    if (trapped) close_transport_natively(client);
     hals[client->hal] = NULL;
     if (entered_hal == client->hal) entered_hal = UINT32_MAX;
     free(client);

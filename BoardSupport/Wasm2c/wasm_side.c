@@ -49,7 +49,9 @@ IMPORT(platform_entropy) int32_t import_platform_entropy(uint8_t *buffer, uint32
 
 /* ---- The HAL table inside the module ---- */
 #define TCU_WASM_MAX_HALS 16
-#define TCU_WASM_MAX_CERTIFICATES 8 /* per set: a device chain or the trust anchors */
+/* Per set: a device chain or the trust anchors. As many as the core reads (CHALKeyStore reads
+ * indices 0 ..< 16): with 8, a 9th trust anchor was silently dropped, unlike the native core. */
+#define TCU_WASM_MAX_CERTIFICATES 16
 
 static uint32_t hal_id(void *context) { return (uint32_t)(uintptr_t)context; }
 

@@ -198,7 +198,11 @@ static void test_misuse(void) {
     tcu_client_config small_fragment = {.host = "localhost", .port = 443, .max_fragment_length = 1024};
     tcu_client *small = tcu_client_create(&d.hal, &small_fragment, &reason);
     CHECK(small != NULL, "config: max fragment length 1024 accepted");
+    CHECK(tcu_client_send(small, NULL, 0) == TCU_RESULT_FAILED && tcu_client_receive(small, NULL, 0) == TCU_RESULT_FAILED,
+          "misuse: NULL data or buffer refused, even for length 0");
     tcu_client_free(small);
+    uint8_t alert = 0;
+    CHECK(tcu_client_error(NULL, &alert) == 0 && alert == 255, "misuse: error of NULL is none, alert 255");
     CHECK(tcu_client_step(NULL, NULL) == TCU_STATUS_FAILED, "misuse: step on NULL fails");
     CHECK(tcu_client_receive(NULL, NULL, 0) == TCU_RESULT_FAILED, "misuse: receive on NULL fails");
     tcu_client_free(NULL);
