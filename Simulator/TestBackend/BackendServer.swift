@@ -57,11 +57,9 @@ public final class BackendServer: @unchecked Sendable {
     private var crlModification: Date?
     private let slots: DispatchSemaphore
     private let workers = ConnectionWorkers()
+    /// Session tickets sealed by the backend, each tied to its device certificate.
+    private let tickets = SessionTickets()
     private var stopped = false
-    /// The certificate each session was established with, by session id, so a resumed session
-    /// (which carries no certificate) can be judged again. Bounded: oldest entries go first.
-    private var sessionCertificates: [String: [UInt8]] = [:]
-    private var sessionOrder: [String] = []
 
     public init(
         configuration: Configuration, registry: DeviceRegistry, telemetry: TelemetryStore,
@@ -76,6 +74,7 @@ public final class BackendServer: @unchecked Sendable {
         self.slots = DispatchSemaphore(value: configuration.maxConnections)
         try BackendServer.checkPrivate(configuration.keyFile)
         self.context = try ServerContext(configuration)
+        tickets.install(on: context.pointer)
         self.crlModification = configuration.crlFile.flatMap(BackendServer.modification)
     }
 
@@ -173,6 +172,7 @@ public final class BackendServer: @unchecked Sendable {
         {
             do {
                 context = try ServerContext(configuration)
+                tickets.install(on: context.pointer)
                 crlModification = modification
                 log.write("CRL reloaded from \(crl)")
             } catch {
@@ -199,6 +199,8 @@ public final class BackendServer: @unchecked Sendable {
         let unmanaged = Unmanaged.passRetained(judge)
         defer { unmanaged.release() }
         wolfSSL_SetCertCbCtx(session, unmanaged.toOpaque())
+        tickets.begin(session, judge: judge)
+        defer { tickets.end(session) }
         _ = wolfSSL_set_fd(session, fd)
         let peer = peerAddress(fd)
 
@@ -258,13 +260,6 @@ public final class BackendServer: @unchecked Sendable {
         log.write(
             "ACCEPTED device=\(identity) peer=\(peer) \(version) \(String(cString: wolfSSL_get_cipher_name(session)))")
         serveRequests(session, fd: fd, identity: identity, peer: peer)
-        // The TLS 1.3 session id exists once the ticket went out (after the handshake): remember
-        // the certificate under it now, for when the device resumes.
-        if wolfSSL_session_reused(session) != 1, let leaf = judge.acceptedLeaf,
-            let key = BackendServer.sessionKey(session)
-        {
-            remember(key, leaf)
-        }
         _ = wolfSSL_shutdown(session)  // best effort: a close_notify if the socket takes it now
     }
 
@@ -273,7 +268,7 @@ public final class BackendServer: @unchecked Sendable {
     private func rejudgeResumed(_ session: OpaquePointer, judge: ClientJudge, context: ServerContext) -> ClientRefusal?
     {
         var der: [UInt8]
-        if let key = BackendServer.sessionKey(session), let remembered = recalled(key) {
+        if let remembered = tickets.certificate(resumedBy: session) {
             der = remembered
         } else if let peer = wolfSSL_get_peer_certificate(session) {
             defer { wolfSSL_X509_free(peer) }
@@ -397,27 +392,6 @@ public final class BackendServer: @unchecked Sendable {
             }
         }
         return String(cString: host) + ":" + String(cString: service)
-    }
-
-    static func sessionKey(_ session: OpaquePointer) -> String? {
-        guard let current = wolfSSL_get_session(session) else { return nil }
-        var length: UInt32 = 0
-        guard let id = wolfSSL_SESSION_get_id(current, &length), length > 0 else { return nil }
-        return hex(UnsafeBufferPointer(start: id, count: Int(length)))
-    }
-
-    private func remember(_ key: String, _ leaf: [UInt8]) {
-        lock.lock()
-        defer { lock.unlock() }
-        if sessionCertificates[key] == nil { sessionOrder.append(key) }
-        sessionCertificates[key] = leaf
-        while sessionOrder.count > 20_000 { sessionCertificates[sessionOrder.removeFirst()] = nil }
-    }
-
-    private func recalled(_ key: String) -> [UInt8]? {
-        lock.lock()
-        defer { lock.unlock() }
-        return sessionCertificates[key]
     }
 
     static func receivedAlert(_ session: OpaquePointer) -> Int32? {
