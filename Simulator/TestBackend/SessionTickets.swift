@@ -77,7 +77,9 @@ final class SessionTickets: @unchecked Sendable {
                 authenticating: keyName + nonceBytes)
         else { return false }
         let tag = Array(sealed.tag)
-        sealed.ciphertext.withUnsafeBytes { ticket.update(from: $0.bindMemory(to: UInt8.self).baseAddress!, count: length) }
+        let ciphertext = Array(sealed.ciphertext)
+        guard ciphertext.count == length else { return false }
+        ticket.update(from: ciphertext, count: length)
         mac.update(repeating: 0, count: Int(WOLFSSL_TICKET_MAC_SZ))
         mac.update(from: tag, count: tag.count)
 
@@ -105,7 +107,9 @@ final class SessionTickets: @unchecked Sendable {
                 nonce: nonce, ciphertext: UnsafeBufferPointer(start: ticket, count: length), tag: tag),
             let plain = try? AES.GCM.open(box, using: key, authenticating: keyName + nonceBytes)
         else { return false }
-        plain.withUnsafeBytes { ticket.update(from: $0.bindMemory(to: UInt8.self).baseAddress!, count: length) }
+        let opened = Array(plain)
+        guard opened.count == length else { return false }
+        ticket.update(from: opened, count: length)
         lock.lock()
         resumedWith[UnsafeMutableRawPointer(session)] = tag
         lock.unlock()

@@ -22,7 +22,8 @@ import Testing
         for path in folders { try registry.add(URL(fileURLWithPath: path).lastPathComponent) }
         let server = try BackendServer(
             configuration: .init(
-                host: "127.0.0.1", port: 0, certificateChainFile: folder + "/server.pem", keyFile: folder + "/server.key",
+                host: "127.0.0.1", port: 0, certificateChainFile: folder + "/server.pem",
+                keyFile: folder + "/server.key",
                 clientCAFile: folder + "/device-ca.pem", crlFile: folder + "/crl.pem"),
             registry: registry, telemetry: try TelemetryStore(directory: folder + "/telemetry"),
             log: BackendLog(sink: { _ in }))
