@@ -92,6 +92,13 @@ import Testing
         #expect(state.acceptance == .implicitInTLS12)
     }
 
+    @Test func acceptanceWaitsToWriteWhileOurFinishedIsStillGoingOut() {
+        var state = handshaking()
+        #expect(state.handshakeStepped(.complete(tls13: true), now: 50) == .checkAcceptance)
+        #expect(state.acceptanceChecked(.pendingWrite, now: 60) == .wait(.writable, until: 550))
+        #expect(state.acceptanceChecked(.pendingWrite, now: 600) == .reportEstablished(.unconfirmed))
+    }
+
     @Test func tls13CompletionWaitsForProofOfAcceptance() {
         var state = handshaking()
         #expect(state.handshakeStepped(.complete(tls13: true), now: 50) == .checkAcceptance)

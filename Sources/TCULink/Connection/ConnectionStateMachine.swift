@@ -141,6 +141,12 @@ public struct ConnectionStateMachine: Sendable {
                     return .reportEstablished(.unconfirmed)
                 }
                 return .wait(.readable, until: deadline)
+            case .pendingWrite:
+                if now >= deadline {
+                    state = .established(.unconfirmed)
+                    return .reportEstablished(.unconfirmed)
+                }
+                return .wait(.writable, until: deadline)
             case .confirmed(let acceptance):
                 state = .established(acceptance)
                 return .reportEstablished(acceptance)
@@ -231,6 +237,9 @@ public enum HandshakeStep: Equatable, Sendable {
 /// What the server has shown of its verdict on our certificate.
 public enum AcceptanceStep: Equatable, Sendable {
     case pending
+    /// Not yet, and our own last flight (the Finished) has not all gone out: the server cannot
+    /// answer before it has, so wait until the transport takes more, not for the server.
+    case pendingWrite
     case confirmed(Acceptance)
     case rejected(TCULinkError)
 }

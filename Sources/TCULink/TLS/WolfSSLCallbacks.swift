@@ -19,6 +19,9 @@ open class WolfSSLCallbackTarget {
     /// Bytes through the transport, both ways (what a metered cellular link bills).
     var bytesSent = 0
     var bytesReceived = 0
+    /// The last send the transport could not take (reset before each wolfSSL call). wolfSSL
+    /// sometimes reports no error at all after a partial write, so the engine asks this instead.
+    var sendBlocked = false
 
     func transportReceive(into buffer: UnsafeMutableRawBufferPointer) -> TransportIO { .failed(.other) }
     func transportSend(_ bytes: UnsafeRawBufferPointer) -> TransportIO { .failed(.other) }
@@ -53,6 +56,7 @@ let wolfSSLSendCallback: CallbackIOSend = { _, buffer, size, context in
     }
     let result = target.transportSend(UnsafeRawBufferPointer(start: buffer, count: Int(size)))
     if case .transferred(let count) = result { target.bytesSent += count }
+    target.sendBlocked = result == .wouldBlock
     return ioCallbackResult(result, target: target, wouldBlock: WOLFSSL_CBIO_ERR_WANT_WRITE.rawValue)
 }
 
