@@ -56,7 +56,7 @@ struct Enroll: ParsableCommand {
     @OptionGroup var token: TokenOptions
 
     func run() throws {
-        do {
+        try reportingEnrollmentFailures {
             let secret = try enrollmentToken()
             let chain: [[UInt8]]
             if self.token.module != nil {
@@ -76,15 +76,6 @@ struct Enroll: ParsableCommand {
             print(
                 "enrolled:    \(id), certificate valid until \(Date(timeIntervalSince1970: TimeInterval(leaf?.notAfter ?? 0))); chain in \(out)/chain.pem"
             )
-        } catch let error as HostError {
-            print("FAILED: \(error)")
-            throw ExitCode(1)
-        } catch let error as PKIError {
-            print("FAILED: \(error)")
-            throw ExitCode(1)
-        } catch let error as TCULinkError {
-            print("FAILED: \(Describe.linkError(error))")
-            throw ExitCode(1)
         }
     }
 
@@ -130,7 +121,7 @@ struct Renew: ParsableCommand {
     @OptionGroup var device: DeviceOptions
 
     func run() throws {
-        do {
+        try reportingEnrollmentFailures {
             let chainPath = device.certChain ?? (device.device.map { $0 + "/chain.pem" } ?? "")
             guard !chainPath.isEmpty else { throw HostError("give --device DIR or --cert-chain FILE") }
             if device.usesToken {
@@ -149,15 +140,6 @@ struct Renew: ParsableCommand {
                     try FileKeyStore(chainFile: newChain, keyFile: keyPath, trustFile: trustPath)
                 }
             }
-        } catch let error as HostError {
-            print("FAILED: \(error)")
-            throw ExitCode(1)
-        } catch let error as PKIError {
-            print("FAILED: \(error)")
-            throw ExitCode(1)
-        } catch let error as TCULinkError {
-            print("FAILED: \(Describe.linkError(error))")
-            throw ExitCode(1)
         }
     }
 
@@ -211,5 +193,22 @@ enum Renewal {
         print(
             "renewed:     \(id), new certificate valid until \(Date(timeIntervalSince1970: TimeInterval(newLeaf?.notAfter ?? 0))) (old chain kept as \(chainPath).old)"
         )
+    }
+}
+
+/// Runs an enrollment command's body: a refusal or failure is printed as one `FAILED:` line and
+/// exits 1 (other errors, such as bad arguments, pass through).
+func reportingEnrollmentFailures(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as HostError {
+        print("FAILED: \(error)")
+        throw ExitCode(1)
+    } catch let error as PKIError {
+        print("FAILED: \(error)")
+        throw ExitCode(1)
+    } catch let error as TCULinkError {
+        print("FAILED: \(Describe.linkError(error))")
+        throw ExitCode(1)
     }
 }
