@@ -11,27 +11,9 @@ import Testing
 /// device may be left stuck.
 @Suite(.serialized) struct FleetSoakTests {
     @Test func fleetSurvivesABackendRestartWithoutLosingTelemetry() throws {
-        let folder = NSTemporaryDirectory() + "tculink-soak-\(UUID().uuidString)"
-        let pki = try PrivatePKI.create(at: folder)
-        let deviceCount = 40
-        let folders = try (1...deviceCount).map { index -> String in
-            let id = String(format: "soak-%03d", index)
-            try pki.issueDevice(id: id, outputDirectory: folder + "/fleet/" + id)
-            return folder + "/fleet/" + id
-        }
-        let registry = DeviceRegistry(path: folder + "/registry.json")
-        for path in folders { try registry.add(URL(fileURLWithPath: path).lastPathComponent) }
-        let telemetry = try TelemetryStore(directory: folder + "/telemetry")
-        func backend(port: UInt16) throws -> BackendServer {
-            let server = try BackendServer(
-                configuration: .init(
-                    host: "127.0.0.1", port: port, certificateChainFile: folder + "/server.pem",
-                    keyFile: folder + "/server.key",
-                    clientCAFile: folder + "/device-ca.pem", crlFile: folder + "/crl.pem"),
-                registry: registry, telemetry: telemetry, log: BackendLog(sink: { _ in }))
-            try server.start()
-            return server
-        }
+        let fleetPKI = try FleetFixture(prefix: "soak", count: 40)
+        let folders = fleetPKI.deviceFolders
+        func backend(port: UInt16) throws -> BackendServer { try fleetPKI.startBackend(port: port) }
         let first = try backend(port: 0)
         let port = first.port
 
@@ -56,8 +38,7 @@ import Testing
         let summary = try #require(result.summary)
 
         let audit = FleetAudit.audit(
-            summary, telemetryDirectory: folder + "/telemetry",
-            devices: folders.map { URL(fileURLWithPath: $0).lastPathComponent })
+            summary, telemetryDirectory: fleetPKI.folder + "/telemetry", devices: fleetPKI.deviceIDs)
         print(
             "soak: \(summary.devices) devices, \(summary.fullHandshakes) full + \(summary.resumedHandshakes) resumed handshakes, \(summary.telemetryAcknowledged) acknowledged, \(audit.stored) stored, failures \(summary.failures)"
         )
