@@ -39,22 +39,23 @@ static int on_ticket(WOLFSSL *ssl, const unsigned char *ticket, int length, void
     return 0;
 }
 
-static int sign_ecc(WOLFSSL *ssl, const unsigned char *in, unsigned int inSz, unsigned char *out, word32 *outSz,
-                    const unsigned char *keyDer, unsigned int keySz, void *ctx) {
-    (void)ssl; (void)keyDer; (void)keySz; (void)ctx;
-    int n = tcu_host_key_sign_ecdsa(key, in, inSz, out, *outSz);
+/* A PK callback's answer: the signature's length (n > 0) in *outSz, or a failure. */
+static int signature_written(int n, word32 *outSz) {
     if (n <= 0) return -1;
     *outSz = (word32)n;
     return 0;
 }
 
+static int sign_ecc(WOLFSSL *ssl, const unsigned char *in, unsigned int inSz, unsigned char *out, word32 *outSz,
+                    const unsigned char *keyDer, unsigned int keySz, void *ctx) {
+    (void)ssl; (void)keyDer; (void)keySz; (void)ctx;
+    return signature_written(tcu_host_key_sign_ecdsa(key, in, inSz, out, *outSz), outSz);
+}
+
 static int sign_rsa(WOLFSSL *ssl, const unsigned char *in, unsigned int inSz, unsigned char *out, word32 *outSz,
                     const unsigned char *keyDer, unsigned int keySz, void *ctx) {
     (void)ssl; (void)keyDer; (void)keySz; (void)ctx;
-    int n = tcu_host_key_sign_rsa_pkcs1(key, in, inSz, out, *outSz);
-    if (n <= 0) return -1;
-    *outSz = (word32)n;
-    return 0;
+    return signature_written(tcu_host_key_sign_rsa_pkcs1(key, in, inSz, out, *outSz), outSz);
 }
 
 static int sign_rsa_pss(WOLFSSL *ssl, const unsigned char *in, unsigned int inSz, unsigned char *out, word32 *outSz,
@@ -62,9 +63,7 @@ static int sign_rsa_pss(WOLFSSL *ssl, const unsigned char *in, unsigned int inSz
     (void)ssl; (void)mgf; (void)keyDer; (void)keySz; (void)ctx;
     int n = tcu_host_key_sign_rsa_pss(key, in, inSz, hash == WC_HASH_TYPE_SHA384 ? 1 : hash == WC_HASH_TYPE_SHA512 ? 2 : 0,
                                       out, *outSz);
-    if (n <= 0) return -1;
-    *outSz = (word32)n;
-    return 0;
+    return signature_written(n, outSz);
 }
 
 static int max_fragment_code;

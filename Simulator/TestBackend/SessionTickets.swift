@@ -67,7 +67,7 @@ final class SessionTickets: @unchecked Sendable {
         mac: UnsafeMutablePointer<UInt8>, ticket: UnsafeMutablePointer<UInt8>, length: Int
     ) -> Bool {
         let nonce = AES.GCM.Nonce()
-        let nonceBytes = Array(nonce.withUnsafeBytes { Array($0) })
+        let nonceBytes = Array(nonce)
         name.update(from: keyName, count: keyName.count)
         iv.update(repeating: 0, count: Int(WOLFSSL_TICKET_IV_SZ))
         iv.update(from: nonceBytes, count: nonceBytes.count)
