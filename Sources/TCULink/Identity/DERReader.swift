@@ -35,7 +35,7 @@ struct DERReader {
 
     /// Reads the next element, whatever its tag.
     mutating func readElement() -> Element? {
-        guard position + 2 <= end else { return nil }
+        guard end - position >= 2 else { return nil }
         let start = position
         let tag = bytes[position]
         // Multi-byte tags (low 5 bits all set) are not used in certificates.
@@ -43,20 +43,27 @@ struct DERReader {
         var index = position + 1
         let first = bytes[index]
         index += 1
-        var length = 0
+        // Lengths are accumulated in 64 bits and compared with what is left, never added to an
+        // index: on a 32-bit board (and in the wasm2c build) a length near 2^32 must be refused,
+        // not overflow `Int` and trap.
+        var length: UInt64 = 0
         if first < 0x80 {
-            length = Int(first)
+            length = UInt64(first)
         } else {
             let count = Int(first & 0x7F)
-            guard count >= 1, count <= 4, index + count <= end else { return nil }
+            guard count >= 1, count <= 4, count <= end - index else { return nil }
+            // DER: the shortest form. No leading zero byte, and the long form only from 128.
+            guard bytes[index] != 0 else { return nil }
             for _ in 0..<count {
-                length = (length << 8) | Int(bytes[index])
+                length = (length << 8) | UInt64(bytes[index])
                 index += 1
             }
+            guard length >= 0x80 else { return nil }
         }
-        guard length >= 0, index + length <= end, index + length >= index else { return nil }
-        position = index + length
-        return Element(tag: tag, contentStart: index, contentEnd: index + length, elementStart: start)
+        guard length <= UInt64(end - index) else { return nil }
+        let contentLength = Int(length)
+        position = index + contentLength
+        return Element(tag: tag, contentStart: index, contentEnd: index + contentLength, elementStart: start)
     }
 
     /// Reads the next element and insists on `tag`.
