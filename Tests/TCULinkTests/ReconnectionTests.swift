@@ -117,10 +117,14 @@ struct MemoryStore: PersistentStore {
         let clock = TrustedClock(base: FixedClock(now: .unixSeconds(4_102_444_800)), floor: floor)
         #expect(clock.wallTime() == .unixSeconds(4_102_444_800))
         let policy = ServerCertificatePolicy(serverName: Array("localhost".utf8))
-        let leaf = TestPKI.certificate("server/good.leaf.pem")
-        #expect(policy.evaluate(leaf, depth: 0, at: clock.wallTime())?.reason == .certificateExpired)
+        let chain = [TestPKI.certificate("server/good.leaf.pem"), TestPKI.certificate("server-ca.pem")]
+        let anchors = TestPKI.certificates("root.pem").map { X509Certificate(der: $0)! }
+        func verdict(_ time: WallTime) -> TCULinkError? {
+            PathValidator.validate(presented: chain, trustAnchors: anchors, policy: policy, at: time)
+        }
+        #expect(verdict(clock.wallTime())?.reason == .certificateExpired)
         let behind = TrustedClock(base: FixedClock(now: .unixSeconds(946_684_800)), floor: floor)
-        #expect(policy.evaluate(leaf, depth: 0, at: behind.wallTime())?.reason == .clockNotSet)
+        #expect(verdict(behind.wallTime())?.reason == .clockNotSet)
     }
 
     @Test func lastKnownGoodTimeOnlyMovesForward() throws {

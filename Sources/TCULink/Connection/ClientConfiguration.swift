@@ -42,6 +42,8 @@ public struct ClientConfiguration: Sendable {
     public var withoutClientCertificate: Bool = false
     /// Ask the server for records no larger than this (nil: the protocol's 16 KiB).
     public var maxFragmentLength: MaxFragmentLength? = nil
+    /// Keys and signature algorithms accepted in the server's chain (tighten only).
+    public var algorithms = AlgorithmPolicy()
 
     public init(
         host: String,
@@ -62,6 +64,6 @@ public struct ClientConfiguration: Sendable {
     }
 
     var policy: ServerCertificatePolicy {
-        ServerCertificatePolicy(serverName: Array(serverName.utf8), unsetClock: unsetClock)
+        ServerCertificatePolicy(serverName: Array(serverName.utf8), unsetClock: unsetClock, algorithms: algorithms)
     }
 }

@@ -40,6 +40,15 @@ public struct TCULinkError: Error, Equatable, Sendable {
         case certificateMalformed = 8
         case serverSentNoCertificate = 9
         case intermediateNotCA = 10
+        case pathLengthExceeded = 11
+        case issuerNotAllowedToSign = 12
+        case nameConstraintViolated = 13
+        case nameConstraintUnsupported = 14
+        case weakSignatureAlgorithm = 15
+        case weakKey = 16
+        case unsupportedCriticalExtension = 17
+        case serverKeyUsageForbidsSigning = 18
+        case intermediateLacksServerAuth = 19
         // The peer's verdict on us, or other alerts it sent.
         case peerRejectedCertificate = 20
         case peerAlert = 21
@@ -49,6 +58,7 @@ public struct TCULinkError: Error, Equatable, Sendable {
         case noSharedCipherSuite = 31
         case handshakeFailed = 32
         case recordIntegrityFailed = 33
+        case cipherSuiteNotAllowed = 34
         // Time limits.
         case connectTimeout = 40
         case handshakeTimeout = 41
@@ -80,10 +90,23 @@ public struct TCULinkError: Error, Equatable, Sendable {
             case .serverNameMismatch: return "server certificate does not name the host that was dialled"
             case .serverCertificateLacksServerAuth: return "server certificate lacks extendedKeyUsage serverAuth"
             case .certificateSignatureInvalid: return "a signature in the server's certificate chain does not verify"
-            case .certificateMalformed:
-                return "server certificate could not be parsed or has an unsupported critical extension"
-            case .serverSentNoCertificate: return "server sent no certificate"
+            case .certificateMalformed: return "a certificate in the server's chain is not well-formed DER X.509"
+            case .serverSentNoCertificate: return "server did not authenticate with a verified certificate"
             case .intermediateNotCA: return "a certificate above the server leaf is not a CA certificate"
+            case .pathLengthExceeded: return "the server's chain is longer than a CA's pathLenConstraint allows"
+            case .issuerNotAllowedToSign: return "a CA in the server's chain lacks keyUsage keyCertSign"
+            case .nameConstraintViolated: return "a name in the server's chain is outside a CA's name constraints"
+            case .nameConstraintUnsupported:
+                return "a CA in the server's chain has a name constraint the device cannot evaluate"
+            case .weakSignatureAlgorithm:
+                return "a certificate in the server's chain is signed with a weak or unknown algorithm (MD5, SHA-1)"
+            case .weakKey:
+                return "a key in the server's chain is too weak or of a refused kind (RSA < 2048, EC not P-256/384)"
+            case .unsupportedCriticalExtension:
+                return "a certificate in the server's chain has a critical extension the device does not process"
+            case .serverKeyUsageForbidsSigning: return "server certificate's keyUsage lacks digitalSignature"
+            case .intermediateLacksServerAuth:
+                return "a CA in the server's chain restricts extendedKeyUsage to purposes other than serverAuth"
             case .peerRejectedCertificate: return "server rejected the device certificate"
             case .peerAlert: return "server ended the handshake with an alert"
             case .peerClosedDuringHandshake: return "server closed the connection during the handshake"
@@ -91,6 +114,7 @@ public struct TCULinkError: Error, Equatable, Sendable {
             case .noSharedCipherSuite: return "no cipher suite or signature scheme in common with the server"
             case .handshakeFailed: return "TLS handshake failed"
             case .recordIntegrityFailed: return "a TLS record failed its integrity check (data corrupted on the link?)"
+            case .cipherSuiteNotAllowed: return "the server chose a cipher suite the device does not offer"
             case .connectTimeout: return "timed out connecting to the server"
             case .handshakeTimeout: return "timed out during the TLS handshake"
             case .ioTimeout: return "timed out waiting for the server"
@@ -117,8 +141,11 @@ public struct TCULinkError: Error, Equatable, Sendable {
             switch self {
             case .unknownCA, .certificateExpired, .certificateNotYetValid, .serverNameMismatch,
                 .serverCertificateLacksServerAuth, .certificateSignatureInvalid, .certificateMalformed,
-                .serverSentNoCertificate, .intermediateNotCA, .peerRejectedCertificate, .protocolVersionMismatch,
-                .noSharedCipherSuite, .keyDoesNotMatchCertificate, .invalidConfiguration:
+                .serverSentNoCertificate, .intermediateNotCA, .pathLengthExceeded, .issuerNotAllowedToSign,
+                .nameConstraintViolated, .nameConstraintUnsupported, .weakSignatureAlgorithm, .weakKey,
+                .unsupportedCriticalExtension, .serverKeyUsageForbidsSigning, .intermediateLacksServerAuth,
+                .peerRejectedCertificate, .protocolVersionMismatch, .noSharedCipherSuite, .cipherSuiteNotAllowed,
+                .keyDoesNotMatchCertificate, .invalidConfiguration:
                 return true
             case .clockNotSet, .peerAlert, .peerClosedDuringHandshake, .handshakeFailed, .recordIntegrityFailed,
                 .connectTimeout,

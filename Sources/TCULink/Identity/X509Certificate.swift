@@ -1,18 +1,27 @@
-/// The fields of an X.509 certificate that identity checks need, read from DER.
+/// The fields of an X.509 certificate that identity checks and path validation need, read from DER.
 ///
-/// This is not a verifier: signatures and chain building are wolfSSL's job.
-/// It gives the core its own view of validity, key purposes, names and the public
-/// key, so that policy (what a server or device certificate must carry) is Swift
-/// code that runs the same in a handshake, offline, and on a board.
+/// This does not verify signatures: wolfSSL does, and `PathValidator` applies RFC 5280's
+/// rules to what is read here. It gives the core its own view of validity, constraints,
+/// key purposes, names and keys, so that policy is Swift code that runs the same in a
+/// handshake, offline, and on a board. Anything that is not well-formed DER, or breaks a
+/// structural rule of RFC 5280 (a duplicated extension, inner and outer signature algorithms
+/// that differ), makes the initializer fail.
 public struct X509Certificate: Equatable, Sendable {
     /// The certificate as given.
     public let der: [UInt8]
+    /// 1, 2 or 3.
+    public let version: Int
     /// The serial number's content bytes (big-endian, as encoded).
     public let serialNumber: [UInt8]
+    /// How the issuer signed this certificate.
+    public let signatureAlgorithm: SignatureAlgorithm
     public let notBefore: Int64
     public let notAfter: Int64
     public let subject: DistinguishedName
     public let issuer: DistinguishedName
+    /// The subject and issuer Names exactly as encoded: the path is chained on these bytes.
+    public let subjectEncoding: [UInt8]
+    public let issuerEncoding: [UInt8]
     /// The whole `SubjectPublicKeyInfo`, DER.
     public let subjectPublicKeyInfo: [UInt8]
     public let publicKey: PublicKeyKind
@@ -20,7 +29,17 @@ public struct X509Certificate: Equatable, Sendable {
     public let extendedKeyUsage: [[UInt8]]?
     /// `keyUsage` bits as in RFC 5280 (bit 0 = digitalSignature is 0x80 of the first byte); nil when absent.
     public let keyUsage: UInt16?
+    /// basicConstraints is present.
+    public let hasBasicConstraints: Bool
     public let isCertificateAuthority: Bool
+    /// basicConstraints' pathLenConstraint; nil when absent (no limit).
+    public let pathLengthConstraint: Int?
+    public let subjectKeyIdentifier: [UInt8]?
+    /// authorityKeyIdentifier's keyIdentifier.
+    public let authorityKeyIdentifier: [UInt8]?
+    public let nameConstraints: NameConstraints?
+    /// The OID of the first critical extension the core does not process; nil when there is none.
+    public let unsupportedCriticalExtension: [UInt8]?
     public let hasSubjectAltName: Bool
     /// `subjectAltName` dNSName entries, as written (IA5 bytes).
     public let dnsNames: [[UInt8]]
@@ -35,97 +54,94 @@ public struct X509Certificate: Equatable, Sendable {
         case other
     }
 
+    /// keyUsage bits (RFC 5280 §4.2.1.3), as in `keyUsage`.
+    public enum KeyUsageBit {
+        public static let digitalSignature: UInt16 = 0x8000
+        public static let keyCertSign: UInt16 = 0x0400
+    }
+
+    /// Subject and issuer are the same name (RFC 5280 §6.1: "self-issued").
+    public var isSelfIssued: Bool { subjectEncoding == issuerEncoding }
+
     /// Parses one DER certificate; nil when it is not well-formed enough to judge.
     public init?(der: [UInt8]) {
         var outer = DERReader(der)
         guard let certificate = outer.read(tag: DERTag.sequence), outer.isAtEnd else { return nil }
         var certificateReader = outer.reader(over: certificate)
-        guard let tbs = certificateReader.read(tag: DERTag.sequence) else { return nil }
+        guard let tbs = certificateReader.read(tag: DERTag.sequence),
+            let outerAlgorithm = certificateReader.read(tag: DERTag.sequence),
+            certificateReader.read(tag: DERTag.bitString) != nil, certificateReader.isAtEnd
+        else { return nil }
         var fields = certificateReader.reader(over: tbs)
 
-        if fields.peekTag() == DERTag.contextConstructed0 { _ = fields.readElement() }  // version
+        var version = 1
+        if fields.peekTag() == DERTag.contextConstructed0 {
+            guard let wrapper = fields.readElement() else { return nil }
+            var versionReader = fields.reader(over: wrapper)
+            guard let number = versionReader.read(tag: DERTag.integer), versionReader.isAtEnd,
+                let value = versionReader.content(of: number).first, versionReader.content(of: number).count == 1,
+                value <= 2
+            else { return nil }
+            version = Int(value) + 1
+        }
         guard let serial = fields.read(tag: DERTag.integer),
-            fields.read(tag: DERTag.sequence) != nil,  // signature algorithm
+            let innerAlgorithm = fields.read(tag: DERTag.sequence),
             let issuerElement = fields.read(tag: DERTag.sequence),
             let validity = fields.read(tag: DERTag.sequence),
             let subjectElement = fields.read(tag: DERTag.sequence),
             let spki = fields.read(tag: DERTag.sequence)
         else { return nil }
+        // RFC 5280 §4.1.1.2: the signed and the unsigned algorithm identifiers must be the same.
+        guard Array(fields.encoding(of: innerAlgorithm)) == Array(certificateReader.encoding(of: outerAlgorithm))
+        else { return nil }
 
         var validityReader = fields.reader(over: validity)
         guard let notBefore = X509Certificate.readTime(&validityReader),
-            let notAfter = X509Certificate.readTime(&validityReader),
+            let notAfter = X509Certificate.readTime(&validityReader), validityReader.isAtEnd,
             let issuer = DistinguishedName(reader: fields.reader(over: issuerElement)),
             let subject = DistinguishedName(reader: fields.reader(over: subjectElement))
         else { return nil }
 
         self.der = der
+        self.version = version
         self.serialNumber = Array(fields.content(of: serial))
+        self.signatureAlgorithm = SignatureAlgorithm.read(certificateReader.reader(over: outerAlgorithm))
         self.notBefore = notBefore
         self.notAfter = notAfter
         self.issuer = issuer
         self.subject = subject
+        self.issuerEncoding = Array(fields.encoding(of: issuerElement))
+        self.subjectEncoding = Array(fields.encoding(of: subjectElement))
         self.subjectPublicKeyInfo = Array(fields.encoding(of: spki))
         self.publicKey = X509Certificate.publicKeyKind(fields.reader(over: spki))
 
-        var extendedKeyUsage: [[UInt8]]? = nil
-        var keyUsage: UInt16? = nil
-        var isCA = false
-        var hasSAN = false
-        var dnsNames: [[UInt8]] = []
-        var ipAddresses: [[UInt8]] = []
-
-        // Skip issuerUniqueID [1] and subjectUniqueID [2], then read extensions [3].
+        // Skip issuerUniqueID [1] and subjectUniqueID [2], then read extensions [3] (v3 only).
         while let tag = fields.peekTag(), tag != DERTag.contextConstructed3 {
-            guard fields.readElement() != nil else { return nil }
-        }
-        if let wrapper = fields.read(tag: DERTag.contextConstructed3) {
-            var wrapperReader = fields.reader(over: wrapper)
-            guard let list = wrapperReader.read(tag: DERTag.sequence) else { return nil }
-            var extensions = wrapperReader.reader(over: list)
-            while !extensions.isAtEnd {
-                guard let ext = extensions.read(tag: DERTag.sequence) else { return nil }
-                var extReader = extensions.reader(over: ext)
-                guard let oidElement = extReader.read(tag: DERTag.objectIdentifier) else { return nil }
-                if extReader.peekTag() == DERTag.boolean { _ = extReader.readElement() }  // critical
-                guard let value = extReader.read(tag: DERTag.octetString) else { return nil }
-                let oid = Array(extReader.content(of: oidElement))
-                let valueReader = extReader.reader(over: value)
-                if oid == OID.extendedKeyUsage {
-                    guard let purposes = X509Certificate.readOIDSequence(valueReader) else { return nil }
-                    extendedKeyUsage = purposes
-                } else if oid == OID.keyUsage {
-                    guard let bits = X509Certificate.readKeyUsage(valueReader) else { return nil }
-                    keyUsage = bits
-                } else if oid == OID.basicConstraints {
-                    var reader = valueReader
-                    guard let sequence = reader.read(tag: DERTag.sequence) else { return nil }
-                    var inner = reader.reader(over: sequence)
-                    if let flag = inner.read(tag: DERTag.boolean) {
-                        isCA = inner.content(of: flag).first.map { $0 != 0 } ?? false
-                    }
-                } else if oid == OID.subjectAltName {
-                    hasSAN = true
-                    var reader = valueReader
-                    guard let sequence = reader.read(tag: DERTag.sequence) else { return nil }
-                    var names = reader.reader(over: sequence)
-                    while !names.isAtEnd {
-                        guard let name = names.readElement() else { return nil }
-                        switch name.tag {
-                        case 0x82: dnsNames.append(Array(names.content(of: name)))  // [2] dNSName
-                        case 0x87: ipAddresses.append(Array(names.content(of: name)))  // [7] iPAddress
-                        default: break
-                        }
-                    }
-                }
+            guard tag == 0x81 || tag == 0xA1 || tag == 0x82 || tag == 0xA2, fields.readElement() != nil else {
+                return nil
             }
         }
-        self.extendedKeyUsage = extendedKeyUsage
-        self.keyUsage = keyUsage
-        self.isCertificateAuthority = isCA
-        self.hasSubjectAltName = hasSAN
-        self.dnsNames = dnsNames
-        self.ipAddresses = ipAddresses
+        var extensions = CertificateExtensions()
+        if let wrapper = fields.read(tag: DERTag.contextConstructed3) {
+            guard version == 3 else { return nil }
+            var wrapperReader = fields.reader(over: wrapper)
+            guard let list = wrapperReader.read(tag: DERTag.sequence), wrapperReader.isAtEnd,
+                extensions.read(wrapperReader.reader(over: list))
+            else { return nil }
+        }
+        guard fields.isAtEnd else { return nil }
+        self.extendedKeyUsage = extensions.extendedKeyUsage
+        self.keyUsage = extensions.keyUsage
+        self.hasBasicConstraints = extensions.hasBasicConstraints
+        self.isCertificateAuthority = extensions.isCertificateAuthority
+        self.pathLengthConstraint = extensions.pathLengthConstraint
+        self.subjectKeyIdentifier = extensions.subjectKeyIdentifier
+        self.authorityKeyIdentifier = extensions.authorityKeyIdentifier
+        self.nameConstraints = extensions.nameConstraints
+        self.unsupportedCriticalExtension = extensions.unsupportedCriticalExtension
+        self.hasSubjectAltName = extensions.hasSubjectAltName
+        self.dnsNames = extensions.dnsNames
+        self.ipAddresses = extensions.ipAddresses
     }
 
     /// True when the certificate lists `purpose` in its extendedKeyUsage.
@@ -148,31 +164,6 @@ public struct X509Certificate: Equatable, Sendable {
         case DERTag.generalizedTime: return CalendarTime.parseGeneralizedTime(text)
         default: return nil
         }
-    }
-
-    private static func readOIDSequence(_ valueReader: DERReader) -> [[UInt8]]? {
-        var reader = valueReader
-        guard let sequence = reader.read(tag: DERTag.sequence) else { return nil }
-        var items = reader.reader(over: sequence)
-        var result: [[UInt8]] = []
-        while !items.isAtEnd {
-            guard let oid = items.read(tag: DERTag.objectIdentifier) else { return nil }
-            result.append(Array(items.content(of: oid)))
-        }
-        return result
-    }
-
-    private static func readKeyUsage(_ valueReader: DERReader) -> UInt16? {
-        var reader = valueReader
-        guard let bitString = reader.read(tag: DERTag.bitString) else { return nil }
-        let content = reader.content(of: bitString)
-        // First content byte is the count of unused bits; up to two bytes of flags follow.
-        guard content.count >= 1 else { return nil }
-        let start = content.startIndex
-        var value: UInt16 = 0
-        if content.count >= 2 { value = UInt16(content[start + 1]) << 8 }
-        if content.count >= 3 { value |= UInt16(content[start + 2]) }
-        return value
     }
 
     /// The kind of key in a SubjectPublicKeyInfo (DER).
