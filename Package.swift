@@ -118,6 +118,7 @@ let package = Package(
             name: "InteropTests",
             dependencies: [
                 "TCULink", "HostHAL", "TCUPKI", "TCUBackend", "TCUFleet", "tcu-sim", "tcu-pki", "tcu-backend",
+                "CWolfSSL",
             ],
             path: "Tests/InteropTests"
         ),

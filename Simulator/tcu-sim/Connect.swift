@@ -73,6 +73,9 @@ struct Connect: ParsableCommand {
     @Flag(name: .customLong("clock-unset"), help: "Simulate a board whose RTC is not set.")
     var clockUnset = false
 
+    @Flag(help: "Also print the cipher suites the ClientHello offered, as sent.")
+    var verbose = false
+
     func run() throws {
         do {
             let chainPath = device.certChain ?? device.device.map { $0 + "/chain.pem" }
@@ -193,6 +196,7 @@ struct Connect: ParsableCommand {
                     if case .pause(_, let reason) = decision, attempt <= retries {
                         print("retry:       not retrying: \(reason) will not cure itself")
                     }
+                    if verbose { print("offered:     \(candidate.offeredCipherSuites.joined(separator: ":"))") }
                     print("FAILED: \(Describe.error(error))")
                     throw ExitCode(1)
                 }
@@ -208,6 +212,7 @@ struct Connect: ParsableCommand {
         }
         do {
             print(Describe.report(report, host: host, port: port))
+            if verbose { print("offered:     \(client.offeredCipherSuites.joined(separator: ":"))") }
             if let send {
                 try client.sendAll(Array((send + "\n").utf8), timeoutMilliseconds: timeoutMilliseconds)
                 var buffer = [UInt8](repeating: 0, count: 16 * 1024)

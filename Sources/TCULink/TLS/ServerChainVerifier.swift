@@ -1,62 +1,62 @@
 import CWolfSSL
 
-/// Offline validation of a server's certificate chain: exactly what the handshake
-/// applies (wolfSSL for signatures and the path to a trust anchor, then
-/// `ServerCertificatePolicy` for validity at `time`, serverAuth and the name),
-/// without a connection. Operators use it to check a backend certificate before a rollout.
+/// Offline validation of a server's certificate chain: what the handshake does, without a
+/// connection. wolfSSL checks each certificate's signature in the order the handshake does
+/// (from the top of the chain down to the leaf, each verified CA vouching for the next), then
+/// `PathValidator` judges the path exactly as the handshake's verify callback does. Operators
+/// use it to check a backend certificate before a rollout; a test asserts that it and the
+/// handshake agree on every generated chain.
 public enum ServerChainVerifier {
     /// Returns nil when the chain is accepted, the reason otherwise.
     /// - Parameters:
     ///   - leaf: the server certificate, DER.
-    ///   - intermediates: the CA certificates the server sends after its leaf, leaf-side first.
+    ///   - intermediates: the certificates the server sends after its leaf, in that order.
     ///   - trustAnchors: the roots the device trusts.
     public static func verify(
         leaf: [UInt8], intermediates: [[UInt8]], trustAnchors: [[UInt8]],
         policy: ServerCertificatePolicy, at time: WallTime
     ) -> TCULinkError? {
         guard !trustAnchors.isEmpty else { return TCULinkError(.invalidConfiguration) }
-        _ = wolfSSL_Init()  // stays initialized (see TLSClient)
-        guard let context = wolfSSL_CTX_new(wolfTLSv1_3_client_method()) else { return TCULinkError(.outOfMemory) }
-        defer { wolfSSL_CTX_free(context) }
+        var anchors: [X509Certificate] = []
+        for der in trustAnchors {
+            guard let anchor = X509Certificate(der: der) else { return TCULinkError(.invalidConfiguration) }
+            anchors.append(anchor)
+        }
+        _ = wolfSSL_Init()  // stays initialized (see TLSContext)
+        guard let manager = wolfSSL_CertManagerNew() else { return TCULinkError(.outOfMemory) }
+        defer { wolfSSL_CertManagerFree(manager) }
         for anchor in trustAnchors {
-            let status = anchor.withUnsafeBufferPointer {
-                wolfSSL_CTX_load_verify_buffer_ex(
-                    context, $0.baseAddress, Int($0.count), Int32(WOLFSSL_FILETYPE_ASN1), 0,
-                    UInt32(WOLFSSL_LOAD_FLAG_DATE_ERR_OKAY))
-            }
-            guard status == WOLFSSL_SUCCESS else { return TCULinkError(.invalidConfiguration, libraryCode: status) }
+            guard load(anchor, into: manager) == WOLFSSL_SUCCESS else { return TCULinkError(.invalidConfiguration) }
         }
-        guard let manager = wolfSSL_CTX_GetCertManager(context) else { return TCULinkError(.outOfMemory) }
 
-        // Walk down from the anchors: each intermediate must verify against what is
-        // already trusted before it may vouch for the next one.
-        var depth = intermediates.count
-        for intermediate in intermediates.reversed() {
-            if let failure = checkSignature(intermediate, manager: manager, depth: depth) { return failure }
-            if let failure = policy.evaluate(intermediate, depth: depth, at: time) { return failure }
-            let status = intermediate.withUnsafeBufferPointer {
-                wolfSSL_CTX_load_verify_buffer_ex(
-                    context, $0.baseAddress, Int($0.count), Int32(WOLFSSL_FILETYPE_ASN1), 0,
-                    UInt32(WOLFSSL_LOAD_FLAG_DATE_ERR_OKAY))
+        let presented = [leaf] + intermediates
+        for depth in presented.indices.reversed() {
+            let der = presented[depth]
+            let status = der.withUnsafeBufferPointer {
+                wolfSSL_CertManagerVerifyBuffer(manager, $0.baseAddress, $0.count, Int32(WOLFSSL_FILETYPE_ASN1))
             }
-            guard status == WOLFSSL_SUCCESS else {
-                // Not a CA (basicConstraints), or unreadable.
-                return TCULinkError(.certificateMalformed, libraryCode: status, certificateDepth: Int8(clamping: depth))
+            let isAuthority = depth > 0 && X509Certificate(der: der)?.isCertificateAuthority == true
+            if status == WOLFSSL_SUCCESS || WolfSSLErrors.isDateError(status) {
+                // Dates are the path validator's, by the device clock. A verified CA vouches for what follows.
+                if isAuthority { _ = load(der, into: manager) }
+                continue
             }
-            depth -= 1
+            let unverifiedCA = status == wolfCode(ASN_NO_SIGNER_E) || status == wolfCode(ASN_SELF_SIGNED_E)
+            if isAuthority && unverifiedCA && tcu_wolfssl_alt_cert_chains() == 1 {
+                continue  // as in the handshake: skipped, and never trusted
+            }
+            return WolfSSLErrors.explain(
+                WolfSSLErrors.classifyVerification(status, depth: depth),
+                validator: PathValidator.validate(presented: presented, trustAnchors: anchors, policy: policy, at: time)
+            )
         }
-        if let failure = checkSignature(leaf, manager: manager, depth: 0) { return failure }
-        return policy.evaluate(leaf, depth: 0, at: time)
+        return PathValidator.validate(presented: presented, trustAnchors: anchors, policy: policy, at: time)
     }
 
-    /// wolfSSL's verdict on one certificate, dates set aside (the policy judges them by `time`).
-    private static func checkSignature(_ der: [UInt8], manager: OpaquePointer, depth: Int) -> TCULinkError? {
-        let status = der.withUnsafeBufferPointer {
-            wolfSSL_CertManagerVerifyBuffer(manager, $0.baseAddress, Int($0.count), Int32(WOLFSSL_FILETYPE_ASN1))
+    /// Loads a CA whatever the host's clock says of it (the device clock is judged by the validator).
+    private static func load(_ der: [UInt8], into manager: OpaquePointer) -> Int32 {
+        der.withUnsafeBufferPointer {
+            wolfSSL_CertManagerLoadCABuffer(manager, $0.baseAddress, $0.count, Int32(WOLFSSL_FILETYPE_ASN1))
         }
-        if status == WOLFSSL_SUCCESS || status == wolfCode(ASN_AFTER_DATE_E) || status == wolfCode(ASN_BEFORE_DATE_E) {
-            return nil
-        }
-        return WolfSSLErrors.classifyVerification(status, depth: depth)
     }
 }

@@ -19,6 +19,8 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
     private let sharedContext: TLSContext
     private var context: OpaquePointer { sharedContext.pointer }
     private var session: OpaquePointer?
+    /// This connection's certificate store (owned by `session` once attached), when wolfSSL has them.
+    private var connectionStore: UnsafeMutableRawPointer?
     private var startedAt: UInt64 = 0
     private var pendingAction: ConnectionAction?
     /// Application data that arrived while we looked for the server's verdict.
@@ -279,8 +281,14 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
         try keyStore.sign(request, input: input, into: output)
     }
 
-    override func judgeServerCertificate(_ der: [UInt8], depth: Int) -> TCULinkError? {
-        policy.evaluate(der, depth: depth, at: clock.wallTime())
+    override func trustVerifiedAuthority(_ der: [UInt8]) {
+        guard let connectionStore else { return }
+        _ = der.withUnsafeBufferPointer { tcu_connection_store_add_anchor(connectionStore, $0.baseAddress, $0.count) }
+    }
+
+    override func judgeServerChain(_ presented: [[UInt8]]) -> TCULinkError? {
+        PathValidator.validate(
+            presented: presented, trustAnchors: sharedContext.trustAnchors, policy: policy, at: clock.wallTime())
     }
 
     // MARK: - Actions
@@ -297,6 +305,7 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
         sendBlocked = false
         let result = wolfSSL_connect(session)
         if result == WOLFSSL_SUCCESS {
+            if let refusal = refusalOfCompletedHandshake(session) { return .failed(refusal) }
             return .complete(tls13: wolfSSL_GetVersion(session) == Int32(WOLFSSL_TLSV1_3))
         }
         let code = wolfSSL_get_error(session, result)
@@ -307,6 +316,24 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
         if code == wolfCode(WOLFSSL_ERROR_WANT_READ) || code == 0 { return .wantRead }
         return .failed(WolfSSLErrors.classify(code, session: session, target: self))
     }
+
+    /// Belt and braces over wolfSSL's own verdict: a full handshake counts only if the path
+    /// validator accepted the server's chain in it (a server with no certificate, or a future
+    /// wolfSSL default that skips verification, must not pass), and the server chose a suite
+    /// the device offered. A resumed session was authenticated by the full handshake that made it.
+    private func refusalOfCompletedHandshake(_ session: OpaquePointer) -> TCULinkError? {
+        if wolfSSL_session_reused(session) != 1 && !serverChainAccepted {
+            return verificationFailure ?? TCULinkError(.serverSentNoCertificate)
+        }
+        let suite = UInt16(truncatingIfNeeded: wolfSSL_get_current_cipher_suite(session))
+        if !CipherSuites.allows(suite, for: configuration.versions) {
+            return TCULinkError(.cipherSuiteNotAllowed, libraryCode: Int32(suite))
+        }
+        return nil
+    }
+
+    /// The cipher suites this connection's ClientHello offered, as sent; empty before it was sent.
+    public var offeredCipherSuites: [String] { offeredSuites.map { ClientHelloSuites.name($0) } }
 
     /// Reads once to see whether the server sent a ticket, data, or an alert.
     private func acceptanceStep() -> AcceptanceStep {
@@ -342,6 +369,12 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
 
     private func makeSession() throws(TCULinkError) -> OpaquePointer {
         guard let session = wolfSSL_new(context) else { throw TCULinkError(.outOfMemory) }
+        do throws(TCULinkError) {
+            try isolateCertificateStore(session)
+        } catch {
+            wolfSSL_free(session)
+            throw error
+        }
         let me = opaque
         wolfSSL_SetIOReadCtx(session, me)
         wolfSSL_SetIOWriteCtx(session, me)
@@ -387,6 +420,30 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
         return session
     }
 
+    /// Gives the connection a certificate store of its own, holding the trust anchors only, so
+    /// that the CAs wolfSSL learns from this server's chain leave with the connection instead of
+    /// vouching, from the shared context, for a later server that omits them. Where wolfSSL is
+    /// built without the stores (board configurations), the path validator alone refuses that
+    /// server: it builds paths only from what the server sent and the anchors.
+    private func isolateCertificateStore(_ session: OpaquePointer) throws(TCULinkError) {
+        guard let store = tcu_connection_store_new() else { return }
+        for anchor in sharedContext.trustAnchorsDER {
+            let status = anchor.withUnsafeBufferPointer {
+                tcu_connection_store_add_anchor(store, $0.baseAddress, $0.count)
+            }
+            guard status == WOLFSSL_SUCCESS else {
+                tcu_connection_store_free(store)
+                throw TCULinkError(.invalidConfiguration, libraryCode: status)
+            }
+        }
+        let status = tcu_connection_store_attach(session, store)
+        guard status == WOLFSSL_SUCCESS else {
+            tcu_connection_store_free(store)
+            throw TCULinkError(.tlsLibraryError, libraryCode: status)
+        }
+        connectionStore = store
+    }
+
     private func makeReport(_ acceptance: Acceptance) -> ConnectionReport {
         var version: UInt16 = 0
         var suite = ""
@@ -423,6 +480,7 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
             if sendCloseNotify { _ = wolfSSL_shutdown(session) }
             wolfSSL_free(session)
             self.session = nil
+            connectionStore = nil  // freed with the session
         }
         transport.close()
     }

@@ -11,6 +11,9 @@ public final class TLSContext {
     let pointer: OpaquePointer
     let versions: TLSVersionPolicy
     let presentsCertificate: Bool
+    /// The key store's trust anchors, DER and parsed: the only roots a server's path may end in.
+    let trustAnchorsDER: [[UInt8]]
+    let trustAnchors: [X509Certificate]
 
     /// - Parameters: the key store's `certificateChain` (leaf first) and `trustAnchors`.
     ///   (Not a generic init over the key store: Embedded Swift allows none in a class.)
@@ -22,6 +25,13 @@ public final class TLSContext {
         // each connection would throw away its caches (fixed-point ECC tables) and cost every
         // reconnect several times the CPU (measured by scripts/bench).
         _ = wolfSSL_Init()
+        var anchors: [X509Certificate] = []
+        for der in trustAnchors {
+            guard let anchor = X509Certificate(der: der) else { throw TCULinkError(.invalidConfiguration) }
+            anchors.append(anchor)
+        }
+        self.trustAnchors = anchors
+        self.trustAnchorsDER = trustAnchors
         self.pointer = try WolfSSLContext.make(
             versions: versions, certificateChain: certificateChain, trustAnchors: trustAnchors,
             presentCertificate: presentCertificate)

@@ -16,20 +16,35 @@ open class WolfSSLCallbackTarget {
     var sessionTicketReceived = false
     /// The server's leaf certificate, DER, as received.
     var serverLeaf: [UInt8]?
+    /// The path validator accepted the server's whole chain in this handshake. A full handshake
+    /// that completes without it is refused, whatever wolfSSL says (see `TLSClient`).
+    var serverChainAccepted = false
     /// Bytes through the transport, both ways (what a metered cellular link bills).
     var bytesSent = 0
     var bytesReceived = 0
     /// The last send the transport could not take (reset before each wolfSSL call). wolfSSL
     /// sometimes reports no error at all after a partial write, so the engine asks this instead.
     var sendBlocked = false
+    /// The cipher suites of the ClientHello, as sent (read from the first record).
+    var offeredSuites: [UInt16] = []
+    private var sentFirstRecord = false
+
+    func noteOutgoing(_ bytes: UnsafeRawBufferPointer) {
+        guard !sentFirstRecord else { return }
+        sentFirstRecord = true
+        offeredSuites = ClientHelloSuites.parse(bytes) ?? []
+    }
 
     func transportReceive(into buffer: UnsafeMutableRawBufferPointer) -> TransportIO { .failed(.other) }
     func transportSend(_ bytes: UnsafeRawBufferPointer) -> TransportIO { .failed(.other) }
     func keyStoreSign(
         _ request: SigningRequest, input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer
     ) throws(KeyStoreError) -> Int { throw .keyUnavailable }
-    /// Judges one certificate of the server's chain; nil to accept.
-    func judgeServerCertificate(_ der: [UInt8], depth: Int) -> TCULinkError? { TCULinkError(.invalidState) }
+    /// Lends wolfSSL a CA of the server's chain that it verified but, because of a date error by
+    /// the host's clock, will not use for the certificate below (see the verify callback).
+    func trustVerifiedAuthority(_ der: [UInt8]) {}
+    /// Judges the server's chain as sent (leaf first); nil to accept.
+    func judgeServerChain(_ presented: [[UInt8]]) -> TCULinkError? { TCULinkError(.invalidState) }
 
     var opaque: UnsafeMutableRawPointer { Unmanaged.passUnretained(self).toOpaque() }
 
@@ -54,7 +69,9 @@ let wolfSSLSendCallback: CallbackIOSend = { _, buffer, size, context in
     guard let target = WolfSSLCallbackTarget.from(context), let buffer, size > 0 else {
         return WOLFSSL_CBIO_ERR_GENERAL.rawValue
     }
-    let result = target.transportSend(UnsafeRawBufferPointer(start: buffer, count: Int(size)))
+    let outgoing = UnsafeRawBufferPointer(start: buffer, count: Int(size))
+    target.noteOutgoing(outgoing)
+    let result = target.transportSend(outgoing)
     if case .transferred(let count) = result { target.bytesSent += count }
     target.sendBlocked = result == .wouldBlock
     return ioCallbackResult(result, target: target, wouldBlock: WOLFSSL_CBIO_ERR_WANT_WRITE.rawValue)
@@ -74,37 +91,57 @@ private func ioCallbackResult(_ result: TransportIO, target: WolfSSLCallbackTarg
     }
 }
 
-// MARK: - Verification: wolfSSL checks signatures and the path; our policy judges the rest.
+// MARK: - Verification: wolfSSL checks signatures; the path validator judges the whole path.
 
-/// Called for every certificate of the server's chain (Debian's wolfSSL is built with
-/// WOLFSSL_ALWAYS_VERIFY_CB and WOLFSSL_VERIFY_CB_ALL_CERTS; a board's user_settings.h must be too).
-/// wolfSSL's date checks use the host's clock, so date errors are set aside and the
-/// policy re-judges validity against the HAL clock. Any other error stands.
+/// Called for every certificate of the server's chain, from the top down, the leaf last
+/// (Debian's wolfSSL is built with WOLFSSL_ALWAYS_VERIFY_CB and WOLFSSL_VERIFY_CB_ALL_CERTS;
+/// a board's user_settings.h must be too). An error wolfSSL found stands, except a date
+/// error: wolfSSL dates by the host's clock, the validator by the HAL clock. At the leaf the
+/// whole chain as sent goes to `PathValidator`, which builds the path from it and the trust
+/// anchors alone and applies RFC 5280's rules to every certificate on it.
 let wolfSSLVerifyCallback: VerifyCallback = { preverify, store in
     guard let store, let target = WolfSSLCallbackTarget.from(store.pointee.userCtx) else { return 0 }
     let depth = Int(store.pointee.error_depth)
     let error = store.pointee.error
-    guard depth >= 0, depth < Int(store.pointee.totalCerts), let certificates = store.pointee.certs else {
+    let total = Int(store.pointee.totalCerts)
+    guard depth >= 0, depth < total, let certificates = store.pointee.certs else {
         target.verificationFailure =
             target.verificationFailure ?? TCULinkError(.certificateMalformed, libraryCode: error)
         return 0
     }
-    let info = certificates[depth]
-    guard let buffer = info.buffer else { return 0 }
-    let der = Array(UnsafeBufferPointer(start: buffer, count: Int(info.length)))
-    if depth == 0 { target.serverLeaf = der }
-
-    let isDateError = WolfSSLErrors.isDateError(error)
-    if preverify == 0 && error != 0 && !isDateError {
+    let isDateError = preverify == 0 && WolfSSLErrors.isDateError(error)
+    let failedInWolfSSL = preverify == 0 && error != 0 && !isDateError
+    if depth > 0 && !failedInWolfSSL {
+        // wolfSSL (WOLFSSL_ALT_CERT_CHAINS, as Debian builds it) never files a chain CA that had any
+        // error, a date error by the host's clock included, so the leaf below it then has "no
+        // signer" although the device clock finds the whole path valid (ServerVerificationTests,
+        // future-pki-at-2035). A date error comes only after the signature verified, so the CA is
+        // filed here, in this connection's own store, exactly as wolfSSL would have.
+        if isDateError, let info = Optional(certificates[depth]), let buffer = info.buffer, info.length > 0 {
+            let der = Array(UnsafeBufferPointer(start: buffer, count: Int(info.length)))
+            if X509Certificate(der: der)?.isCertificateAuthority == true { target.trustVerifiedAuthority(der) }
+        }
+        return 1  // the chain is judged whole, at the leaf
+    }
+    var presented: [[UInt8]] = []
+    for index in 0..<total {
+        let info = certificates[index]
+        guard let buffer = info.buffer, info.length > 0 else { return 0 }
+        presented.append(Array(UnsafeBufferPointer(start: buffer, count: Int(info.length))))
+    }
+    if failedInWolfSSL {
         if target.verificationFailure == nil {
-            target.verificationFailure = WolfSSLErrors.classifyVerification(error, depth: depth)
+            target.verificationFailure = WolfSSLErrors.explain(
+                WolfSSLErrors.classifyVerification(error, depth: depth), validator: target.judgeServerChain(presented))
         }
         return 0
     }
-    if let failure = target.judgeServerCertificate(der, depth: depth) {
+    target.serverLeaf = presented[0]
+    if let failure = target.judgeServerChain(presented) {
         if target.verificationFailure == nil { target.verificationFailure = failure }
         return 0
     }
+    target.serverChainAccepted = true
     return 1
 }
 

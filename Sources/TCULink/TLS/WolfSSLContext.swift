@@ -22,10 +22,9 @@ enum WolfSSLContext {
         if versions == .tls12OrLater {
             try check(wolfSSL_CTX_SetMinVersion(context, Int32(WOLFSSL_TLSV1_2)))
         }
-        // Debian's wolfSSL (OPENSSL_COMPATIBLE_DEFAULTS) verifies nothing unless told to.
-        // Never rely on a default here: a client that skips this accepts any server.
-        wolfSSL_CTX_set_verify(context, Int32(WOLFSSL_VERIFY_PEER), wolfSSLVerifyCallback)
-
+        // Never wolfSSL's default list: as a client allowed TLS 1.2, Debian's offers anonymous DH,
+        // NULL and RC4 suites, and a server with no certificate at all was accepted that way.
+        try check(wolfSSL_CTX_set_cipher_list(context, CipherSuites.wolfSSLList(for: versions)))
         // Anchors are loaded whatever the host's clock says; validity is judged
         // against the HAL clock in the verify callback.
         for anchor in trustAnchors {
@@ -36,6 +35,12 @@ enum WolfSSLContext {
             }
             try check(status)
         }
+        // Debian's wolfSSL (OPENSSL_COMPATIBLE_DEFAULTS) verifies nothing unless told to.
+        // Never rely on a default here: a client that skips this accepts any server.
+        // Set after the anchors: that build also files each anchor as a "trusted peer", judged
+        // by the host's clock when verification is already on (a root valid only by the device
+        // clock was refused at load: ServerVerificationTests, future-pki-at-2035).
+        wolfSSL_CTX_set_verify(context, Int32(WOLFSSL_VERIFY_PEER), wolfSSLVerifyCallback)
 
         // Signing goes to the key store. These must be set before the key below is loaded.
         wolfSSL_CTX_SetEccSignCb(context, wolfSSLEccSignCallback)

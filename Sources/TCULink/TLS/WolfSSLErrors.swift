@@ -28,6 +28,11 @@ enum WolfSSLErrors {
         case OpenSSLVerifyCode.certificateHasExpired, OpenSSLVerifyCode.errorInNotAfterField:
             reason = .certificateExpired
         case OpenSSLVerifyCode.invalidPurpose: reason = .serverCertificateLacksServerAuth
+        case OpenSSLVerifyCode.pathLengthExceeded, wolfCode(ASN_PATHLEN_INV_E), wolfCode(ASN_PATHLEN_SIZE_E):
+            reason = .pathLengthExceeded
+        case wolfCode(ASN_NAME_INVALID_E): reason = .nameConstraintViolated
+        case wolfCode(ASN_CRIT_EXT_E): reason = .unsupportedCriticalExtension
+        case wolfCode(RSA_KEY_SIZE_E), wolfCode(ECC_KEY_SIZE_E): reason = .weakKey
         case OpenSSLVerifyCode.hostnameMismatch, OpenSSLVerifyCode.ipAddressMismatch: reason = .serverNameMismatch
         case wolfCode(ASN_NO_SIGNER_E), wolfCode(ASN_SELF_SIGNED_E): reason = .unknownCA
         case wolfCode(ASN_AFTER_DATE_E): reason = .certificateExpired
@@ -39,6 +44,16 @@ enum WolfSSLErrors {
         default: reason = .certificateMalformed
         }
         return TCULinkError(reason, libraryCode: code, certificateDepth: depthTag)
+    }
+
+    /// wolfSSL found no issuer it trusts; when the path validator can say more precisely why (an
+    /// issuer that is not a CA, that may not sign certificates…), its reason is the one reported.
+    /// Only the wording changes: the chain is refused either way.
+    static func explain(_ failure: TCULinkError, validator: TCULinkError?) -> TCULinkError {
+        guard failure.reason == .unknownCA, let validator, validator.reason != .unknownCA else { return failure }
+        var explained = validator
+        explained.libraryCode = failure.libraryCode
+        return explained
     }
 
     /// A failed `wolfSSL_connect`, `wolfSSL_read` or `wolfSSL_write`, explained with
@@ -57,6 +72,11 @@ enum WolfSSLErrors {
             if alert == .protocolVersion {
                 return TCULinkError(.protocolVersionMismatch, alert: alert, libraryCode: code)
             }
+            // handshake_failure before a ServerHello: the server found nothing it shares with
+            // our ClientHello (suites, groups, signature schemes), e.g. an anonymous-only server.
+            if alert == .handshakeFailure, let session, wolfSSL_get_current_cipher_suite(session) == 0 {
+                return TCULinkError(.noSharedCipherSuite, alert: alert, libraryCode: code)
+            }
             return TCULinkError(.peerAlert, alert: alert, libraryCode: code)
         }
         if let failure = target.transportFailure { return TCULinkError(failure.reason, libraryCode: code) }
@@ -72,7 +92,9 @@ enum WolfSSLErrors {
         case wolfCode(MEMORY_E), wolfCode(MEMORY_ERROR): reason = .outOfMemory
         case wolfCode(NO_PEER_CERT): reason = .serverSentNoCertificate
         case wolfCode(ASN_NO_SIGNER_E), wolfCode(ASN_AFTER_DATE_E), wolfCode(ASN_BEFORE_DATE_E),
-            wolfCode(ASN_SIG_CONFIRM_E), wolfCode(DOMAIN_NAME_MISMATCH), wolfCode(EXTKEYUSE_AUTH_E):
+            wolfCode(ASN_SIG_CONFIRM_E), wolfCode(DOMAIN_NAME_MISMATCH), wolfCode(EXTKEYUSE_AUTH_E),
+            wolfCode(ASN_CRIT_EXT_E), wolfCode(ASN_PATHLEN_INV_E), wolfCode(ASN_PATHLEN_SIZE_E),
+            wolfCode(ASN_NAME_INVALID_E), wolfCode(RSA_KEY_SIZE_E), wolfCode(ECC_KEY_SIZE_E):
             return classifyVerification(code, depth: 0)
         default: reason = .tlsLibraryError
         }
@@ -103,6 +125,7 @@ enum OpenSSLVerifyCode {
     static let selfSignedInChain: Int32 = 19
     static let unableToGetIssuerCertificateLocally: Int32 = 20
     static let unableToVerifyLeafSignature: Int32 = 21
+    static let pathLengthExceeded: Int32 = 25
     static let invalidPurpose: Int32 = 26
     static let hostnameMismatch: Int32 = 62
     static let ipAddressMismatch: Int32 = 64

@@ -9,15 +9,19 @@ final class OpenSSLServer {
     ///   - certificate: server leaf (PEM), relative to the PKI folder.
     ///   - chain: the intermediates to send after it, if any.
     ///   - arguments: more s_server options (e.g. "-tls1_2").
+    ///   - clientCA: the CA file that device certificates must chain to (default: the PKI's root.pem).
+    ///   - requireClientCertificate: false for a server that asks for none (anonymous suites cannot).
     init(
         pki: String, certificate: String = "server/good.leaf.pem", key: String = "server/good.key",
-        chain: String? = "server-ca.pem", arguments: [String] = ["-tls1_3"]
+        chain: String? = "server-ca.pem", arguments: [String] = ["-tls1_3"], clientCA: String? = nil,
+        requireClientCertificate: Bool = true
     ) throws {
         port = try freePort()
         var options = [
             "s_server", "-accept", "\(port)", "-cert", pki + "/" + certificate, "-key", pki + "/" + key,
-            "-CAfile", pki + "/root.pem", "-Verify", "1", "-verify_return_error", "-rev",
+            "-CAfile", clientCA ?? pki + "/root.pem", "-rev",
         ]
+        if requireClientCertificate { options += ["-Verify", "1", "-verify_return_error"] }
         if let chain { options += ["-cert_chain", pki + "/" + chain] }
         process = try ChildProcess("/usr/bin/openssl", options + arguments, logFile: pki + "/s_server-\(port).log")
         do {
