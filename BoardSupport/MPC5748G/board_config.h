@@ -48,6 +48,11 @@
 #ifndef TCU_MPC_IDENTITY_IMAGE_MAX
 #define TCU_MPC_IDENTITY_IMAGE_MAX 4096U
 #endif
+/* The largest secret keystore_seal takes (a serialized TLS session with its ticket; it must fit the
+ * store image with the other slots anyway). Two word-aligned buffers of this size are in the board. */
+#ifndef TCU_MPC_SEAL_MAX
+#define TCU_MPC_SEAL_MAX 2048U
+#endif
 #ifndef TCU_MPC_MAX_CERTS
 #define TCU_MPC_MAX_CERTS 4U
 #endif

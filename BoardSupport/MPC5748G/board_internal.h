@@ -25,6 +25,12 @@ int tcu_mpc_keystore_certificate(void *context, int set, size_t index, const uin
 int32_t tcu_mpc_keystore_sign(void *context, int request, int hash, const uint8_t *input, size_t input_length,
                               uint8_t *output, size_t output_capacity);
 
+/* board_seal.c */
+int32_t tcu_mpc_keystore_seal(void *context, const uint8_t *binding, size_t binding_length, const uint8_t *plaintext,
+                              size_t plaintext_length, uint8_t *output, size_t output_capacity);
+int32_t tcu_mpc_keystore_unseal(void *context, const uint8_t *binding, size_t binding_length, const uint8_t *sealed,
+                                size_t sealed_length, uint8_t *output, size_t output_capacity);
+
 /* board_clock.c */
 void tcu_mpc_clock_init(tcu_mpc5748g *board);
 void tcu_mpc_clock_release(tcu_mpc5748g *board);

@@ -58,6 +58,8 @@ int tcu_mpc5748g_init(tcu_mpc5748g *board, tcu_hal *table, const tcu_mpc5748g_co
         .store_read = tcu_mpc_store_read,
         .store_write = tcu_mpc_store_write,
         .store_erase = tcu_mpc_store_erase,
+        .keystore_seal = tcu_mpc_keystore_seal,
+        .keystore_unseal = tcu_mpc_keystore_unseal,
     };
     return 0;
 }

@@ -12,6 +12,10 @@
  * the SHE slot `wrap_key` (the HSM encrypts; the slot key never leaves it), unwrapped into RAM for
  * one signature and zeroed at once. A secure element (e.g. NXP SE050 through wolfSSL's SE050 port)
  * plugs in instead through tcu_mpc_key_backend.
+ *
+ * Sealed storage (keystore_seal/unseal, for the saved TLS session): AES-128-GCM under the same
+ * SHE slot `wrap_key`, the caller's binding authenticated, at most TCU_MPC_SEAL_MAX bytes of
+ * plaintext (board_seal.c). With a secure element the HSM still seals.
  */
 #ifndef TCU_HAL_MPC5748G_H
 #define TCU_HAL_MPC5748G_H
@@ -76,6 +80,9 @@ typedef struct tcu_mpc5748g {
     tcu_mpc_records identity;
     uint32_t store_image[TCU_MPC_STORE_IMAGE_MAX / 4];       /* uint32_t: word-aligned for the flash driver */
     uint32_t identity_image[TCU_MPC_IDENTITY_IMAGE_MAX / 4];
+    /* sealed storage: the HSM's word-aligned buffers; seal_plain is zeroed after every command */
+    uint32_t seal_plain[TCU_MPC_SEAL_MAX / 4];
+    uint32_t seal_cipher[TCU_MPC_SEAL_MAX / 4];
 } tcu_mpc5748g;
 
 /** Fills `config` with the defaults of board_config.h and wrap_key = HSM_KEY_1. */

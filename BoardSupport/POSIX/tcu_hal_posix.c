@@ -196,6 +196,30 @@ static int32_t keystore_sign(void *context, int request, int hash, const uint8_t
     }
 }
 
+/* Sealed storage as the simulator's file key store does it (posix_keys.c): AES-256-GCM under a
+ * key derived from the device key, the binding authenticated. Blobs are interchangeable with it. */
+static int32_t seal_result(int status) {
+    switch (status) {
+    case TCU_HOST_SEAL_ERR_REJECTED: return TCU_SEAL_ERR_REJECTED;
+    case TCU_HOST_SEAL_ERR_BUFFER: return TCU_SEAL_ERR_TOO_SMALL;
+    default: return status >= 0 ? status : TCU_SEAL_ERR_FAILED;
+    }
+}
+
+static int32_t keystore_seal(void *context, const uint8_t *binding, size_t binding_length, const uint8_t *plaintext,
+                             size_t plaintext_length, uint8_t *output, size_t output_capacity) {
+    tcu_posix_hal *hal = context;
+    return seal_result(tcu_host_key_seal(hal->key, binding, binding_length, plaintext, plaintext_length, output,
+                                         output_capacity));
+}
+
+static int32_t keystore_unseal(void *context, const uint8_t *binding, size_t binding_length, const uint8_t *sealed,
+                               size_t sealed_length, uint8_t *output, size_t output_capacity) {
+    tcu_posix_hal *hal = context;
+    return seal_result(
+        tcu_host_key_unseal(hal->key, binding, binding_length, sealed, sealed_length, output, output_capacity));
+}
+
 /* ---- Clock and entropy ---- */
 
 static int clock_wall_time(void *context, int64_t *unix_seconds) {
@@ -308,6 +332,7 @@ int tcu_posix_hal_init(tcu_posix_hal *hal, tcu_hal *table, const char *chain_fil
         .clock_wall_time = clock_wall_time, .clock_monotonic_ms = clock_monotonic_ms,
         .entropy_fill = entropy_fill,
         .store_read = store_read, .store_write = store_write, .store_erase = store_erase,
+        .keystore_seal = keystore_seal, .keystore_unseal = keystore_unseal,
     };
     return 0;
 fail:

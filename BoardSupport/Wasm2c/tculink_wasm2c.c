@@ -203,6 +203,43 @@ u32 Z_envZ_hal_keystore_sign(struct Z_env_instance_t *e, u32 id, u32 request, u3
     return (u32)length;
 }
 
+/* Sealed storage: the binding, the input and the output pass through host buffers that are
+ * zeroed after the call (the plaintext side is a saved session's resumption secret). */
+static uint8_t sealed_transfer[CHUNK + TCU_SEAL_OVERHEAD_MAX];
+
+static u32 seal_call(u32 id, int sealing, u32 binding, u32 binding_length, u32 input, u32 input_length, u32 output,
+                     u32 output_capacity) {
+    const tcu_hal *hal = hal_of(id);
+    uint8_t bound[64];
+    if (!hal || binding_length == 0 || binding_length > sizeof bound || input_length > CHUNK ||
+        !in_bounds(binding, binding_length) || !in_bounds(input, input_length) || !in_bounds(output, output_capacity))
+        return (u32)TCU_SEAL_ERR_FAILED;
+    copy_out(bound, binding, binding_length);
+    copy_out(transfer, input, input_length);
+    uint32_t capacity = output_capacity < sizeof sealed_transfer ? output_capacity : (uint32_t)sizeof sealed_transfer;
+    int32_t length = sealing ? hal->keystore_seal(hal->context, bound, binding_length, transfer, input_length,
+                                                  sealed_transfer, capacity)
+                             : hal->keystore_unseal(hal->context, bound, binding_length, transfer, input_length,
+                                                    sealed_transfer, capacity);
+    if (length > 0 && (uint32_t)length > capacity) length = TCU_SEAL_ERR_FAILED; /* never copy more than checked */
+    if (length > 0) copy_in(output, sealed_transfer, (uint32_t)length);
+    memset(transfer, 0, input_length);
+    memset(sealed_transfer, 0, capacity);
+    return (u32)length;
+}
+
+u32 Z_envZ_hal_keystore_seal(struct Z_env_instance_t *e, u32 id, u32 binding, u32 binding_length, u32 plaintext,
+                             u32 plaintext_length, u32 output, u32 output_capacity) {
+    (void)e;
+    return seal_call(id, 1, binding, binding_length, plaintext, plaintext_length, output, output_capacity);
+}
+
+u32 Z_envZ_hal_keystore_unseal(struct Z_env_instance_t *e, u32 id, u32 binding, u32 binding_length, u32 sealed,
+                               u32 sealed_length, u32 output, u32 output_capacity) {
+    (void)e;
+    return seal_call(id, 0, binding, binding_length, sealed, sealed_length, output, output_capacity);
+}
+
 u32 Z_envZ_hal_clock_wall_time(struct Z_env_instance_t *e, u32 id, u32 out) {
     (void)e;
     const tcu_hal *hal = hal_of(id);

@@ -37,6 +37,13 @@ IMPORT(hal_keystore_certificate_copy) int32_t import_certificate_copy(uint32_t h
 IMPORT(hal_keystore_sign) int32_t import_keystore_sign(uint32_t hal, int32_t request, int32_t hash,
                                                        const uint8_t *input, uint32_t input_length, uint8_t *output,
                                                        uint32_t output_capacity);
+IMPORT(hal_keystore_seal) int32_t import_keystore_seal(uint32_t hal, const uint8_t *binding, uint32_t binding_length,
+                                                       const uint8_t *plaintext, uint32_t plaintext_length,
+                                                       uint8_t *output, uint32_t output_capacity);
+IMPORT(hal_keystore_unseal) int32_t import_keystore_unseal(uint32_t hal, const uint8_t *binding,
+                                                           uint32_t binding_length, const uint8_t *sealed,
+                                                           uint32_t sealed_length, uint8_t *output,
+                                                           uint32_t output_capacity);
 IMPORT(hal_clock_wall_time) int32_t import_clock_wall_time(uint32_t hal, int64_t *unix_seconds);
 IMPORT(hal_clock_monotonic_ms) uint64_t import_clock_monotonic_ms(uint32_t hal);
 IMPORT(hal_entropy_fill) int32_t import_entropy_fill(uint32_t hal, uint8_t *buffer, uint32_t length);
@@ -103,6 +110,16 @@ static int32_t keystore_sign(void *c, int request, int hash, const uint8_t *inpu
     return import_keystore_sign(hal_id(c), request, hash, input, (uint32_t)input_length, output,
                                 (uint32_t)output_capacity);
 }
+static int32_t keystore_seal(void *c, const uint8_t *binding, size_t binding_length, const uint8_t *plaintext,
+                             size_t plaintext_length, uint8_t *output, size_t output_capacity) {
+    return import_keystore_seal(hal_id(c), binding, (uint32_t)binding_length, plaintext, (uint32_t)plaintext_length,
+                                output, (uint32_t)output_capacity);
+}
+static int32_t keystore_unseal(void *c, const uint8_t *binding, size_t binding_length, const uint8_t *sealed,
+                               size_t sealed_length, uint8_t *output, size_t output_capacity) {
+    return import_keystore_unseal(hal_id(c), binding, (uint32_t)binding_length, sealed, (uint32_t)sealed_length,
+                                  output, (uint32_t)output_capacity);
+}
 static int clock_wall_time(void *c, int64_t *unix_seconds) { return import_clock_wall_time(hal_id(c), unix_seconds); }
 static uint64_t clock_monotonic_ms(void *c) { return import_clock_monotonic_ms(hal_id(c)); }
 static int entropy_fill(void *c, uint8_t *buffer, size_t length) {
@@ -143,6 +160,8 @@ EXPORT(tcu_wasm_hal_enter) const tcu_hal *tcu_wasm_hal_enter(uint32_t hal) {
             .store_read = store_read,
             .store_write = store_write,
             .store_erase = store_erase,
+            .keystore_seal = keystore_seal,
+            .keystore_unseal = keystore_unseal,
         };
     }
     return table;

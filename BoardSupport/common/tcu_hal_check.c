@@ -14,6 +14,7 @@ int tcu_hal_missing_function(const tcu_hal *hal) {
         (const void *)hal->clock_wall_time,   (const void *)hal->clock_monotonic_ms,
         (const void *)hal->entropy_fill,      (const void *)hal->store_read,
         (const void *)hal->store_write,       (const void *)hal->store_erase,
+        (const void *)hal->keystore_seal,     (const void *)hal->keystore_unseal,
     };
     for (size_t i = 0; i < sizeof entries / sizeof entries[0]; i++)
         if (entries[i] == NULL) return (int)i + 1;

@@ -4,7 +4,7 @@
  *
  * Firmware written in C implements this table and hands it to tcu_client_create()
  * (tculink.h). It matches the Swift HAL protocols one for one (Sources/TCULink/HAL):
- * Transport, KeyStore, Clock, EntropySource, PersistentStore. See docs/hal-contract.md.
+ * Transport, KeyStore (with sealed storage), Clock, EntropySource, PersistentStore. See docs/hal-contract.md.
  *
  * Rules for every function:
  *  - It is called from the thread (or main loop) that drives the client, never concurrently.
@@ -51,6 +51,16 @@ extern "C" {
 /**@{*/
 #define TCU_CERTS_DEVICE_CHAIN 0 /**< the device certificate chain, leaf first, no root */
 #define TCU_CERTS_TRUST_ANCHORS 1 /**< roots the server's chain must lead to */
+/**@}*/
+
+/** @name Results of keystore_seal / keystore_unseal (besides a length >= 0) */
+/**@{*/
+#define TCU_SEAL_ERR_UNSUPPORTED (-20) /**< the board cannot seal: no session is saved or resumed */
+#define TCU_SEAL_ERR_REJECTED (-21)    /**< the blob did not authenticate (other device, other binding, altered) */
+#define TCU_SEAL_ERR_TOO_SMALL (-22)   /**< output_capacity too small */
+#define TCU_SEAL_ERR_FAILED (-23)      /**< any other failure (entropy, HSM, storage of the sealing key) */
+/** A sealed blob is at most this many bytes longer than its plaintext. */
+#define TCU_SEAL_OVERHEAD_MAX 64
 /**@}*/
 
 /** @name Persistent slots (survive a reboot) */
@@ -113,6 +123,35 @@ typedef struct tcu_hal {
     int (*store_write)(void *context, int slot, const uint8_t *data, size_t length);
     /** Empties the slot. @return 0, or negative on error */
     int (*store_erase)(void *context, int slot);
+
+    /* ---- Key store, sealed storage (appended: the entries above keep their places) ----
+     * A saved TLS session holds a resumption secret: whoever has it resumes as this device.
+     * The core keeps it at rest only sealed by these two functions. The board encrypts and
+     * authenticates with a key of its own that never leaves secure storage (AES-GCM under an
+     * HSM key slot, a secure element's or token's secret key), a fresh IV per seal, and
+     * `binding` as additional authenticated data (not stored in the blob). The core passes
+     * the SHA-256 of the device leaf certificate as `binding`, so a blob copied to another
+     * device, or kept across a certificate change, does not unseal. A board that cannot seal
+     * returns TCU_SEAL_ERR_UNSUPPORTED from both: the core then saves and resumes no session. */
+
+    /** Seals `plaintext` for `binding`.
+     *  @param[in]  binding, binding_length      the device identity (1..64 bytes); authenticated, not stored
+     *  @param[in]  plaintext, plaintext_length  the secret; the board keeps no copy after returning
+     *  @param[out] output, output_capacity      the sealed blob, owned by the caller; it needs at most
+     *                                           plaintext_length + TCU_SEAL_OVERHEAD_MAX bytes
+     *  @return the blob's length (> 0), or TCU_SEAL_ERR_* */
+    int32_t (*keystore_seal)(void *context, const uint8_t *binding, size_t binding_length, const uint8_t *plaintext,
+                             size_t plaintext_length, uint8_t *output, size_t output_capacity);
+    /** Authenticates and opens a blob made by keystore_seal with the same `binding`.
+     *  @param[in]  binding, binding_length  as given to keystore_seal
+     *  @param[in]  sealed, sealed_length    the blob
+     *  @param[out] output, output_capacity  the plaintext, owned by the caller (who zeroes it after use);
+     *                                       sealed_length bytes always suffice. On failure nothing
+     *                                       of the plaintext is left in it.
+     *  @return the plaintext's length (>= 0), TCU_SEAL_ERR_REJECTED when the blob does not
+     *          authenticate, or another TCU_SEAL_ERR_* */
+    int32_t (*keystore_unseal)(void *context, const uint8_t *binding, size_t binding_length, const uint8_t *sealed,
+                               size_t sealed_length, uint8_t *output, size_t output_capacity);
 } tcu_hal;
 
 /** Returns 0 when every function of `hal` is set, else the 1-based index of the first missing one

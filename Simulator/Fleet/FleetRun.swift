@@ -97,7 +97,7 @@ public final class FleetRun: @unchecked Sendable {
         let id = URL(fileURLWithPath: folder).lastPathComponent
         var reconnector = Reconnector(policy: configuration.policy)
         var entropy = OSEntropy()
-        var session: [UInt8]? = nil
+        var saved = MemorySessionStore()  // the device's session, sealed as a TCU keeps it at rest
         var sequence = 0
         var connectedOnce = false
         let keyStore: FileKeyStore
@@ -119,7 +119,7 @@ public final class FleetRun: @unchecked Sendable {
                         timeouts: .init(connect: 3_000, handshake: 5_000, acceptance: 1_000)),
                     transport: FaultyTransport(POSIXSocketTransport(), faults: configuration.faults),
                     keyStore: keyStore,
-                    clock: SystemClock(), resumption: session)
+                    clock: SystemClock(), resumption: SavedSession.load(from: saved, keyStore: keyStore).bytes)
                 let report = try client.connect()
                 connectedOnce = true
                 reconnector.succeeded()
@@ -127,7 +127,10 @@ public final class FleetRun: @unchecked Sendable {
                     if report.resumed { $0.resumedHandshakes += 1 } else { $0.fullHandshakes += 1 }
                     $0.handshakeMilliseconds.append(report.handshakeMilliseconds)
                 }
-                session = client.sessionForResumption() ?? session
+                if var session = client.sessionForResumption() {
+                    try? SavedSession.save(session, to: &saved, keyStore: keyStore)
+                    SavedSession.zero(&session)
+                }
                 // A few messages per connection, then close (as a TCU on a metered link would).
                 for _ in 0..<3 where Date() < deadline {
                     sequence += 1
@@ -148,12 +151,12 @@ public final class FleetRun: @unchecked Sendable {
             } catch {
                 // A session that ends in a failure is not offered again: the next attempt is a full handshake,
                 // at once (the backend refused the resumption, not the device).
-                if session != nil, sequence == lastAcknowledged(id) {
-                    session = nil
+                if saved.record != nil, sequence == lastAcknowledged(id) {
+                    saved.record = nil
                     record { $0.resumptionsRefused += 1 }
                     continue
                 }
-                session = nil
+                saved.record = nil
                 let reason = (error as? TCULinkError).map { "\($0.reason)" } ?? "other"
                 record { $0.failures[reason, default: 0] += 1 }
                 let failure = (error as? TCULinkError) ?? TCULinkError(.transportFailed)
@@ -191,5 +194,26 @@ public final class FleetRun: @unchecked Sendable {
             guard case .received(let count) = result else { throw TCULinkError(.ioTimeout) }
             received += chunk[0..<count]
         }
+    }
+}
+
+/// One device's persistent session slot, in memory (the fleet's devices do not outlive the run).
+struct MemorySessionStore: PersistentStore {
+    var record: [UInt8]? = nil
+
+    func read(_ slot: PersistentSlot, into buffer: UnsafeMutableRawBufferPointer) throws(TCULinkError) -> Int? {
+        guard slot == .tlsSession, let record else { return nil }
+        guard record.count <= buffer.count else { throw TCULinkError(.storageFailed) }
+        record.withUnsafeBytes { buffer.copyMemory(from: $0) }
+        return record.count
+    }
+
+    mutating func write(_ slot: PersistentSlot, _ bytes: UnsafeRawBufferPointer) throws(TCULinkError) {
+        guard slot == .tlsSession else { throw TCULinkError(.storageFailed) }
+        record = Array(bytes)
+    }
+
+    mutating func erase(_ slot: PersistentSlot) throws(TCULinkError) {
+        if slot == .tlsSession { record = nil }
     }
 }

@@ -61,6 +61,17 @@ public struct FileKeyStore: KeyStore {
         try key.sign(request, input: input, into: signature)
     }
 
+    /// AES-256-GCM under a key derived from the device private key (HKDF-SHA256 with a fixed
+    /// info string; zeroed after each call), a random 96-bit IV from getrandom, `binding` as
+    /// additional data. Same format as the C POSIX HAL's `keystore_seal`.
+    public func seal(_ plaintext: [UInt8], binding: [UInt8]) throws(KeyStoreError) -> [UInt8] {
+        try key.seal(plaintext, binding: binding)
+    }
+
+    public func unseal(_ sealed: [UInt8], binding: [UInt8]) throws(KeyStoreError) -> [UInt8] {
+        try key.unseal(sealed, binding: binding)
+    }
+
     // MARK: - Files
 
     static func read(_ path: String, what: String) throws(HostError) -> Data {
@@ -125,6 +136,45 @@ final class HostKey {
     }
 
     deinit { tcu_host_key_free(handle) }
+
+    func seal(_ plaintext: [UInt8], binding: [UInt8]) throws(KeyStoreError) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: plaintext.count + sealOverhead)
+        let result = plaintext.withUnsafeBufferPointer { input in
+            binding.withUnsafeBufferPointer { bound in
+                output.withUnsafeMutableBufferPointer { out in
+                    tcu_host_key_seal(
+                        handle, bound.baseAddress, bound.count, input.baseAddress, input.count, out.baseAddress,
+                        out.count)
+                }
+            }
+        }
+        guard result > 0 else { throw HostKey.sealFailure(result) }
+        return Array(output[0..<Int(result)])
+    }
+
+    func unseal(_ sealed: [UInt8], binding: [UInt8]) throws(KeyStoreError) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: sealed.count)
+        defer { SavedSession.zero(&output) }
+        let result = sealed.withUnsafeBufferPointer { input in
+            binding.withUnsafeBufferPointer { bound in
+                output.withUnsafeMutableBufferPointer { out in
+                    tcu_host_key_unseal(
+                        handle, bound.baseAddress, bound.count, input.baseAddress, input.count, out.baseAddress,
+                        out.count)
+                }
+            }
+        }
+        guard result >= 0 else { throw HostKey.sealFailure(result) }
+        return Array(output[0..<Int(result)])
+    }
+
+    static func sealFailure(_ code: Int32) -> KeyStoreError {
+        switch code {
+        case Int32(TCU_HOST_SEAL_ERR_REJECTED): return .sealedDataRejected
+        case Int32(TCU_HOST_SEAL_ERR_BUFFER): return .bufferTooSmall
+        default: return .keyUnavailable
+        }
+    }
 
     func sign(
         _ request: SigningRequest, input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer

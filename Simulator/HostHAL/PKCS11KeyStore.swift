@@ -53,6 +53,55 @@ public final class PKCS11Token {
             output.bindMemory(to: UInt8.self).baseAddress, output.count)
     }
 
+    /// Seals with CKM_AES_GCM under the token's AES-256 secret key `sealLabel` (created on first
+    /// seal: sensitive, non-extractable, a token object; it never leaves the token).
+    func seal(_ plaintext: [UInt8], binding: [UInt8], sealLabel: String) throws(KeyStoreError) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: plaintext.count + sealOverhead)
+        let result = plaintext.withUnsafeBufferPointer { input in
+            binding.withUnsafeBufferPointer { bound in
+                output.withUnsafeMutableBufferPointer { out in
+                    tcu_p11_seal(
+                        handle, sealLabel, bound.baseAddress, bound.count, input.baseAddress, input.count,
+                        out.baseAddress, out.count)
+                }
+            }
+        }
+        guard result > 0 else { throw PKCS11Token.sealFailure(result) }
+        return Array(output[0..<Int(result)])
+    }
+
+    func unseal(_ sealed: [UInt8], binding: [UInt8], sealLabel: String) throws(KeyStoreError) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: sealed.count)
+        defer { SavedSession.zero(&output) }
+        let result = sealed.withUnsafeBufferPointer { input in
+            binding.withUnsafeBufferPointer { bound in
+                output.withUnsafeMutableBufferPointer { out in
+                    tcu_p11_unseal(
+                        handle, sealLabel, bound.baseAddress, bound.count, input.baseAddress, input.count,
+                        out.baseAddress, out.count)
+                }
+            }
+        }
+        guard result >= 0 else { throw PKCS11Token.sealFailure(result) }
+        return Array(output[0..<Int(result)])
+    }
+
+    /// CKA_EXTRACTABLE and CKA_SENSITIVE of the sealing key `sealLabel`, or nil when there is none.
+    public func sealKeyFlags(sealLabel: String) -> (extractable: Bool, sensitive: Bool)? {
+        var extractable: Int32 = 1
+        var sensitive: Int32 = 0
+        guard tcu_p11_seal_key_flags(handle, sealLabel, &extractable, &sensitive) == 0 else { return nil }
+        return (extractable != 0, sensitive != 0)
+    }
+
+    static func sealFailure(_ code: Int32) -> KeyStoreError {
+        switch code {
+        case Int32(TCU_P11_SEAL_ERR_REJECTED): return .sealedDataRejected
+        case Int32(TCU_P11_SEAL_ERR_TOO_SMALL): return .bufferTooSmall
+        default: return .keyUnavailable
+        }
+    }
+
     private func call(_ body: (UnsafeMutablePointer<CChar>, Int) -> Int32) throws(HostError) {
         var error = [CChar](repeating: 0, count: 512)
         let status = error.withUnsafeMutableBufferPointer { body($0.baseAddress!, $0.count) }
@@ -111,6 +160,19 @@ public struct PKCS11KeyStore: KeyStore {
     public mutating func generateKey(_ kind: KeyKind) throws(KeyStoreError) -> [UInt8] {
         guard kind == .ecP256 else { throw .unsupportedRequest }
         do { return try token.generateKey(label: keyLabel + "-next") } catch { throw .keyUnavailable }
+    }
+
+    /// The label of the token's sealing key: the device key's label with "-seal".
+    public var sealLabel: String { keyLabel + "-seal" }
+
+    /// Sealed storage on the token: AES-256-GCM under the secret key `sealLabel`, made on the
+    /// token at the first seal and used only there.
+    public func seal(_ plaintext: [UInt8], binding: [UInt8]) throws(KeyStoreError) -> [UInt8] {
+        try token.seal(plaintext, binding: binding, sealLabel: sealLabel)
+    }
+
+    public func unseal(_ sealed: [UInt8], binding: [UInt8]) throws(KeyStoreError) -> [UInt8] {
+        try token.unseal(sealed, binding: binding, sealLabel: sealLabel)
     }
 
     public mutating func sign(

@@ -173,6 +173,10 @@ struct Connect: ParsableCommand {
             }
             faults.append(fault)
         }
+        // The saved session is a credential: it is kept sealed by the key store for this device
+        // identity. One that does not unseal here (another device's, altered) is not used.
+        let saved = store.map { SavedSession.load(from: $0, keyStore: keyStore) } ?? .empty
+        if let note = saved.note { print("session:     \(note)") }
         typealias Client = TLSClient<FaultyTransport<POSIXSocketTransport>, K, TrustedClock<SimulatedClock>>
         var connected: (Client, ConnectionReport)? = nil
         while connected == nil {
@@ -181,7 +185,7 @@ struct Connect: ParsableCommand {
                 candidate = try TLSClient(
                     configuration: configuration, transport: FaultyTransport(POSIXSocketTransport(), faults: faults),
                     keyStore: keyStore,
-                    clock: clock, resumption: store.flatMap { SavedSession.load(from: $0) })
+                    clock: clock, resumption: saved.bytes)
             } catch {
                 printError("tcu-sim: refused: \(Describe.error(error))")
                 throw ExitCode(2)
@@ -244,10 +248,11 @@ struct Connect: ParsableCommand {
                     throw ExitCode(1)
                 }
             }
-            if var store, let session = client.sessionForResumption() {
-                do { try SavedSession.save(session, to: &store) } catch {
+            if var store, var session = client.sessionForResumption() {
+                do { try SavedSession.save(session, to: &store, keyStore: keyStore) } catch {
                     printError("tcu-sim: could not save the TLS session: \(error.summary)")
                 }
+                SavedSession.zero(&session)
             }
             client.close()
         } catch let exit as ExitCode {

@@ -24,16 +24,17 @@ import Testing
         let server = try OpenSSLServer(pki: pki)
         defer { server.stop() }
         var store = try stateStore()
-        #expect(SavedSession.load(from: store) == nil)
+        let device = try FileKeyStore(deviceDirectory: pki + "/device")
+        #expect(SavedSession.load(from: store, keyStore: device) == .empty)
 
         let first = try client(server.port, resumption: nil)
         let full = try first.connect()
         #expect(!full.resumed)
         let session = try #require(first.sessionForResumption())
-        try SavedSession.save(session, to: &store)
+        try SavedSession.save(session, to: &store, keyStore: device)
         first.close()
 
-        let second = try client(server.port, resumption: SavedSession.load(from: store))
+        let second = try client(server.port, resumption: SavedSession.load(from: store, keyStore: device).bytes)
         let resumed = try second.connect()
         #expect(resumed.resumed)
         #expect(resumed.serverCertificate == nil)  // no certificate exchange in a resumed TLS 1.3 handshake

@@ -69,6 +69,33 @@ struct FixedClock: Clock {
     func monotonicMilliseconds() -> UInt64 { 0 }
 }
 
+/// A key store that "seals" by prefixing the binding and inverting the bytes: enough to test
+/// what `SavedSession` does with the answers (the real stores are tested in InteropTests).
+struct SealingKeyStore: KeyStore {
+    let certificateChain: [[UInt8]]
+    let trustAnchors: [[UInt8]] = []
+    var canSeal = true
+
+    init(leaf: [UInt8]) { certificateChain = [leaf] }
+
+    mutating func sign(
+        _ request: SigningRequest, input: UnsafeRawBufferPointer, into signature: UnsafeMutableRawBufferPointer
+    ) throws(KeyStoreError) -> Int { throw .keyUnavailable }
+
+    func seal(_ plaintext: [UInt8], binding: [UInt8]) throws(KeyStoreError) -> [UInt8] {
+        guard canSeal else { throw .unsupportedRequest }
+        return binding + plaintext.map { ~$0 }
+    }
+
+    func unseal(_ sealed: [UInt8], binding: [UInt8]) throws(KeyStoreError) -> [UInt8] {
+        guard canSeal else { throw .unsupportedRequest }
+        guard sealed.count > binding.count, Array(sealed[0..<binding.count]) == binding else {
+            throw .sealedDataRejected
+        }
+        return sealed[binding.count...].map { ~$0 }
+    }
+}
+
 /// A persistent store in memory.
 struct MemoryStore: PersistentStore {
     var slots: [UInt8: [UInt8]] = [:]
@@ -140,13 +167,49 @@ struct MemoryStore: PersistentStore {
         #expect(LastKnownGoodTime.load(from: store) == floor + 20)  // a failed write loses nothing
     }
 
-    @Test func savedSessionsRoundTripAndRefuseOversize() throws {
+    @Test func savedSessionsAreSealedForTheDeviceAndRefuseOversize() throws {
         var store = MemoryStore()
-        #expect(SavedSession.load(from: store) == nil)
-        try SavedSession.save([1, 2, 3], to: &store)
-        #expect(SavedSession.load(from: store) == [1, 2, 3])
+        let device = SealingKeyStore(leaf: TestPKI.certificate("device/chain.pem"))
+        #expect(SavedSession.load(from: store, keyStore: device) == .empty)
+        try SavedSession.save([1, 2, 3], to: &store, keyStore: device)
+        #expect(SavedSession.load(from: store, keyStore: device) == .session([1, 2, 3]))
+        // The slot holds the format version and the key store's blob, never the clear session.
+        let record = try #require(store.slots[PersistentSlot.tlsSession.rawValue])
+        #expect(record.first == SavedSession.formatVersion)
+        #expect(record.count > 4)
         #expect(throws: TCULinkError(.storageFailed)) {
-            try SavedSession.save([UInt8](repeating: 0, count: SavedSession.maximumSize + 1), to: &store)
+            try SavedSession.save(
+                [UInt8](repeating: 0, count: SavedSession.maximumSize + 1), to: &store, keyStore: device)
         }
+    }
+
+    @Test func aSessionSealedForAnotherIdentityIsNotUsed() throws {
+        var store = MemoryStore()
+        try SavedSession.save([9, 8, 7], to: &store, keyStore: SealingKeyStore(leaf: [0x30, 0x01, 0x01]))
+        let other = SealingKeyStore(leaf: [0x30, 0x01, 0x02])  // another certificate: another binding
+        let loaded = SavedSession.load(from: store, keyStore: other)
+        #expect(loaded == .notUnsealed && loaded.bytes == nil)
+        #expect(loaded.note.map { "\($0)" } == "saved session did not unseal for this device: full handshake")
+        // A record of an unknown version (an old clear session) is not used either.
+        store.slots[PersistentSlot.tlsSession.rawValue] = [1, 9, 8, 7]
+        #expect(SavedSession.load(from: store, keyStore: other) == .unusable)
+    }
+
+    @Test func aKeyStoreThatCannotSealKeepsNoSession() throws {
+        var store = MemoryStore()
+        let sealing = SealingKeyStore(leaf: [0x30, 0x01, 0x01])
+        try SavedSession.save([9, 8, 7], to: &store, keyStore: sealing)
+        var plain = SealingKeyStore(leaf: [0x30, 0x01, 0x01])
+        plain.canSeal = false
+        #expect(throws: TCULinkError(.keyStoreFailed)) { try SavedSession.save([1], to: &store, keyStore: plain) }
+        #expect(store.slots[PersistentSlot.tlsSession.rawValue] == nil, "the older session was erased")
+        try SavedSession.save([9, 8, 7], to: &store, keyStore: sealing)
+        #expect(SavedSession.load(from: store, keyStore: plain) == .sealingUnsupported)
+    }
+
+    @Test func zeroOverwritesInPlace() {
+        var secret: [UInt8] = [1, 2, 3, 4]
+        SavedSession.zero(&secret)
+        #expect(secret == [0, 0, 0, 0])
     }
 }

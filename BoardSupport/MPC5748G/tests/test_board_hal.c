@@ -226,6 +226,113 @@ static void test_key_lifecycle(const char *artifacts) {
     tcu_mpc5748g_deinit(&board);
 }
 
+/* Sealed storage (keystore_seal/unseal): the saved TLS session at rest, bound to the device. */
+static void test_sealed_storage(void) {
+    fresh_device(0);
+    CHECK(boot() == 0, "boot");
+    uint8_t binding[32], other_binding[32];
+    sha256("device leaf certificate", binding);
+    sha256("another leaf certificate", other_binding);
+    uint8_t secret[300];
+    for (size_t i = 0; i < sizeof secret; i++) secret[i] = (uint8_t)(i * 7U + 1U);
+    uint8_t sealed[300 + TCU_SEAL_OVERHEAD_MAX], opened[400];
+    int32_t length = hal.keystore_seal(hal.context, binding, 32, secret, sizeof secret, sealed, sizeof sealed);
+    CHECK(length > (int32_t)sizeof secret && length <= (int32_t)(sizeof secret + TCU_SEAL_OVERHEAD_MAX),
+          "seal (%d bytes)", (int)length);
+    if (length <= 0) { tcu_mpc5748g_deinit(&board); return; }
+    size_t blob_length = (size_t)length;
+    int clear_inside = 0;
+    for (size_t at = 0; at + 16 <= blob_length; at++) clear_inside |= memcmp(sealed + at, secret, 16) == 0;
+    CHECK(!clear_inside, "the plaintext does not appear in the blob");
+    CHECK(hal.keystore_unseal(hal.context, binding, 32, sealed, blob_length, opened, sizeof opened) ==
+              (int32_t)sizeof secret && memcmp(opened, secret, sizeof secret) == 0,
+          "seal/unseal round trip");
+    uint8_t again[300 + TCU_SEAL_OVERHEAD_MAX];
+    CHECK(hal.keystore_seal(hal.context, binding, 32, secret, sizeof secret, again, sizeof again) == length &&
+              memcmp(again, sealed, blob_length) != 0,
+          "a fresh IV per seal");
+
+    /* Another binding (another certificate): refused, nothing of the plaintext written. */
+    memset(opened, 0xAA, sizeof opened);
+    CHECK(hal.keystore_unseal(hal.context, other_binding, 32, sealed, blob_length, opened, sizeof opened) ==
+              TCU_SEAL_ERR_REJECTED,
+          "wrong binding refused");
+    int untouched = 1;
+    for (size_t i = 0; i < sizeof secret; i++) untouched &= opened[i] == 0xAA;
+    CHECK(untouched, "a refused blob writes no plaintext");
+    CHECK(hal.keystore_unseal(hal.context, binding, 31, sealed, blob_length, opened, sizeof opened) ==
+              TCU_SEAL_ERR_REJECTED,
+          "a shortened binding refused");
+
+    /* Every single-bit flip anywhere in the blob: refused. */
+    int refused = 0;
+    for (size_t bit = 0; bit < blob_length * 8; bit++) {
+        sealed[bit / 8] ^= (uint8_t)(1U << (bit % 8));
+        refused += hal.keystore_unseal(hal.context, binding, 32, sealed, blob_length, opened, sizeof opened) ==
+                   TCU_SEAL_ERR_REJECTED;
+        sealed[bit / 8] ^= (uint8_t)(1U << (bit % 8));
+    }
+    CHECK(refused == (int)blob_length * 8, "every one-bit change refused (%d of %d)", refused, (int)blob_length * 8);
+    printf("flipped-bit sealed blobs refused: %d of %d\n", refused, (int)blob_length * 8);
+    CHECK(hal.keystore_unseal(hal.context, binding, 32, sealed, blob_length - 1, opened, sizeof opened) ==
+              TCU_SEAL_ERR_REJECTED,
+          "a truncated blob refused");
+
+    /* The wrapped device key is not a sealed blob, and the other way round (one slot, two purposes). */
+    uint8_t public_key[65], wrapped[TCU_MPC_WRAPPED_KEY_SIZE];
+    size_t wrapped_length = 0;
+    CHECK(tcu_mpc5748g_generate_key(&board, public_key, 0) == 0 &&
+              tcu_mpc5748g_export_wrapped_key(&board, wrapped, sizeof wrapped, &wrapped_length) == 0,
+          "a wrapped device key");
+    CHECK(hal.keystore_unseal(hal.context, binding, 32, wrapped, wrapped_length, opened, sizeof opened) ==
+              TCU_SEAL_ERR_REJECTED,
+          "a wrapped key blob does not unseal");
+    CHECK(tcu_mpc5748g_import_wrapped_key(&board, sealed, blob_length) == TCU_MPC_ERR_FORMAT,
+          "a sealed blob is not a wrapped key");
+
+    /* Limits and failures. */
+    CHECK(hal.keystore_unseal(hal.context, binding, 32, sealed, blob_length, opened, 10) == TCU_SEAL_ERR_TOO_SMALL,
+          "small unseal output");
+    CHECK(hal.keystore_seal(hal.context, binding, 32, secret, sizeof secret, again, 40) == TCU_SEAL_ERR_TOO_SMALL,
+          "small seal output");
+    CHECK(hal.keystore_seal(hal.context, NULL, 32, secret, sizeof secret, again, sizeof again) == TCU_SEAL_ERR_FAILED,
+          "NULL binding");
+    CHECK(hal.keystore_seal(hal.context, binding, 65, secret, sizeof secret, again, sizeof again) ==
+              TCU_SEAL_ERR_FAILED,
+          "binding longer than 64 bytes");
+    CHECK(hal.keystore_seal(hal.context, binding, 32, secret, 0, again, sizeof again) == TCU_SEAL_ERR_FAILED,
+          "empty plaintext");
+    static uint8_t big[TCU_MPC_SEAL_MAX + 1], big_out[TCU_MPC_SEAL_MAX + 1 + TCU_SEAL_OVERHEAD_MAX];
+    CHECK(hal.keystore_seal(hal.context, binding, 32, big, sizeof big, big_out, sizeof big_out) == TCU_SEAL_ERR_FAILED,
+          "more than TCU_MPC_SEAL_MAX refused");
+    CHECK(hal.keystore_seal(hal.context, binding, 32, big, TCU_MPC_SEAL_MAX, big_out, sizeof big_out) ==
+              (int32_t)(TCU_MPC_SEAL_MAX + 34),
+          "TCU_MPC_SEAL_MAX sealed");
+    fake_hsm_fail_trng(1000);
+    CHECK(hal.keystore_seal(hal.context, binding, 32, secret, sizeof secret, again, sizeof again) ==
+              TCU_SEAL_ERR_FAILED,
+          "no seal without a fresh IV (TRNG failed)");
+    fake_hsm_fail_trng(0);
+    int zeroed = 1;
+    for (size_t i = 0; i < TCU_MPC_SEAL_MAX / 4; i++) zeroed &= board.seal_plain[i] == 0;
+    CHECK(zeroed, "the board's plaintext buffer is zero after use");
+    tcu_mpc5748g_deinit(&board);
+
+    /* Another device (another HSM key in the slot): the blob does not unseal. */
+    static const uint8_t other_key[16] = {0x60, 0x3d, 0xeb, 0x10, 0x15, 0xca, 0x71, 0xbe,
+                                          0x2b, 0x73, 0xae, 0xf0, 0x85, 0x7d, 0x77, 0x81};
+    fake_flash_reset();
+    fake_hsm_reset();
+    CHECK(fake_hsm_provision_key(HSM_KEY_1, other_key, 0) == STATUS_SUCCESS, "provision another device's KEY_1");
+    HSM_DRV_Init(&hsm_state);
+    FLASH_DRV_Init();
+    CHECK(boot() == 0, "boot the other device");
+    CHECK(hal.keystore_unseal(hal.context, binding, 32, sealed, blob_length, opened, sizeof opened) ==
+              TCU_SEAL_ERR_REJECTED,
+          "another device's HSM key refuses the blob");
+    tcu_mpc5748g_deinit(&board);
+}
+
 static void test_slot_rules(void) {
     uint8_t public_key[65];
     fresh_device(FAKE_SHE_KEY_USAGE); /* a CMAC key: the HSM refuses it for GCM */
@@ -591,6 +698,7 @@ int main(int argc, char **argv) {
     test_byte_order();
     test_init_refuses_bad_config();
     test_key_lifecycle(artifacts);
+    test_sealed_storage();
     test_slot_rules();
     test_entropy();
     test_clock();

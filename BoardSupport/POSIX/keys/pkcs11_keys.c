@@ -198,6 +198,104 @@ int tcu_p11_key_flags(tcu_p11 *p11, int *extractable, int *sensitive) {
     return 0;
 }
 
+/* ---- Sealed storage: an AES-256 secret key on the token, used only through CKM_AES_GCM ----
+ * Blob: version (1) = 1 | IV (12, from the token's RNG) | ciphertext || tag (16), as C_Encrypt
+ * gives them; additional data = version || binding. */
+#define SEAL_VERSION 1U
+#define SEAL_IV 12U
+#define SEAL_TAG 16U
+#define SEAL_BINDING_MAX 64U
+
+static CK_OBJECT_HANDLE seal_key(tcu_p11 *p11, const char *label, int create) {
+    CK_OBJECT_HANDLE key = find_object(p11, CKO_SECRET_KEY, label);
+    if (key != CK_INVALID_HANDLE || !create) return key;
+    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    CK_OBJECT_CLASS class = CKO_SECRET_KEY;
+    CK_KEY_TYPE type = CKK_AES;
+    CK_ULONG bytes = 32;
+    CK_MECHANISM mechanism = {CKM_AES_KEY_GEN, NULL, 0};
+    CK_ATTRIBUTE template[] = {
+        {CKA_CLASS, &class, sizeof class},          {CKA_KEY_TYPE, &type, sizeof type},
+        {CKA_VALUE_LEN, &bytes, sizeof bytes},      {CKA_TOKEN, &yes, sizeof yes},
+        {CKA_PRIVATE, &yes, sizeof yes},            {CKA_SENSITIVE, &yes, sizeof yes},
+        {CKA_EXTRACTABLE, &no, sizeof no},          {CKA_ENCRYPT, &yes, sizeof yes},
+        {CKA_DECRYPT, &yes, sizeof yes},            {CKA_WRAP, &no, sizeof no},
+        {CKA_UNWRAP, &no, sizeof no},               {CKA_SIGN, &no, sizeof no},
+        {CKA_VERIFY, &no, sizeof no},               {CKA_DERIVE, &no, sizeof no},
+        {CKA_LABEL, (void *)label, strlen(label)},
+    };
+    if (p11->f->C_GenerateKey(p11->session, &mechanism, template, sizeof template / sizeof template[0], &key) != CKR_OK)
+        return CK_INVALID_HANDLE;
+    return key;
+}
+
+static int seal_arguments(tcu_p11 *p11, const char *label, const uint8_t *binding, size_t binding_length,
+                          uint8_t aad[1 + SEAL_BINDING_MAX]) {
+    if (p11 == NULL || label == NULL || binding == NULL || binding_length == 0 || binding_length > SEAL_BINDING_MAX)
+        return -1;
+    aad[0] = SEAL_VERSION;
+    memcpy(aad + 1, binding, binding_length);
+    return 0;
+}
+
+int tcu_p11_seal(tcu_p11 *p11, const char *seal_label, const uint8_t *binding, size_t binding_length,
+                 const uint8_t *plaintext, size_t length, uint8_t *out, size_t capacity) {
+    uint8_t aad[1 + SEAL_BINDING_MAX];
+    if (seal_arguments(p11, seal_label, binding, binding_length, aad) != 0 || plaintext == NULL || length == 0 ||
+        out == NULL)
+        return TCU_P11_SEAL_ERR_FAILED;
+    if (capacity < 1 + SEAL_IV + length + SEAL_TAG) return TCU_P11_SEAL_ERR_TOO_SMALL;
+    CK_OBJECT_HANDLE key = seal_key(p11, seal_label, 1);
+    if (key == CK_INVALID_HANDLE) return TCU_P11_SEAL_ERR_FAILED;
+    out[0] = SEAL_VERSION;
+    if (p11->f->C_GenerateRandom(p11->session, out + 1, SEAL_IV) != CKR_OK) return TCU_P11_SEAL_ERR_FAILED;
+    CK_GCM_PARAMS gcm = {out + 1, SEAL_IV, SEAL_IV * 8, aad, 1 + binding_length, SEAL_TAG * 8};
+    CK_MECHANISM mechanism = {CKM_AES_GCM, &gcm, sizeof gcm};
+    if (p11->f->C_EncryptInit(p11->session, &mechanism, key) != CKR_OK) return TCU_P11_SEAL_ERR_FAILED;
+    CK_ULONG written = (CK_ULONG)(capacity - 1 - SEAL_IV);
+    CK_RV rv = p11->f->C_Encrypt(p11->session, (CK_BYTE_PTR)plaintext, (CK_ULONG)length, out + 1 + SEAL_IV, &written);
+    if (rv != CKR_OK || written != length + SEAL_TAG) {
+        memset(out, 0, capacity);
+        return TCU_P11_SEAL_ERR_FAILED;
+    }
+    return (int)(1 + SEAL_IV + written);
+}
+
+int tcu_p11_unseal(tcu_p11 *p11, const char *seal_label, const uint8_t *binding, size_t binding_length,
+                   const uint8_t *sealed, size_t length, uint8_t *out, size_t capacity) {
+    uint8_t aad[1 + SEAL_BINDING_MAX];
+    if (seal_arguments(p11, seal_label, binding, binding_length, aad) != 0 || sealed == NULL || out == NULL)
+        return TCU_P11_SEAL_ERR_FAILED;
+    if (length <= 1 + SEAL_IV + SEAL_TAG || sealed[0] != SEAL_VERSION) return TCU_P11_SEAL_ERR_REJECTED;
+    size_t plain = length - 1 - SEAL_IV - SEAL_TAG;
+    if (capacity < plain) return TCU_P11_SEAL_ERR_TOO_SMALL;
+    /* No sealing key on this token: nothing sealed elsewhere can be authentic here. */
+    CK_OBJECT_HANDLE key = seal_key(p11, seal_label, 0);
+    if (key == CK_INVALID_HANDLE) return TCU_P11_SEAL_ERR_REJECTED;
+    CK_GCM_PARAMS gcm = {(CK_BYTE_PTR)sealed + 1, SEAL_IV, SEAL_IV * 8, aad, 1 + binding_length, SEAL_TAG * 8};
+    CK_MECHANISM mechanism = {CKM_AES_GCM, &gcm, sizeof gcm};
+    /* Some modules want room for the tag in the output during decryption: decrypt into a scratch buffer. */
+    uint8_t *scratch = malloc(length);
+    if (scratch == NULL) return TCU_P11_SEAL_ERR_FAILED;
+    CK_ULONG written = (CK_ULONG)length;
+    int status = TCU_P11_SEAL_ERR_FAILED;
+    if (p11->f->C_DecryptInit(p11->session, &mechanism, key) == CKR_OK) {
+        CK_RV rv = p11->f->C_Decrypt(p11->session, (CK_BYTE_PTR)sealed + 1 + SEAL_IV, (CK_ULONG)(length - 1 - SEAL_IV),
+                                     scratch, &written);
+        /* A tag that does not verify fails C_Decrypt; the CKR code varies between modules. */
+        if (rv == CKR_OK && written == plain) {
+            memcpy(out, scratch, plain);
+            status = (int)plain;
+        } else {
+            status = TCU_P11_SEAL_ERR_REJECTED;
+        }
+    }
+    memset(scratch, 0, length);
+    __asm__ __volatile__("" : : "r"(scratch) : "memory"); /* keep the zeroing */
+    free(scratch);
+    return status;
+}
+
 void tcu_p11_close(tcu_p11 *p11) {
     if (p11 == NULL) return;
     if (p11->f != NULL) {
@@ -207,4 +305,17 @@ void tcu_p11_close(tcu_p11 *p11) {
     }
     if (p11->module != NULL) dlclose(p11->module);
     free(p11);
+}
+
+int tcu_p11_seal_key_flags(tcu_p11 *p11, const char *seal_label, int *extractable, int *sensitive) {
+    if (p11 == NULL || seal_label == NULL) return -1;
+    CK_OBJECT_HANDLE key = seal_key(p11, seal_label, 0);
+    if (key == CK_INVALID_HANDLE) return -1;
+    CK_BBOOL is_extractable = CK_TRUE, is_sensitive = CK_FALSE;
+    CK_ATTRIBUTE attributes[] = {{CKA_EXTRACTABLE, &is_extractable, sizeof is_extractable},
+                                 {CKA_SENSITIVE, &is_sensitive, sizeof is_sensitive}};
+    if (p11->f->C_GetAttributeValue(p11->session, key, attributes, 2) != CKR_OK) return -1;
+    *extractable = is_extractable == CK_TRUE;
+    *sensitive = is_sensitive == CK_TRUE;
+    return 0;
 }

@@ -1,8 +1,10 @@
 #define _DEFAULT_SOURCE /* explicit_bzero: zeroing the compiler may not elide */
 #include "posix_keys.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #ifdef WOLFSSL_USER_SETTINGS /* a wolfSSL built from source with a board's user_settings.h */
 #include <wolfssl/wolfcrypt/settings.h>
@@ -16,6 +18,8 @@
 #include <wolfssl/wolfcrypt/rsa.h>
 #include <wolfssl/wolfcrypt/hash.h>
 #include <wolfssl/wolfcrypt/memory.h>
+#include <wolfssl/wolfcrypt/aes.h>
+#include <wolfssl/wolfcrypt/hmac.h>
 
 struct tcu_host_key {
     int type;
@@ -140,6 +144,110 @@ int tcu_host_key_sign_rsa_pss(tcu_host_key *key, const uint8_t *digest, size_t d
     int ret = wc_RsaPSS_Sign(digest, (word32)digest_length, out, (word32)capacity, type, mgf,
                              &key->k.rsa, &key->rng);
     return ret > 0 ? ret : TCU_HOST_KEY_ERR_SIGN;
+}
+
+/* ---- Sealed storage ----
+ * Blob: version (1) = 1 | IV (12) | ciphertext (n) | GCM tag (16). AES-256-GCM under
+ * HKDF-SHA256(IKM = the private key: EC scalar, or RSA PKCS#1 DER; no salt; SEAL_INFO);
+ * additional data = version || binding. The derived key lives only for one call. */
+#define SEAL_VERSION 1U
+#define SEAL_IV 12U
+#define SEAL_TAG 16U
+#define SEAL_BINDING_MAX 64U
+static const char SEAL_INFO[] = "TCULink sealed storage v1: AES-256-GCM key";
+
+static int seal_key(tcu_host_key *key, uint8_t out[32]) {
+    uint8_t material[4096];
+    word32 length = sizeof material;
+    int status = -1;
+    if (key->type == TCU_HOST_KEY_EC) {
+        length = 66; /* up to P-521 */
+        status = wc_ecc_export_private_only(&key->k.ecc, material, &length);
+    } else {
+#if defined(WOLFSSL_KEY_GEN) || defined(OPENSSL_EXTRA)
+        int der = wc_RsaKeyToDer(&key->k.rsa, material, sizeof material);
+        if (der > 0) { length = (word32)der; status = 0; }
+#endif
+    }
+    if (status == 0)
+        status = wc_HKDF(WC_SHA256, material, length, NULL, 0, (const byte *)SEAL_INFO, sizeof SEAL_INFO - 1, out, 32);
+    explicit_bzero(material, sizeof material);
+    return status == 0 ? 0 : -1;
+}
+
+static int fill_random(uint8_t *buffer, size_t length) {
+    size_t filled = 0;
+    while (filled < length) {
+        ssize_t got = getrandom(buffer + filled, length - filled, 0);
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        filled += (size_t)got;
+    }
+    return 0;
+}
+
+int tcu_host_key_seal(tcu_host_key *key, const uint8_t *binding, size_t binding_length, const uint8_t *plaintext,
+                      size_t length, uint8_t *out, size_t capacity) {
+    if (key == NULL || binding == NULL || binding_length == 0 || binding_length > SEAL_BINDING_MAX ||
+        plaintext == NULL || length == 0 || length > 0xFFFFFU || out == NULL)
+        return TCU_HOST_SEAL_ERR_ARGUMENT;
+    if (capacity < 1 + SEAL_IV + length + SEAL_TAG) return TCU_HOST_SEAL_ERR_BUFFER;
+    uint8_t aad[1 + SEAL_BINDING_MAX];
+    aad[0] = SEAL_VERSION;
+    memcpy(aad + 1, binding, binding_length);
+    uint8_t iv[SEAL_IV], derived[32];
+    if (fill_random(iv, sizeof iv) != 0) return TCU_HOST_SEAL_ERR_CRYPTO;
+    if (seal_key(key, derived) != 0) return TCU_HOST_SEAL_ERR_CRYPTO;
+    Aes aes;
+    int status = TCU_HOST_SEAL_ERR_CRYPTO;
+    if (wc_AesInit(&aes, NULL, INVALID_DEVID) == 0) {
+        if (wc_AesGcmSetKey(&aes, derived, sizeof derived) == 0 &&
+            wc_AesGcmEncrypt(&aes, out + 1 + SEAL_IV, plaintext, (word32)length, iv, SEAL_IV,
+                             out + 1 + SEAL_IV + length, SEAL_TAG, aad, (word32)(1 + binding_length)) == 0)
+            status = (int)(1 + SEAL_IV + length + SEAL_TAG);
+        wc_AesFree(&aes);
+    }
+    explicit_bzero(&aes, sizeof aes);
+    explicit_bzero(derived, sizeof derived);
+    if (status < 0) {
+        explicit_bzero(out, capacity);
+        return status;
+    }
+    out[0] = SEAL_VERSION;
+    memcpy(out + 1, iv, SEAL_IV);
+    return status;
+}
+
+int tcu_host_key_unseal(tcu_host_key *key, const uint8_t *binding, size_t binding_length, const uint8_t *sealed,
+                        size_t length, uint8_t *out, size_t capacity) {
+    if (key == NULL || binding == NULL || binding_length == 0 || binding_length > SEAL_BINDING_MAX ||
+        sealed == NULL || out == NULL)
+        return TCU_HOST_SEAL_ERR_ARGUMENT;
+    if (length <= 1 + SEAL_IV + SEAL_TAG || sealed[0] != SEAL_VERSION) return TCU_HOST_SEAL_ERR_REJECTED;
+    size_t plain = length - 1 - SEAL_IV - SEAL_TAG;
+    if (capacity < plain) return TCU_HOST_SEAL_ERR_BUFFER;
+    uint8_t aad[1 + SEAL_BINDING_MAX];
+    aad[0] = SEAL_VERSION;
+    memcpy(aad + 1, binding, binding_length);
+    uint8_t derived[32];
+    if (seal_key(key, derived) != 0) return TCU_HOST_SEAL_ERR_CRYPTO;
+    Aes aes;
+    int status = TCU_HOST_SEAL_ERR_CRYPTO;
+    if (wc_AesInit(&aes, NULL, INVALID_DEVID) == 0) {
+        if (wc_AesGcmSetKey(&aes, derived, sizeof derived) == 0) {
+            int result = wc_AesGcmDecrypt(&aes, out, sealed + 1 + SEAL_IV, (word32)plain, sealed + 1, SEAL_IV,
+                                          sealed + 1 + SEAL_IV + plain, SEAL_TAG, aad, (word32)(1 + binding_length));
+            status = result == 0 ? (int)plain : result == AES_GCM_AUTH_E ? TCU_HOST_SEAL_ERR_REJECTED
+                                                                            : TCU_HOST_SEAL_ERR_CRYPTO;
+        }
+        wc_AesFree(&aes);
+    }
+    explicit_bzero(&aes, sizeof aes);
+    explicit_bzero(derived, sizeof derived);
+    if (status < 0) explicit_bzero(out, plain); /* nothing unauthenticated stays behind */
+    return status;
 }
 
 void tcu_host_key_free(tcu_host_key *key) {

@@ -284,6 +284,42 @@ static void test_shared_context(uint16_t port) {
     tcu_posix_hal_deinit(&d.posix);
 }
 
+/* Sealed storage of the POSIX HAL (the saved session's at-rest form; same format as the
+ * simulator's file key store): round trip, another binding, another device, every flipped bit. */
+static void test_sealed_storage(void) {
+    device a, b;
+    if (open_device(&a, "device") != 0 || open_device(&b, "device-chained") != 0) { failed++; return; }
+    uint8_t binding[32], other[32], secret[200], sealed[200 + TCU_SEAL_OVERHEAD_MAX], opened[300];
+    for (int i = 0; i < 32; i++) { binding[i] = (uint8_t)i; other[i] = (uint8_t)(i + 1); }
+    for (size_t i = 0; i < sizeof secret; i++) secret[i] = (uint8_t)(i * 13U + 5U);
+    int32_t length = a.hal.keystore_seal(a.hal.context, binding, 32, secret, sizeof secret, sealed, sizeof sealed);
+    CHECK(length > (int32_t)sizeof secret && length <= (int32_t)(sizeof secret + TCU_SEAL_OVERHEAD_MAX),
+          "seal: a blob of the expected size");
+    if (length <= 0) { tcu_posix_hal_deinit(&a.posix); tcu_posix_hal_deinit(&b.posix); return; }
+    CHECK(memmem(sealed, (size_t)length, secret, 16) == NULL, "seal: the plaintext is not in the blob");
+    CHECK(a.hal.keystore_unseal(a.hal.context, binding, 32, sealed, (size_t)length, opened, sizeof opened) ==
+              (int32_t)sizeof secret && memcmp(opened, secret, sizeof secret) == 0,
+          "seal: round trip");
+    CHECK(a.hal.keystore_unseal(a.hal.context, other, 32, sealed, (size_t)length, opened, sizeof opened) ==
+              TCU_SEAL_ERR_REJECTED,
+          "seal: another binding refused");
+    CHECK(b.hal.keystore_unseal(b.hal.context, binding, 32, sealed, (size_t)length, opened, sizeof opened) ==
+              TCU_SEAL_ERR_REJECTED,
+          "seal: another device (another key) refused");
+    int refused = 0;
+    for (int32_t bit = 0; bit < length * 8; bit++) {
+        sealed[bit / 8] ^= (uint8_t)(1U << (bit % 8));
+        refused += a.hal.keystore_unseal(a.hal.context, binding, 32, sealed, (size_t)length, opened, sizeof opened) ==
+                   TCU_SEAL_ERR_REJECTED;
+        sealed[bit / 8] ^= (uint8_t)(1U << (bit % 8));
+    }
+    CHECK(refused == length * 8, "seal: every one-bit change refused");
+    CHECK(a.hal.keystore_seal(a.hal.context, binding, 32, secret, sizeof secret, sealed, 20) == TCU_SEAL_ERR_TOO_SMALL,
+          "seal: small output refused");
+    tcu_posix_hal_deinit(&a.posix);
+    tcu_posix_hal_deinit(&b.posix);
+}
+
 int main(int argc, char **argv) {
     if (argc < 4) {
         fprintf(stderr, "usage: %s PKI_DIR GOOD_PORT WRONG_NAME_PORT\n", argv[0]);
@@ -300,6 +336,7 @@ int main(int argc, char **argv) {
     test_silent_server_times_out();
     test_refused_connection();
     test_misuse();
+    test_sealed_storage();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

@@ -119,6 +119,50 @@ public struct CHALKeyStore: KeyStore {
         guard result > 0, Int(result) <= signature.count else { throw .signingFailed(result) }
         return Int(result)
     }
+
+    public func seal(_ plaintext: [UInt8], binding: [UInt8]) throws(KeyStoreError) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: plaintext.count + sealOverhead)
+        let result = plaintext.withUnsafeBufferPointer { input in
+            binding.withUnsafeBufferPointer { bound in
+                output.withUnsafeMutableBufferPointer { out in
+                    hal.pointee.keystore_seal(
+                        hal.pointee.context, bound.baseAddress, bound.count, input.baseAddress, input.count,
+                        out.baseAddress, out.count)
+                }
+            }
+        }
+        guard result > 0, Int(result) <= output.count else { throw CHALKeyStore.sealFailure(result) }
+        return Array(output[0..<Int(result)])
+    }
+
+    public func unseal(_ sealed: [UInt8], binding: [UInt8]) throws(KeyStoreError) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: sealed.count)
+        let result = sealed.withUnsafeBufferPointer { input in
+            binding.withUnsafeBufferPointer { bound in
+                output.withUnsafeMutableBufferPointer { out in
+                    hal.pointee.keystore_unseal(
+                        hal.pointee.context, bound.baseAddress, bound.count, input.baseAddress, input.count,
+                        out.baseAddress, out.count)
+                }
+            }
+        }
+        guard result >= 0, Int(result) <= output.count else {
+            SavedSession.zero(&output)  // a failed unseal leaves nothing behind, whatever the HAL wrote
+            throw CHALKeyStore.sealFailure(result)
+        }
+        let plaintext = Array(output[0..<Int(result)])
+        SavedSession.zero(&output)
+        return plaintext
+    }
+
+    static func sealFailure(_ code: Int32) -> KeyStoreError {
+        switch code {
+        case Int32(TCU_SEAL_ERR_UNSUPPORTED): return .unsupportedRequest
+        case Int32(TCU_SEAL_ERR_REJECTED): return .sealedDataRejected
+        case Int32(TCU_SEAL_ERR_TOO_SMALL): return .bufferTooSmall
+        default: return .keyUnavailable
+        }
+    }
 }
 
 /// `Clock` over the table's clock functions.

@@ -35,6 +35,9 @@ public enum KeyStoreError: Error, Equatable, Sendable {
     case unsupportedRequest
     case bufferTooSmall
     case signingFailed(Int32)
+    /// A sealed blob did not authenticate: sealed by another device, for another certificate
+    /// (another binding), altered, or in a format this store does not know.
+    case sealedDataRejected
 }
 
 /// Secure storage for the device identity. The private key never leaves it.
@@ -61,7 +64,33 @@ public protocol KeyStore {
     /// the caller stores a certificate for it (stores that cannot, throw `.unsupportedRequest`).
     /// Returns the new key's SubjectPublicKeyInfo. The private key never leaves the store.
     mutating func generateKey(_ kind: KeyKind) throws(KeyStoreError) -> [UInt8]
+
+    /// Seals `plaintext` (a secret the device keeps at rest, e.g. a TLS session with its
+    /// resumption secret) so that only this key store, for this `binding`, can open it again.
+    ///
+    /// Must: encrypt and authenticate with a key that is this device's own and stays inside the
+    /// store (AES-GCM under an HSM slot, a token's secret key, or a key derived from the device
+    /// key), authenticate `binding` with the data without storing it (so a blob sealed for
+    /// another device identity does not open), use a fresh IV per call, zero its own copies of
+    /// the plaintext. May assume `binding` is short (the core passes the SHA-256 of the device
+    /// leaf certificate, 32 bytes) and `plaintext` is at most `SavedSession.maximumSize` bytes.
+    /// Returns the sealed blob (IV, ciphertext, tag, and whatever format bytes the store needs;
+    /// at most `plaintext.count + sealOverhead` bytes).
+    ///
+    /// The default throws `.unsupportedRequest`: a store that cannot seal keeps no secret at
+    /// rest, so `SavedSession` then saves no session and resumes none (fail closed; every
+    /// connection is a full handshake).
+    func seal(_ plaintext: [UInt8], binding: [UInt8]) throws(KeyStoreError) -> [UInt8]
+
+    /// Opens a blob made by `seal` with the same `binding`. Returns the plaintext, which the
+    /// caller zeroes after use. Throws `.sealedDataRejected` when the blob does not
+    /// authenticate (another device, another binding, one altered bit, unknown format) and
+    /// never returns partial plaintext; `.unsupportedRequest` by default (see `seal`).
+    func unseal(_ sealed: [UInt8], binding: [UInt8]) throws(KeyStoreError) -> [UInt8]
 }
+
+/// The most a sealed blob may add to its plaintext (format, IV, tag), for every key store.
+public let sealOverhead = 64
 
 extension KeyStore {
     public func publicKey() throws(KeyStoreError) -> [UInt8] {
@@ -72,6 +101,14 @@ extension KeyStore {
     }
 
     public mutating func generateKey(_ kind: KeyKind) throws(KeyStoreError) -> [UInt8] {
+        throw .unsupportedRequest
+    }
+
+    public func seal(_ plaintext: [UInt8], binding: [UInt8]) throws(KeyStoreError) -> [UInt8] {
+        throw .unsupportedRequest
+    }
+
+    public func unseal(_ sealed: [UInt8], binding: [UInt8]) throws(KeyStoreError) -> [UInt8] {
         throw .unsupportedRequest
     }
 }

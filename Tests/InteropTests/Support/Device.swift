@@ -19,6 +19,14 @@ struct CountingKeyStore: KeyStore {
         counter.signatures += 1
         return try inner.sign(request, input: input, into: signature)
     }
+
+    func seal(_ plaintext: [UInt8], binding: [UInt8]) throws(KeyStoreError) -> [UInt8] {
+        try inner.seal(plaintext, binding: binding)
+    }
+
+    func unseal(_ sealed: [UInt8], binding: [UInt8]) throws(KeyStoreError) -> [UInt8] {
+        try inner.unseal(sealed, binding: binding)
+    }
 }
 
 /// A device from the test PKI, connecting to 127.0.0.1 (or `host`) with the given board clock.

@@ -31,6 +31,28 @@ int tcu_p11_sign_ecdsa(tcu_p11 *p11, const uint8_t *digest, size_t digest_length
 /** The selected private key's CKA_EXTRACTABLE and CKA_SENSITIVE (1/0), for checks. @return 0, or -1 */
 int tcu_p11_key_flags(tcu_p11 *p11, int *extractable, int *sensitive);
 
+enum {
+    TCU_P11_SEAL_ERR_REJECTED = -21, /* the blob did not authenticate, or there is no sealing key on the token */
+    TCU_P11_SEAL_ERR_TOO_SMALL = -22,
+    TCU_P11_SEAL_ERR_FAILED = -23,   /* arguments, key creation, or the token refused */
+};
+
+/** Seals `plaintext` with CKM_AES_GCM under the token's AES-256 secret key labelled `seal_label`
+ *  (created on first use: token object, private, sensitive, non-extractable, encrypt/decrypt only;
+ *  the key never leaves the token); a 96-bit IV from the token's RNG; `binding` (1..64 bytes) is
+ *  additional authenticated data. Output needs length + 29 bytes.
+ *  @return the blob's length, or TCU_P11_SEAL_ERR_* */
+int tcu_p11_seal(tcu_p11 *p11, const char *seal_label, const uint8_t *binding, size_t binding_length,
+                 const uint8_t *plaintext, size_t length, uint8_t *out, size_t capacity);
+
+/** Opens a blob of tcu_p11_seal made with the same token key and binding.
+ *  @return the plaintext's length, or TCU_P11_SEAL_ERR_* (nothing written on failure) */
+int tcu_p11_unseal(tcu_p11 *p11, const char *seal_label, const uint8_t *binding, size_t binding_length,
+                   const uint8_t *sealed, size_t length, uint8_t *out, size_t capacity);
+
+/** The CKA_EXTRACTABLE and CKA_SENSITIVE of the secret key labelled `seal_label`. @return 0, or -1 (none) */
+int tcu_p11_seal_key_flags(tcu_p11 *p11, const char *seal_label, int *extractable, int *sensitive);
+
 /** Logs out, closes the session and unloads the module. NULL is allowed. */
 void tcu_p11_close(tcu_p11 *p11);
 

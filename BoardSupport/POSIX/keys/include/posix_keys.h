@@ -49,6 +49,25 @@ int tcu_host_key_sign_rsa_pkcs1(tcu_host_key *key, const uint8_t *digest_info, s
 int tcu_host_key_sign_rsa_pss(tcu_host_key *key, const uint8_t *digest, size_t digest_length,
                               int hash, uint8_t *out, size_t capacity);
 
+enum {
+    TCU_HOST_SEAL_ERR_ARGUMENT = -20, /* NULL, empty plaintext, binding of 0 or > 64 bytes */
+    TCU_HOST_SEAL_ERR_REJECTED = -21, /* the blob did not authenticate (other key, other binding, altered) */
+    TCU_HOST_SEAL_ERR_BUFFER = -22,   /* output too small */
+    TCU_HOST_SEAL_ERR_CRYPTO = -23,   /* getrandom or wolfCrypt failed */
+};
+
+/** Seals `plaintext` under a key derived from this private key (HKDF-SHA256, fixed info string),
+ *  AES-256-GCM with a random 96-bit IV from getrandom and `binding` as additional data.
+ *  The derived key is zeroed before returning. Output needs length + 29 bytes.
+ *  @return the blob's length, or TCU_HOST_SEAL_ERR_* */
+int tcu_host_key_seal(tcu_host_key *key, const uint8_t *binding, size_t binding_length, const uint8_t *plaintext,
+                      size_t length, uint8_t *out, size_t capacity);
+
+/** Opens a blob of tcu_host_key_seal made with the same key and binding.
+ *  @return the plaintext's length, TCU_HOST_SEAL_ERR_REJECTED (nothing written), or another error */
+int tcu_host_key_unseal(tcu_host_key *key, const uint8_t *binding, size_t binding_length, const uint8_t *sealed,
+                        size_t length, uint8_t *out, size_t capacity);
+
 /** Zeroes and frees the key. NULL is allowed. */
 void tcu_host_key_free(tcu_host_key *key);
 
