@@ -27,7 +27,8 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
     private var pendingData: [UInt8] = []
     public private(set) var report: ConnectionReport?
     /// A saved session (from `sessionForResumption()` of an earlier connection) to resume.
-    private let resumption: [UInt8]?
+    /// Zeroed and dropped once handed to wolfSSL: it holds a resumption secret.
+    private var resumption: [UInt8]?
 
     /// - Parameter resumption: a session saved by an earlier connection (`sessionForResumption()`,
     ///   kept in the persistent store across reboots). A session the server no longer accepts
@@ -384,14 +385,16 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
         wolfSSL_SetRsaPssSignCtx(session, me)
         _ = wolfSSL_set_SessionTicket_cb(session, wolfSSLSessionTicketCallback, me)
         _ = wolfSSL_UseSessionTicket(session)  // TLS 1.2 tickets (TLS 1.3 has them anyway)
-        if let resumption, !resumption.isEmpty {
-            resumption.withUnsafeBufferPointer { buffer in
+        if var saved = resumption, !saved.isEmpty {
+            saved.withUnsafeBufferPointer { buffer in
                 var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-                if let saved = wolfSSL_d2i_SSL_SESSION(nil, &cursor, buffer.count) {
-                    _ = wolfSSL_set_session(session, saved)  // copies; an unusable one means a full handshake
-                    wolfSSL_SESSION_free(saved)
+                if let decoded = wolfSSL_d2i_SSL_SESSION(nil, &cursor, buffer.count) {
+                    _ = wolfSSL_set_session(session, decoded)  // copies; an unusable one means a full handshake
+                    wolfSSL_SESSION_free(decoded)
                 }
             }
+            resumption = nil  // first, so that `saved` holds the only reference and is zeroed in place
+            SavedSession.zero(&saved)
         }
         if let fragment = configuration.maxFragmentLength {
             let status = wolfSSL_UseMaxFragment(session, fragment.wolfSSLCode)
