@@ -47,18 +47,13 @@ import Testing
         #expect(failure?.certificateDepth == 0)
     }
 
-    @Test func refusesALeafWithoutAnyExtendedKeyUsageByDefault() {
-        // A CA certificate has no EKU: presented as a leaf it must not pass as a server.
-        let presented = [serverCA]
+    @Test func aCACertificateIsNeverAServer() {
+        // The Server CA presented as a leaf: refused as a CA, however lenient the EKU rule.
         var lenient = ServerCertificatePolicy(serverName: Array("Server CA".utf8))
-        #expect(
-            PathValidator.validate(presented: presented, trustAnchors: anchors, policy: lenient, at: now)?.reason
-                == .serverCertificateLacksServerAuth)
         lenient.allowLeafWithoutExtendedKeyUsage = true
-        // Allowed past EKU, it still may not sign a handshake (keyUsage keyCertSign, cRLSign only).
-        #expect(
-            PathValidator.validate(presented: presented, trustAnchors: anchors, policy: lenient, at: now)?.reason
-                == .serverKeyUsageForbidsSigning)
+        let failure = PathValidator.validate(presented: [serverCA], trustAnchors: anchors, policy: lenient, at: now)
+        #expect(failure?.reason == .serverCertificateIsCA)
+        #expect(failure?.certificateDepth == 0)
     }
 
     @Test func matchesTheNameAgainstTheSubjectAltName() {

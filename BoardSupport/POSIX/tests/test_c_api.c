@@ -178,6 +178,38 @@ static void test_refused_connection(void) {
     tcu_posix_hal_deinit(&d.posix);
 }
 
+/* DER lengths near 2^32 in a key store's certificates: refused, never trapped on. Run through
+ * wasm2c this is the core as a 32-bit build (wasm32), where such a length does not fit an Int. */
+static const uint8_t huge_outer_length[] = {0x30, 0x84, 0xFF, 0xFF, 0xFF, 0xF0, 0x02, 0x01, 0x01};
+static const uint8_t huge_inner_length[] = {0x30, 0x0B, 0x30, 0x84, 0x7F, 0xFF, 0xFF, 0xFF, 0x02, 0x01, 0x01, 0x05, 0x00};
+static const uint8_t *hostile_anchor;
+static size_t hostile_anchor_length;
+static int (*real_certificate)(void *, int, size_t, const uint8_t **, size_t *);
+static int hostile_certificate(void *context, int set, size_t index, const uint8_t **der, size_t *length) {
+    if (set != TCU_CERTS_TRUST_ANCHORS) return real_certificate(context, set, index, der, length);
+    if (index > 0) return 1;
+    *der = hostile_anchor;
+    *length = hostile_anchor_length;
+    return 0;
+}
+
+static void test_hostile_lengths(void) {
+    device d;
+    if (open_device(&d, "device") != 0) { failed++; return; }
+    real_certificate = d.hal.keystore_certificate;
+    d.hal.keystore_certificate = hostile_certificate;
+    tcu_client_config config = {.host = "localhost", .port = 443};
+    int reason = 0;
+    hostile_anchor = huge_outer_length;
+    hostile_anchor_length = sizeof huge_outer_length;
+    CHECK(tcu_client_create(&d.hal, &config, &reason) == NULL && reason == 62,
+          "hostile DER: an outer length of 2^32-16 refused (invalidConfiguration), no trap");
+    hostile_anchor = huge_inner_length;
+    hostile_anchor_length = sizeof huge_inner_length;
+    CHECK(tcu_client_create(&d.hal, &config, &reason) == NULL && reason == 62,
+          "hostile DER: an inner length of 2^31-1 refused (invalidConfiguration), no trap");
+}
+
 static void test_misuse(void) {
     int reason = 0;
     tcu_client_config config = {.host = "localhost", .port = 443};
@@ -336,6 +368,7 @@ int main(int argc, char **argv) {
     test_silent_server_times_out();
     test_refused_connection();
     test_misuse();
+    test_hostile_lengths();
     test_sealed_storage();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

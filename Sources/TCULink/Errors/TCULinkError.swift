@@ -79,6 +79,8 @@ public struct TCULinkError: Error, Equatable, Sendable {
         case outOfMemory = 65
         case entropyFailed = 66
         case storageFailed = 67
+        // More verdicts on the server's certificate chain.
+        case serverCertificateIsCA = 70
 
         /// A one-line human description.
         public var summary: StaticString {
@@ -132,6 +134,8 @@ public struct TCULinkError: Error, Equatable, Sendable {
             case .outOfMemory: return "out of memory"
             case .entropyFailed: return "entropy source failed"
             case .storageFailed: return "persistent store failed"
+            case .serverCertificateIsCA:
+                return "server certificate is a CA certificate (cA or keyCertSign), not a server's"
             }
         }
 
@@ -145,7 +149,7 @@ public struct TCULinkError: Error, Equatable, Sendable {
                 .nameConstraintViolated, .nameConstraintUnsupported, .weakSignatureAlgorithm, .weakKey,
                 .unsupportedCriticalExtension, .serverKeyUsageForbidsSigning, .intermediateLacksServerAuth,
                 .peerRejectedCertificate, .protocolVersionMismatch, .noSharedCipherSuite, .cipherSuiteNotAllowed,
-                .keyDoesNotMatchCertificate, .invalidConfiguration:
+                .keyDoesNotMatchCertificate, .invalidConfiguration, .serverCertificateIsCA:
                 return true
             case .clockNotSet, .peerAlert, .peerClosedDuringHandshake, .handshakeFailed, .recordIntegrityFailed,
                 .connectTimeout,

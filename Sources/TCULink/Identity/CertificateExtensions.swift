@@ -11,6 +11,8 @@ struct CertificateExtensions {
     var extendedKeyUsage: [[UInt8]]? = nil
     var keyUsage: UInt16? = nil
     var hasBasicConstraints = false
+    var basicConstraintsCritical = false
+    var nameConstraintsCritical = false
     var isCertificateAuthority = false
     var pathLengthConstraint: Int? = nil
     var subjectKeyIdentifier: [UInt8]? = nil
@@ -46,13 +48,17 @@ struct CertificateExtensions {
     }
 
     private mutating func readOne(_ oid: [UInt8], critical: Bool, value: DERReader) -> Bool {
-        if oid == OID.basicConstraints { return readBasicConstraints(value) }
+        if oid == OID.basicConstraints {
+            basicConstraintsCritical = critical
+            return readBasicConstraints(value)
+        }
         if oid == OID.keyUsage { return readKeyUsage(value) }
         if oid == OID.extendedKeyUsage { return readExtendedKeyUsage(value) }
         if oid == OID.subjectAltName { return readSubjectAltName(value) }
         if oid == OID.nameConstraints {
             guard let constraints = NameConstraints(extensionValue: value) else { return false }
             nameConstraints = constraints
+            nameConstraintsCritical = critical
             return true
         }
         if oid == OID.subjectKeyIdentifier {

@@ -17,6 +17,7 @@ public struct NameConstraints: Equatable, Sendable {
     /// Permitted subtrees of some form were given (an empty permitted list of a form means "none").
     var hasPermittedDNS = false
     var hasPermittedIP = false
+    private var permittedOtherForms = false
 
     /// Reads the extension's value (the `NameConstraints` SEQUENCE); nil when malformed.
     init?(extensionValue: DERReader) {
@@ -33,7 +34,11 @@ public struct NameConstraints: Equatable, Sendable {
                 readSubtrees(fields.reader(over: excluded), permitted: false)
             else { return nil }
         }
-        guard fields.isAtEnd else { return nil }
+        // RFC 5280 §4.2.1.10: one of the two MUST be present.
+        guard fields.isAtEnd,
+            hasPermittedDNS || hasPermittedIP || !excludedDNS.isEmpty || !excludedIP.isEmpty
+                || hasUnsupportedForm || permittedOtherForms
+        else { return nil }
     }
 
     private mutating func readSubtrees(_ subtrees: DERReader, permitted: Bool) -> Bool {
@@ -67,10 +72,14 @@ public struct NameConstraints: Equatable, Sendable {
                 }
             default:
                 hasUnsupportedForm = true
+                if permitted { permittedOtherForms = true }
             }
         }
         return true
     }
+
+    /// The most name-against-subtree comparisons one certificate may cost.
+    public static let maximumComparisons = 1 << 16
 
     /// What these constraints say of a certificate's names.
     public enum Verdict: Equatable, Sendable {
@@ -83,6 +92,12 @@ public struct NameConstraints: Equatable, Sendable {
     /// constraints say nothing of other name forms.)
     public func evaluate(dnsNames: [[UInt8]], ipAddresses: [[UInt8]]) -> Verdict {
         if hasUnsupportedForm { return .cannotEvaluate }
+        // A bound on the work a hostile chain can cause (thousands of names against thousands of
+        // subtrees): past it the chain fails rather than stalls a handshake.
+        let subtrees = permittedDNS.count + excludedDNS.count + permittedIP.count + excludedIP.count
+        if (dnsNames.count + ipAddresses.count) * subtrees > NameConstraints.maximumComparisons {
+            return .cannotEvaluate
+        }
         for name in dnsNames {
             guard let host = DNSName.normalizedSubjectName(name) else { return .violated }
             for excluded in excludedDNS where DNSName.mayOverlap(name: host, subtree: excluded) {
@@ -126,36 +141,32 @@ enum DNSName {
         return join(labels)
     }
 
-    /// A dNSName constraint in canonical form. A leading dot (".example.com", an OpenSSL and
-    /// NSS convention) means "subdomains only" and is kept; an empty name matches everything.
+    /// A dNSName constraint in canonical form; an empty name matches everything. A leading dot
+    /// (".example.com", the URI-constraint convention that some CAs carry over) is not a DNS
+    /// name: the constraint is malformed and the chain fails (RFC 5280 §4.2.1.10).
     static func normalizedConstraint(_ name: [UInt8]) -> [UInt8]? {
         if name.isEmpty { return [] }
-        let leadingDot = name.first == UInt8(ascii: ".")
-        guard let labels = labels(of: leadingDot ? Array(name.dropFirst()) : name) else {
-            return nil
-        }
+        guard let labels = labels(of: name) else { return nil }
         for label in labels where label.contains(UInt8(ascii: "*")) { return nil }
-        return (leadingDot ? [UInt8(ascii: ".")] : []) + join(labels)
+        return join(labels)
     }
 
     /// True when every name `name` stands for lies inside the subtree.
     static func isWithin(name: [UInt8], subtree: [UInt8]) -> Bool {
         if subtree.isEmpty { return true }
-        let subdomainsOnly = subtree.first == UInt8(ascii: ".")
-        let apex = subdomainsOnly ? Array(subtree.dropFirst()) : subtree
         if name.first == UInt8(ascii: "*") {
-            // "*.S" stands for every "l.S", each a proper subdomain of S: all inside when S is
-            // the apex or lies below it, whichever form the constraint has.
-            return hasLabelSuffix(Array(name.dropFirst(2)), apex, strict: false)
+            // "*.S" stands for every "l.S", each a proper subdomain of S: all inside when S is the
+            // subtree's apex or lies below it.
+            return hasLabelSuffix(Array(name.dropFirst(2)), subtree, strict: false)
         }
-        return hasLabelSuffix(name, apex, strict: subdomainsOnly)
+        return hasLabelSuffix(name, subtree, strict: false)
     }
 
     /// True when some name that `name` stands for lies inside the subtree (for excluded subtrees:
     /// a wildcard that could expand into an excluded name is refused).
     static func mayOverlap(name: [UInt8], subtree: [UInt8]) -> Bool {
         if isWithin(name: name, subtree: subtree) { return true }
-        guard name.first == UInt8(ascii: "*"), subtree.first != UInt8(ascii: ".") else { return false }
+        guard name.first == UInt8(ascii: "*") else { return false }
         // "*.S" also reaches an excluded "l.S" itself.
         guard let dot = subtree.firstIndex(of: UInt8(ascii: ".")), dot > 0 else { return false }
         return Array(subtree[(dot + 1)...]) == Array(name.dropFirst(2))
@@ -183,7 +194,7 @@ enum DNSName {
             let isLetterDigitHyphen =
                 (lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z"))
                 || (lower >= UInt8(ascii: "0") && lower <= UInt8(ascii: "9")) || lower == UInt8(ascii: "-")
-                || lower == UInt8(ascii: "_") || lower == UInt8(ascii: "*")
+                || lower == UInt8(ascii: "*")
             guard isLetterDigitHyphen else { return nil }
             labels[labels.count - 1].append(lower)
         }

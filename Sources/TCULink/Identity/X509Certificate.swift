@@ -31,6 +31,8 @@ public struct X509Certificate: Equatable, Sendable {
     public let keyUsage: UInt16?
     /// basicConstraints is present.
     public let hasBasicConstraints: Bool
+    /// basicConstraints is marked critical (RFC 5280 §4.2.1.9 requires it in CA certificates).
+    public let basicConstraintsCritical: Bool
     public let isCertificateAuthority: Bool
     /// basicConstraints' pathLenConstraint; nil when absent (no limit).
     public let pathLengthConstraint: Int?
@@ -38,6 +40,8 @@ public struct X509Certificate: Equatable, Sendable {
     /// authorityKeyIdentifier's keyIdentifier.
     public let authorityKeyIdentifier: [UInt8]?
     public let nameConstraints: NameConstraints?
+    /// nameConstraints is marked critical (RFC 5280 §4.2.1.10 requires it).
+    public let nameConstraintsCritical: Bool
     /// The OID of the first critical extension the core does not process; nil when there is none.
     public let unsupportedCriticalExtension: [UInt8]?
     public let hasSubjectAltName: Bool
@@ -84,7 +88,7 @@ public struct X509Certificate: Equatable, Sendable {
             else { return nil }
             version = Int(value) + 1
         }
-        guard let serial = fields.read(tag: DERTag.integer),
+        guard let serial = fields.read(tag: DERTag.integer), X509Certificate.isValidSerial(fields.content(of: serial)),
             let innerAlgorithm = fields.read(tag: DERTag.sequence),
             let issuerElement = fields.read(tag: DERTag.sequence),
             let validity = fields.read(tag: DERTag.sequence),
@@ -133,6 +137,8 @@ public struct X509Certificate: Equatable, Sendable {
         self.extendedKeyUsage = extensions.extendedKeyUsage
         self.keyUsage = extensions.keyUsage
         self.hasBasicConstraints = extensions.hasBasicConstraints
+        self.basicConstraintsCritical = extensions.basicConstraintsCritical
+        self.nameConstraintsCritical = extensions.nameConstraintsCritical
         self.isCertificateAuthority = extensions.isCertificateAuthority
         self.pathLengthConstraint = extensions.pathLengthConstraint
         self.subjectKeyIdentifier = extensions.subjectKeyIdentifier
@@ -155,6 +161,17 @@ public struct X509Certificate: Equatable, Sendable {
     public var allowsClientAuth: Bool { hasExtendedKeyUsage(OID.clientAuth) }
 
     // MARK: - Field readers
+
+    /// RFC 5280 §4.1.2.2: a positive integer of at most 20 octets, minimally encoded.
+    private static func isValidSerial(_ content: ArraySlice<UInt8>) -> Bool {
+        guard let first = content.first, content.count <= 20 || (content.count == 21 && first == 0) else {
+            return false
+        }
+        if first & 0x80 != 0 { return false }  // negative
+        if content.count > 1 && first == 0 && content[content.startIndex + 1] & 0x80 == 0 { return false }  // padded
+        for byte in content where byte != 0 { return true }
+        return false  // zero
+    }
 
     private static func readTime(_ reader: inout DERReader) -> Int64? {
         guard let element = reader.readElement() else { return nil }

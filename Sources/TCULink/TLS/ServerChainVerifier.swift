@@ -16,18 +16,16 @@ public enum ServerChainVerifier {
         leaf: [UInt8], intermediates: [[UInt8]], trustAnchors: [[UInt8]],
         policy: ServerCertificatePolicy, at time: WallTime
     ) -> TCULinkError? {
-        guard !trustAnchors.isEmpty else { return TCULinkError(.invalidConfiguration) }
-        var anchors: [X509Certificate] = []
-        for der in trustAnchors {
-            guard let anchor = X509Certificate(der: der) else { return TCULinkError(.invalidConfiguration) }
-            anchors.append(anchor)
-        }
         _ = wolfSSL_Init()  // stays initialized (see TLSContext)
         guard let manager = wolfSSL_CertManagerNew() else { return TCULinkError(.outOfMemory) }
         defer { wolfSSL_CertManagerFree(manager) }
-        for anchor in trustAnchors {
-            guard load(anchor, into: manager) == WOLFSSL_SUCCESS else { return TCULinkError(.invalidConfiguration) }
+        // As TLSContext: an anchor that the validator or wolfSSL cannot read is left out of both.
+        var anchors: [X509Certificate] = []
+        for der in trustAnchors {
+            guard let anchor = X509Certificate(der: der), load(der, into: manager) == WOLFSSL_SUCCESS else { continue }
+            anchors.append(anchor)
         }
+        guard !anchors.isEmpty else { return TCULinkError(.invalidConfiguration) }
 
         let presented = [leaf] + intermediates
         for depth in presented.indices.reversed() {
@@ -36,8 +34,8 @@ public enum ServerChainVerifier {
                 wolfSSL_CertManagerVerifyBuffer(manager, $0.baseAddress, $0.count, Int32(WOLFSSL_FILETYPE_ASN1))
             }
             let isAuthority = depth > 0 && X509Certificate(der: der)?.isCertificateAuthority == true
-            if status == WOLFSSL_SUCCESS || WolfSSLErrors.isDateError(status) {
-                // Dates are the path validator's, by the device clock. A verified CA vouches for what follows.
+            if status == WOLFSSL_SUCCESS || WolfSSLErrors.isJudgedByValidator(status) {
+                // Dates and name constraints are the path validator's. A verified CA vouches for what follows.
                 if isAuthority { _ = load(der, into: manager) }
                 continue
             }

@@ -25,16 +25,28 @@ public final class TLSContext {
         // each connection would throw away its caches (fixed-point ECC tables) and cost every
         // reconnect several times the CPU (measured by scripts/bench).
         _ = wolfSSL_Init()
+        // The validator and wolfSSL must trust the same roots: an anchor either cannot read is left
+        // out of both (one odd root in a trust store must not poison the others).
+        var readable: [[UInt8]] = []
         var anchors: [X509Certificate] = []
         for der in trustAnchors {
-            guard let anchor = X509Certificate(der: der) else { throw TCULinkError(.invalidConfiguration) }
+            guard let anchor = X509Certificate(der: der) else { continue }
+            readable.append(der)
             anchors.append(anchor)
         }
-        self.trustAnchors = anchors
-        self.trustAnchorsDER = trustAnchors
-        self.pointer = try WolfSSLContext.make(
-            versions: versions, certificateChain: certificateChain, trustAnchors: trustAnchors,
+        guard !readable.isEmpty else { throw TCULinkError(.invalidConfiguration) }
+        let made = try WolfSSLContext.make(
+            versions: versions, certificateChain: certificateChain, trustAnchors: readable,
             presentCertificate: presentCertificate)
+        self.pointer = made.context
+        var loadedDER: [[UInt8]] = []
+        var loaded: [X509Certificate] = []
+        for index in readable.indices where made.loadedAnchors[index] {
+            loadedDER.append(readable[index])
+            loaded.append(anchors[index])
+        }
+        self.trustAnchorsDER = loadedDER
+        self.trustAnchors = loaded
         self.versions = versions
         self.presentsCertificate = presentCertificate
     }

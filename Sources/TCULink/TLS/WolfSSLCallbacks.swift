@@ -95,8 +95,8 @@ private func ioCallbackResult(_ result: TransportIO, target: WolfSSLCallbackTarg
 
 /// Called for every certificate of the server's chain, from the top down, the leaf last
 /// (Debian's wolfSSL is built with WOLFSSL_ALWAYS_VERIFY_CB and WOLFSSL_VERIFY_CB_ALL_CERTS;
-/// a board's user_settings.h must be too). An error wolfSSL found stands, except a date
-/// error: wolfSSL dates by the host's clock, the validator by the HAL clock. At the leaf the
+/// a board's user_settings.h must be too). An error wolfSSL found stands, except a date or
+/// name-constraint error (`WolfSSLErrors.isJudgedByValidator`): the validator judges those. At the leaf the
 /// whole chain as sent goes to `PathValidator`, which builds the path from it and the trust
 /// anchors alone and applies RFC 5280's rules to every certificate on it.
 let wolfSSLVerifyCallback: VerifyCallback = { preverify, store in
@@ -109,15 +109,15 @@ let wolfSSLVerifyCallback: VerifyCallback = { preverify, store in
             target.verificationFailure ?? TCULinkError(.certificateMalformed, libraryCode: error)
         return 0
     }
-    let isDateError = preverify == 0 && WolfSSLErrors.isDateError(error)
-    let failedInWolfSSL = preverify == 0 && error != 0 && !isDateError
+    let setAside = preverify == 0 && WolfSSLErrors.isJudgedByValidator(error)
+    let failedInWolfSSL = preverify == 0 && error != 0 && !setAside
     if depth > 0 && !failedInWolfSSL {
         // wolfSSL (WOLFSSL_ALT_CERT_CHAINS, as Debian builds it) never files a chain CA that had any
         // error, a date error by the host's clock included, so the leaf below it then has "no
         // signer" although the device clock finds the whole path valid (ServerVerificationTests,
-        // future-pki-at-2035). A date error comes only after the signature verified, so the CA is
+        // future-pki-at-2035). Those errors come only after the signature verified, so the CA is
         // filed here, in this connection's own store, exactly as wolfSSL would have.
-        if isDateError, let info = Optional(certificates[depth]), let buffer = info.buffer, info.length > 0 {
+        if setAside, let info = Optional(certificates[depth]), let buffer = info.buffer, info.length > 0 {
             let der = Array(UnsafeBufferPointer(start: buffer, count: Int(info.length)))
             if X509Certificate(der: der)?.isCertificateAuthority == true { target.trustVerifiedAuthority(der) }
         }

@@ -3,11 +3,13 @@ import CWolfSSL
 /// Builds the wolfSSL client context for a device: verification on, the key store's
 /// trust anchors and certificate chain, signing through PK callbacks, I/O through the HAL.
 enum WolfSSLContext {
-    /// Returns an owned `WOLFSSL_CTX*`; the caller frees it with `wolfSSL_CTX_free`.
+    /// Returns an owned `WOLFSSL_CTX*` (the caller frees it with `wolfSSL_CTX_free`) and which of
+    /// `trustAnchors` wolfSSL took. An anchor it refuses (an unknown critical extension, say) is
+    /// left out rather than failing the whole trust store; none taken is a configuration error.
     static func make(
         versions: TLSVersionPolicy, certificateChain: [[UInt8]], trustAnchors: [[UInt8]],
         presentCertificate: Bool = true
-    ) throws(TCULinkError) -> OpaquePointer {
+    ) throws(TCULinkError) -> (context: OpaquePointer, loadedAnchors: [Bool]) {
         let leaf = certificateChain.first.flatMap { X509Certificate(der: $0) }
         if presentCertificate && leaf == nil {
             throw TCULinkError(.invalidConfiguration)  // no device certificate, or unreadable
@@ -27,14 +29,16 @@ enum WolfSSLContext {
         try check(wolfSSL_CTX_set_cipher_list(context, CipherSuites.wolfSSLList(for: versions)))
         // Anchors are loaded whatever the host's clock says; validity is judged
         // against the HAL clock in the verify callback.
+        var loadedAnchors: [Bool] = []
         for anchor in trustAnchors {
             let status = anchor.withUnsafeBufferPointer {
                 wolfSSL_CTX_load_verify_buffer_ex(
                     context, $0.baseAddress, Int($0.count), Int32(WOLFSSL_FILETYPE_ASN1), 0,
                     UInt32(WOLFSSL_LOAD_FLAG_DATE_ERR_OKAY))
             }
-            try check(status)
+            loadedAnchors.append(status == WOLFSSL_SUCCESS)
         }
+        guard loadedAnchors.contains(true) else { throw TCULinkError(.invalidConfiguration) }
         // Debian's wolfSSL (OPENSSL_COMPATIBLE_DEFAULTS) verifies nothing unless told to.
         // Never rely on a default here: a client that skips this accepts any server.
         // Set after the anchors: that build also files each anchor as a "trusted peer", judged
@@ -51,7 +55,7 @@ enum WolfSSLContext {
         wolfSSL_CTX_SetIOSend(context, wolfSSLSendCallback)
         guard presentCertificate, let leaf else {
             ok = true
-            return context  // enrollment: no client certificate yet
+            return (context, loadedAnchors)  // enrollment: no client certificate yet
         }
 
         // The device chain, as PEM (wolfSSL's chain loader reads concatenated PEM).
@@ -71,7 +75,7 @@ enum WolfSSLContext {
                     context, $0.baseAddress, Int($0.count), Int32(WOLFSSL_FILETYPE_ASN1))
             })
         ok = true
-        return context
+        return (context, loadedAnchors)
     }
 
     private static func check(_ status: Int32) throws(TCULinkError) {

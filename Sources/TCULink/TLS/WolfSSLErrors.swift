@@ -9,6 +9,15 @@ enum WolfSSLErrors {
             || code == OpenSSLVerifyCode.errorInNotBeforeField || code == OpenSSLVerifyCode.errorInNotAfterField
     }
 
+    /// Errors wolfSSL reports about a certificate only after its signature verified, on matters the
+    /// path validator judges itself, and better: validity (wolfSSL uses the host's clock) and name
+    /// constraints (wolfSSL 5.5.4 refuses an iPAddress SAN under a CA that permits only dNSName
+    /// subtrees, though RFC 5280 constrains each name form by its own subtrees: 336 of the
+    /// BetterTLS cases in scripts/limbo-check). Set aside in the handshake and offline alike.
+    static func isJudgedByValidator(_ code: Int32) -> Bool {
+        isDateError(code) || code == wolfCode(ASN_NAME_INVALID_E)
+    }
+
     /// An error wolfSSL reported about one certificate of the server's chain.
     ///
     /// Built with OPENSSL_EXTRA (as Debian's is), wolfSSL hands the verify callback

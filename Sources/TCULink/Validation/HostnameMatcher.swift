@@ -13,8 +13,8 @@ public enum HostnameMatcher {
             for candidate in certificate.ipAddresses where candidate == address { return true }
             return false
         }
-        let wanted = lowercased(trimTrailingDot(host))
-        guard !wanted.isEmpty else { return false }
+        // The dialled name must itself be a host name (letters, digits, hyphens; no wildcard).
+        guard !host.contains(UInt8(ascii: "*")), let wanted = DNSName.normalizedSubjectName(host) else { return false }
         for pattern in certificate.dnsNames
         where matchesDNS(pattern: lowercased(trimTrailingDot(pattern)), host: wanted) {
             return true

@@ -45,32 +45,83 @@ public enum PathValidator {
 
     // MARK: - Building the path
 
-    /// Leaf first, anchor last. Each step takes an issuer from the anchors first, then from
-    /// the certificates the server sent (each used once), matched on the encoded issuer name
-    /// and, when both carry one, on the key identifier.
+    /// Leaf first, anchor last. Each step takes an issuer from the anchors first, then from the
+    /// certificates the server sent (each used once), matched on the encoded issuer name and,
+    /// when both carry one, on the key identifier. A dead end backtracks to the next candidate
+    /// (a cross-signed CA sent twice, one copy under a root the device does not trust).
+    ///
+    /// Two rules keep every link one that wolfSSL verified: wolfSSL checks the sent certificates
+    /// from the last to the first, each against what it trusts at that moment, so a sent issuer
+    /// must come *after* its child in the list; and the candidates for one issuer must all carry
+    /// the same public key, so whichever of them wolfSSL used, the signature it verified is the
+    /// one this path relies on. A chain that breaks either is refused as `unknownCA`.
     static func buildPath(
         leaf: X509Certificate, candidates: [X509Certificate], anchors: [X509Certificate]
     ) -> Result<[X509Certificate], TCULinkError> {
+        var search = PathSearch(candidates: candidates, anchors: anchors)
         var path = [leaf]
-        var used = [Bool](repeating: false, count: candidates.count)
-        while let current = path.last {
-            for anchor in anchors where issued(current, by: anchor) {
-                path.append(anchor)
-                return .success(path)
-            }
-            guard path.count <= maximumIntermediates else {
-                return .failure(TCULinkError(.pathLengthExceeded, certificateDepth: Int8(clamping: path.count - 1)))
-            }
-            var next: Int? = nil
-            for index in candidates.indices where !used[index] && issued(current, by: candidates[index]) {
-                next = index
-                break
-            }
-            guard let next else { break }
-            used[next] = true
-            path.append(candidates[next])
+        if search.extend(&path, childPosition: -1) { return .success(path) }
+        return .failure(search.failure ?? TCULinkError(.unknownCA, certificateDepth: 0))
+    }
+
+    private struct PathSearch {
+        let candidates: [X509Certificate]
+        let anchors: [X509Certificate]
+        var used: [Bool]
+        /// Steps taken, bounded so that a hostile chain cannot make the search explode.
+        var steps = 0
+        var failure: TCULinkError?
+
+        init(candidates: [X509Certificate], anchors: [X509Certificate]) {
+            self.candidates = candidates
+            self.anchors = anchors
+            self.used = [Bool](repeating: false, count: candidates.count)
         }
-        return .failure(TCULinkError(.unknownCA, certificateDepth: Int8(clamping: path.count - 1)))
+
+        /// Extends `path` (whose last certificate sits at `childPosition` in the sent list, -1 for
+        /// the leaf) up to an anchor; true when it got there.
+        mutating func extend(_ path: inout [X509Certificate], childPosition: Int) -> Bool {
+            steps += 1
+            guard let child = path.last, steps <= 64 else { return false }
+            guard keysAgree(for: child) else {
+                record(TCULinkError(.unknownCA, certificateDepth: Int8(clamping: path.count - 1)))
+                return false
+            }
+            for anchor in anchors where PathValidator.issued(child, by: anchor) {
+                path.append(anchor)
+                return true
+            }
+            guard path.count <= PathValidator.maximumIntermediates else {
+                record(TCULinkError(.pathLengthExceeded, certificateDepth: Int8(clamping: path.count - 1)))
+                return false
+            }
+            for position in (childPosition + 1)..<max(childPosition + 1, candidates.count)
+            where !used[position] && PathValidator.issued(child, by: candidates[position]) {
+                used[position] = true
+                path.append(candidates[position])
+                if extend(&path, childPosition: position) { return true }
+                path.removeLast()
+                used[position] = false
+            }
+            record(TCULinkError(.unknownCA, certificateDepth: Int8(clamping: path.count - 1)))
+            return false
+        }
+
+        /// Every anchor and sent certificate that could be `child`'s issuer has the same key.
+        private func keysAgree(for child: X509Certificate) -> Bool {
+            var key: [UInt8]? = nil
+            for issuer in anchors + candidates where PathValidator.issued(child, by: issuer) {
+                if let key, key != issuer.subjectPublicKeyInfo { return false }
+                key = issuer.subjectPublicKeyInfo
+            }
+            return true
+        }
+
+        /// Keeps the deepest failure: the one that got furthest explains the chain best.
+        private mutating func record(_ error: TCULinkError) {
+            if let failure, failure.certificateDepth >= error.certificateDepth { return }
+            failure = error
+        }
     }
 
     static func issued(_ child: X509Certificate, by parent: X509Certificate) -> Bool {
@@ -92,6 +143,11 @@ public enum PathValidator {
         func fail(_ reason: TCULinkError.Reason) -> TCULinkError { TCULinkError(reason, certificateDepth: tag) }
 
         if certificate.unsupportedCriticalExtension != nil { return fail(.unsupportedCriticalExtension) }
+        // RFC 5280 §4.2.1.10: nameConstraints MUST be critical; a CA that marks it otherwise is
+        // telling older verifiers to ignore it.
+        if certificate.nameConstraints != nil && !certificate.nameConstraintsCritical {
+            return fail(.certificateMalformed)
+        }
         if !policy.algorithms.accepts(certificate.publicKey) { return fail(.weakKey) }
         // The anchor's own self-signature is not part of the path: nothing relies on it.
         if depth < anchorDepth && !policy.algorithms.accepts(certificate.signatureAlgorithm) {
@@ -123,10 +179,17 @@ public enum PathValidator {
     private static func checkAuthority(_ path: [X509Certificate], depth: Int, isAnchor: Bool) -> TCULinkError? {
         let certificate = path[depth]
         let tag = Int8(clamping: depth)
+        // RFC 5280 §4.1.2.6: a CA's subject is never empty (its children name it as their issuer).
+        if certificate.subjectEncoding.count <= 2 { return TCULinkError(.certificateMalformed, certificateDepth: tag) }
         if isAnchor {
-            // A v1 root carries no extensions; what a v3 root does carry is honoured.
-            if certificate.hasBasicConstraints && !certificate.isCertificateAuthority {
+            // A v1 root carries no extensions; a v3 root is held to the CA profile (§4.2.1.9).
+            if certificate.version == 3
+                && (!certificate.hasBasicConstraints || !certificate.isCertificateAuthority)
+            {
                 return TCULinkError(.intermediateNotCA, certificateDepth: tag)
+            }
+            if certificate.hasBasicConstraints && !certificate.basicConstraintsCritical {
+                return TCULinkError(.certificateMalformed, certificateDepth: tag)
             }
             if let usage = certificate.keyUsage, usage & X509Certificate.KeyUsageBit.keyCertSign == 0 {
                 return TCULinkError(.issuerNotAllowedToSign, certificateDepth: tag)
@@ -135,6 +198,10 @@ public enum PathValidator {
             // RFC 5280 §6.1.4 (k): an intermediate is a v3 certificate with cA set.
             guard certificate.version == 3, certificate.hasBasicConstraints, certificate.isCertificateAuthority else {
                 return TCULinkError(.intermediateNotCA, certificateDepth: tag)
+            }
+            // §4.2.1.9: "Conforming CAs MUST mark the extension as critical" in CA certificates.
+            guard certificate.basicConstraintsCritical else {
+                return TCULinkError(.certificateMalformed, certificateDepth: tag)
             }
             // §4.2.1.3: a CA certificate MUST carry keyUsage; §6.1.4 (n): keyCertSign must be set.
             guard let usage = certificate.keyUsage, usage & X509Certificate.KeyUsageBit.keyCertSign != 0 else {
@@ -158,6 +225,13 @@ public enum PathValidator {
     }
 
     private static func checkLeaf(_ leaf: X509Certificate, policy: ServerCertificatePolicy) -> TCULinkError? {
+        // A CA certificate (or one that may sign certificates, §4.2.1.3) never serves as a TLS
+        // server's own certificate (CA/Browser Forum BR §7.1.2.7).
+        if leaf.isCertificateAuthority
+            || (leaf.keyUsage ?? 0) & X509Certificate.KeyUsageBit.keyCertSign != 0
+        {
+            return TCULinkError(.serverCertificateIsCA, certificateDepth: 0)
+        }
         if leaf.extendedKeyUsage == nil {
             if !policy.allowLeafWithoutExtendedKeyUsage {
                 return TCULinkError(.serverCertificateLacksServerAuth, certificateDepth: 0)
