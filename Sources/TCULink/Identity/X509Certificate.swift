@@ -13,6 +13,9 @@ public struct X509Certificate: Equatable, Sendable {
     public let version: Int
     /// The serial number's content bytes (big-endian, as encoded).
     public let serialNumber: [UInt8]
+    /// RFC 5280 §4.1.2.2: positive, at most 20 octets. (Some roots in use have serial 0: an anchor
+    /// is trusted by configuration and is not held to it.)
+    public var hasConformingSerialNumber: Bool { X509Certificate.isValidSerial(serialNumber[...]) }
     /// How the issuer signed this certificate.
     public let signatureAlgorithm: SignatureAlgorithm
     public let notBefore: Int64
@@ -88,7 +91,7 @@ public struct X509Certificate: Equatable, Sendable {
             else { return nil }
             version = Int(value) + 1
         }
-        guard let serial = fields.read(tag: DERTag.integer), X509Certificate.isValidSerial(fields.content(of: serial)),
+        guard let serial = fields.read(tag: DERTag.integer),
             let innerAlgorithm = fields.read(tag: DERTag.sequence),
             let issuerElement = fields.read(tag: DERTag.sequence),
             let validity = fields.read(tag: DERTag.sequence),

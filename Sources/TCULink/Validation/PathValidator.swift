@@ -32,15 +32,9 @@ public enum PathValidator {
             }
             certificates.append(certificate)
         }
-        let path: [X509Certificate]
-        switch buildPath(leaf: certificates[0], candidates: Array(certificates.dropFirst()), anchors: trustAnchors) {
-        case .success(let built): path = built
-        case .failure(let error): return error
-        }
-        for depth in (0..<path.count).reversed() {
-            if let failure = check(path, depth: depth, policy: policy, at: time) { return failure }
-        }
-        return nil
+        return buildPath(
+            leaf: certificates[0], candidates: Array(certificates.dropFirst()), anchors: trustAnchors, policy: policy,
+            time: time)
     }
 
     // MARK: - Building the path
@@ -55,44 +49,61 @@ public enum PathValidator {
     /// must come *after* its child in the list; and the candidates for one issuer must all carry
     /// the same public key, so whichever of them wolfSSL used, the signature it verified is the
     /// one this path relies on. A chain that breaks either is refused as `unknownCA`.
+    ///
+    /// Returns nil as soon as one complete path passes every rule. Otherwise: the verdict on the
+    /// first complete path found (the one a reader of the chain would take), or, when no path
+    /// reaches an anchor, the dead end that got furthest.
     static func buildPath(
-        leaf: X509Certificate, candidates: [X509Certificate], anchors: [X509Certificate]
-    ) -> Result<[X509Certificate], TCULinkError> {
-        var search = PathSearch(candidates: candidates, anchors: anchors)
+        leaf: X509Certificate, candidates: [X509Certificate], anchors: [X509Certificate],
+        policy: ServerCertificatePolicy, time: WallTime
+    ) -> TCULinkError? {
+        var search = PathSearch(candidates: candidates, anchors: anchors, policy: policy, time: time)
         var path = [leaf]
-        if search.extend(&path, childPosition: -1) { return .success(path) }
-        return .failure(search.failure ?? TCULinkError(.unknownCA, certificateDepth: 0))
+        if search.extend(&path, childPosition: -1) { return nil }
+        return search.firstPathFailure ?? search.deadEnd ?? TCULinkError(.unknownCA, certificateDepth: 0)
     }
 
+    /// A depth-first search over the candidate issuers that stops at the first complete path
+    /// every rule accepts; a path that breaks a rule is set aside for the next candidate.
     private struct PathSearch {
         let candidates: [X509Certificate]
         let anchors: [X509Certificate]
+        let policy: ServerCertificatePolicy
+        let time: WallTime
         var used: [Bool]
         /// Steps taken, bounded so that a hostile chain cannot make the search explode.
         var steps = 0
-        var failure: TCULinkError?
+        /// The verdict on the first complete path: what is reported when no path passes.
+        var firstPathFailure: TCULinkError?
+        /// The deepest dead end, when no complete path was found at all.
+        var deadEnd: TCULinkError?
 
-        init(candidates: [X509Certificate], anchors: [X509Certificate]) {
+        init(candidates: [X509Certificate], anchors: [X509Certificate], policy: ServerCertificatePolicy, time: WallTime)
+        {
             self.candidates = candidates
             self.anchors = anchors
+            self.policy = policy
+            self.time = time
             self.used = [Bool](repeating: false, count: candidates.count)
         }
 
-        /// Extends `path` (whose last certificate sits at `childPosition` in the sent list, -1 for
-        /// the leaf) up to an anchor; true when it got there.
+        /// Extends `path` (whose last certificate sits at `childPosition` among the candidates, -1
+        /// for the leaf) to an anchor through a path every rule accepts; true when it got there.
         mutating func extend(_ path: inout [X509Certificate], childPosition: Int) -> Bool {
             steps += 1
             guard let child = path.last, steps <= 64 else { return false }
             guard keysAgree(for: child) else {
-                record(TCULinkError(.unknownCA, certificateDepth: Int8(clamping: path.count - 1)))
+                recordDeadEnd(TCULinkError(.unknownCA, certificateDepth: Int8(clamping: path.count - 1)))
                 return false
             }
             for anchor in anchors where PathValidator.issued(child, by: anchor) {
                 path.append(anchor)
-                return true
+                guard let failure = PathValidator.check(path, policy: policy, at: time) else { return true }
+                if firstPathFailure == nil { firstPathFailure = failure }
+                path.removeLast()
             }
             guard path.count <= PathValidator.maximumIntermediates else {
-                record(TCULinkError(.pathLengthExceeded, certificateDepth: Int8(clamping: path.count - 1)))
+                recordDeadEnd(TCULinkError(.pathLengthExceeded, certificateDepth: Int8(clamping: path.count - 1)))
                 return false
             }
             for position in (childPosition + 1)..<max(childPosition + 1, candidates.count)
@@ -103,7 +114,7 @@ public enum PathValidator {
                 path.removeLast()
                 used[position] = false
             }
-            record(TCULinkError(.unknownCA, certificateDepth: Int8(clamping: path.count - 1)))
+            recordDeadEnd(TCULinkError(.unknownCA, certificateDepth: Int8(clamping: path.count - 1)))
             return false
         }
 
@@ -117,10 +128,10 @@ public enum PathValidator {
             return true
         }
 
-        /// Keeps the deepest failure: the one that got furthest explains the chain best.
-        private mutating func record(_ error: TCULinkError) {
-            if let failure, failure.certificateDepth >= error.certificateDepth { return }
-            failure = error
+        /// Keeps the deepest dead end: the one that got furthest explains the chain best.
+        private mutating func recordDeadEnd(_ error: TCULinkError) {
+            if let deadEnd, deadEnd.certificateDepth >= error.certificateDepth { return }
+            deadEnd = error
         }
     }
 
@@ -134,6 +145,14 @@ public enum PathValidator {
 
     // MARK: - The rules, one certificate at a time (RFC 5280 §6.1.3-§6.1.5)
 
+    /// The first rule a complete path (leaf first, anchor last) breaks, from the anchor down.
+    static func check(_ path: [X509Certificate], policy: ServerCertificatePolicy, at time: WallTime) -> TCULinkError? {
+        for depth in (0..<path.count).reversed() {
+            if let failure = check(path, depth: depth, policy: policy, at: time) { return failure }
+        }
+        return nil
+    }
+
     private static func check(
         _ path: [X509Certificate], depth: Int, policy: ServerCertificatePolicy, at time: WallTime
     ) -> TCULinkError? {
@@ -143,6 +162,11 @@ public enum PathValidator {
         func fail(_ reason: TCULinkError.Reason) -> TCULinkError { TCULinkError(reason, certificateDepth: tag) }
 
         if certificate.unsupportedCriticalExtension != nil { return fail(.unsupportedCriticalExtension) }
+        if depth < anchorDepth && !certificate.hasConformingSerialNumber { return fail(.certificateMalformed) }
+        // §4.2.1.10: name constraints belong in CA certificates only.
+        if certificate.nameConstraints != nil && !certificate.isCertificateAuthority {
+            return fail(.certificateMalformed)
+        }
         // RFC 5280 §4.2.1.10: nameConstraints MUST be critical; a CA that marks it otherwise is
         // telling older verifiers to ignore it.
         if certificate.nameConstraints != nil && !certificate.nameConstraintsCritical {
