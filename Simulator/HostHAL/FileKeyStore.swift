@@ -138,34 +138,22 @@ final class HostKey {
     deinit { tcu_host_key_free(handle) }
 
     func seal(_ plaintext: [UInt8], binding: [UInt8]) throws(KeyStoreError) -> [UInt8] {
-        var output = [UInt8](repeating: 0, count: plaintext.count + sealOverhead)
-        let result = plaintext.withUnsafeBufferPointer { input in
-            binding.withUnsafeBufferPointer { bound in
-                output.withUnsafeMutableBufferPointer { out in
-                    tcu_host_key_seal(
-                        handle, bound.baseAddress, bound.count, input.baseAddress, input.count, out.baseAddress,
-                        out.count)
-                }
-            }
+        let handle = self.handle
+        let (sealed, result) = SealedBlobCall.run(plaintext, binding: binding, capacity: plaintext.count + sealOverhead)
+        {
+            tcu_host_key_seal(handle, $0, $1, $2, $3, $4, $5)
         }
         guard result > 0 else { throw HostKey.sealFailure(result) }
-        return Array(output[0..<Int(result)])
+        return sealed
     }
 
     func unseal(_ sealed: [UInt8], binding: [UInt8]) throws(KeyStoreError) -> [UInt8] {
-        var output = [UInt8](repeating: 0, count: sealed.count)
-        defer { SavedSession.zero(&output) }
-        let result = sealed.withUnsafeBufferPointer { input in
-            binding.withUnsafeBufferPointer { bound in
-                output.withUnsafeMutableBufferPointer { out in
-                    tcu_host_key_unseal(
-                        handle, bound.baseAddress, bound.count, input.baseAddress, input.count, out.baseAddress,
-                        out.count)
-                }
-            }
+        let handle = self.handle
+        let (plaintext, result) = SealedBlobCall.run(sealed, binding: binding, capacity: sealed.count) {
+            tcu_host_key_unseal(handle, $0, $1, $2, $3, $4, $5)
         }
         guard result >= 0 else { throw HostKey.sealFailure(result) }
-        return Array(output[0..<Int(result)])
+        return plaintext
     }
 
     static func sealFailure(_ code: Int32) -> KeyStoreError {

@@ -56,34 +56,22 @@ public final class PKCS11Token {
     /// Seals with CKM_AES_GCM under the token's AES-256 secret key `sealLabel` (created on first
     /// seal: sensitive, non-extractable, a token object; it never leaves the token).
     func seal(_ plaintext: [UInt8], binding: [UInt8], sealLabel: String) throws(KeyStoreError) -> [UInt8] {
-        var output = [UInt8](repeating: 0, count: plaintext.count + sealOverhead)
-        let result = plaintext.withUnsafeBufferPointer { input in
-            binding.withUnsafeBufferPointer { bound in
-                output.withUnsafeMutableBufferPointer { out in
-                    tcu_p11_seal(
-                        handle, sealLabel, bound.baseAddress, bound.count, input.baseAddress, input.count,
-                        out.baseAddress, out.count)
-                }
-            }
+        let handle = self.handle
+        let (sealed, result) = SealedBlobCall.run(plaintext, binding: binding, capacity: plaintext.count + sealOverhead)
+        {
+            tcu_p11_seal(handle, sealLabel, $0, $1, $2, $3, $4, $5)
         }
         guard result > 0 else { throw PKCS11Token.sealFailure(result) }
-        return Array(output[0..<Int(result)])
+        return sealed
     }
 
     func unseal(_ sealed: [UInt8], binding: [UInt8], sealLabel: String) throws(KeyStoreError) -> [UInt8] {
-        var output = [UInt8](repeating: 0, count: sealed.count)
-        defer { SavedSession.zero(&output) }
-        let result = sealed.withUnsafeBufferPointer { input in
-            binding.withUnsafeBufferPointer { bound in
-                output.withUnsafeMutableBufferPointer { out in
-                    tcu_p11_unseal(
-                        handle, sealLabel, bound.baseAddress, bound.count, input.baseAddress, input.count,
-                        out.baseAddress, out.count)
-                }
-            }
+        let handle = self.handle
+        let (plaintext, result) = SealedBlobCall.run(sealed, binding: binding, capacity: sealed.count) {
+            tcu_p11_unseal(handle, sealLabel, $0, $1, $2, $3, $4, $5)
         }
         guard result >= 0 else { throw PKCS11Token.sealFailure(result) }
-        return Array(output[0..<Int(result)])
+        return plaintext
     }
 
     /// CKA_EXTRACTABLE and CKA_SENSITIVE of the sealing key `sealLabel`, or nil when there is none.

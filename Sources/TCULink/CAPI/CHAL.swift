@@ -121,37 +121,21 @@ public struct CHALKeyStore: KeyStore {
     }
 
     public func seal(_ plaintext: [UInt8], binding: [UInt8]) throws(KeyStoreError) -> [UInt8] {
-        var output = [UInt8](repeating: 0, count: plaintext.count + sealOverhead)
-        let result = plaintext.withUnsafeBufferPointer { input in
-            binding.withUnsafeBufferPointer { bound in
-                output.withUnsafeMutableBufferPointer { out in
-                    hal.pointee.keystore_seal(
-                        hal.pointee.context, bound.baseAddress, bound.count, input.baseAddress, input.count,
-                        out.baseAddress, out.count)
-                }
-            }
+        let hal = self.hal
+        let (sealed, result) = SealedBlobCall.run(plaintext, binding: binding, capacity: plaintext.count + sealOverhead)
+        {
+            hal.pointee.keystore_seal(hal.pointee.context, $0, $1, $2, $3, $4, $5)
         }
-        guard result > 0, Int(result) <= output.count else { throw CHALKeyStore.sealFailure(result) }
-        return Array(output[0..<Int(result)])
+        guard result > 0 else { throw CHALKeyStore.sealFailure(result) }
+        return sealed
     }
 
     public func unseal(_ sealed: [UInt8], binding: [UInt8]) throws(KeyStoreError) -> [UInt8] {
-        var output = [UInt8](repeating: 0, count: sealed.count)
-        let result = sealed.withUnsafeBufferPointer { input in
-            binding.withUnsafeBufferPointer { bound in
-                output.withUnsafeMutableBufferPointer { out in
-                    hal.pointee.keystore_unseal(
-                        hal.pointee.context, bound.baseAddress, bound.count, input.baseAddress, input.count,
-                        out.baseAddress, out.count)
-                }
-            }
+        let hal = self.hal
+        let (plaintext, result) = SealedBlobCall.run(sealed, binding: binding, capacity: sealed.count) {
+            hal.pointee.keystore_unseal(hal.pointee.context, $0, $1, $2, $3, $4, $5)
         }
-        guard result >= 0, Int(result) <= output.count else {
-            SavedSession.zero(&output)  // a failed unseal leaves nothing behind, whatever the HAL wrote
-            throw CHALKeyStore.sealFailure(result)
-        }
-        let plaintext = Array(output[0..<Int(result)])
-        SavedSession.zero(&output)
+        guard result >= 0 else { throw CHALKeyStore.sealFailure(result) }
         return plaintext
     }
 

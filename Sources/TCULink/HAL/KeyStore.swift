@@ -112,3 +112,31 @@ extension KeyStore {
         throw .unsupportedRequest
     }
 }
+
+/// One call of a C seal or unseal function (the C HAL's, a token's, the host key's), which all
+/// take the binding, the input and an output buffer: the output's first `result` bytes, or the
+/// negative code. The output buffer is zeroed before it is released, whatever the function wrote.
+public enum SealedBlobCall {
+    public typealias Function = (
+        _ binding: UnsafePointer<UInt8>?, _ bindingLength: Int, _ input: UnsafePointer<UInt8>?, _ inputLength: Int,
+        _ output: UnsafeMutablePointer<UInt8>?, _ capacity: Int
+    ) -> Int32
+
+    public static func run(
+        _ input: [UInt8], binding: [UInt8], capacity: Int, _ function: Function
+    ) -> (bytes: [UInt8], result: Int32) {
+        var output = [UInt8](repeating: 0, count: capacity)
+        let result = input.withUnsafeBufferPointer { inputBuffer in
+            binding.withUnsafeBufferPointer { bindingBuffer in
+                output.withUnsafeMutableBufferPointer { outputBuffer in
+                    function(
+                        bindingBuffer.baseAddress, bindingBuffer.count, inputBuffer.baseAddress, inputBuffer.count,
+                        outputBuffer.baseAddress, outputBuffer.count)
+                }
+            }
+        }
+        let bytes = result > 0 && Int(result) <= capacity ? Array(output[0..<Int(result)]) : []
+        SavedSession.zero(&output)
+        return (bytes, result > 0 && Int(result) > capacity ? -1 : result)
+    }
+}
