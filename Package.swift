@@ -47,8 +47,6 @@ let package = Package(
             name: "CPOSIXKeys",
             dependencies: ["CWolfSSL"],
             path: "BoardSupport/POSIX/keys",
-            // p11-kit's pkcs11.h (Debian's libp11-kit-dev) for the PKCS#11 key store.
-            cSettings: [.unsafeFlags(["-I/usr/include/p11-kit-1"])],
             linkerSettings: [.linkedLibrary("dl")]
         ),
         .target(

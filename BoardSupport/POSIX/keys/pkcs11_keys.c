@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <p11-kit/pkcs11.h>
+#include <p11-kit-1/p11-kit/pkcs11.h> /* Debian libp11-kit-dev, found without an -I (no unsafeFlags) */
 
 struct tcu_p11 {
     void *module;
