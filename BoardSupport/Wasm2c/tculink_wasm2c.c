@@ -529,6 +529,12 @@ const char *tcu_reason_text(int reason_code) {
     return copy;
 }
 
+int tcu_reason_is_permanent(int reason_code) {
+    volatile int reason = reason_code; /* lives across setjmp */
+    ENTER_OR(return 0);
+    return (int)Z_tculinkZ_tcu_reason_is_permanent(&module, (u32)reason);
+}
+
 int tcu_client_info(const tcu_client *client, tcu_connection_info *info_out) {
     if (!client || !info_out) return -1;
     ENTER_OR(return -1);

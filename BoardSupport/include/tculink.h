@@ -34,6 +34,7 @@ extern "C" {
 #endif
 
 #include "tculink_types.h"
+#include "tculink_reasons.h"
 
 /** Creates a client over `hal`. Validates the configuration and loads the key store's certificates.
  *  @param[out] reason_out  on failure, a TCULink reason code (see tcu_reason_text); may be NULL
@@ -66,8 +67,13 @@ int tcu_client_step(tcu_client *client, tcu_wait *wait_out);
  *  @param[out] alert_out  the TLS alert the peer sent, or 255 when none; may be NULL */
 int tcu_client_error(const tcu_client *client, uint8_t *alert_out);
 
-/** A one-line description of a reason code, NUL-terminated, static. */
+/** A one-line description of a reason code (TCU_REASON_*), NUL-terminated, static. */
 const char *tcu_reason_text(int reason);
+
+/** Whether retrying cannot cure a failure with this reason (a certificate, the trust store or the
+ *  configuration must change first): 1 for permanent, 0 for transient or unknown reasons. Firmware
+ *  backs off for long on a permanent failure instead of hammering the backend. */
+int tcu_reason_is_permanent(int reason);
 
 /** What the handshake negotiated. @return 0, or -1 when not established */
 int tcu_client_info(const tcu_client *client, tcu_connection_info *info_out);

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import TCULink
@@ -54,5 +55,46 @@ import Testing
         #expect(TCULinkError.Reason.unknownCA.isPermanent)
         #expect(!TCULinkError.Reason.connectionReset.isPermanent)
         #expect(!TCULinkError.Reason.handshakeTimeout.isPermanent)
+    }
+}
+
+/// The C header and the Swift taxonomy give every reason the same number.
+@Suite struct ReasonHeaderTests {
+    static let header: String = {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("BoardSupport/include/tculink_reasons.h").path
+        return (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    }()
+
+    /// `serverCertificateIsCA` → `SERVER_CERTIFICATE_IS_CA`, `unknownCA` → `UNKNOWN_CA`.
+    static func macroName(_ name: String) -> String {
+        var result = ""
+        var previous: Character? = nil
+        for character in name {
+            if character.isUppercase, let previous, previous.isLowercase { result += "_" }
+            result += character.uppercased()
+            previous = character
+        }
+        return "TCU_REASON_" + result
+    }
+
+    @Test func everyReasonIsInTheHeaderWithItsNumber() {
+        var defined: [String: Int] = [:]
+        for line in Self.header.split(separator: "\n") where line.hasPrefix("#define TCU_REASON_") {
+            let parts = line.split(separator: " ")
+            if parts.count == 3, let value = Int(parts[2]) { defined[String(parts[1])] = value }
+        }
+        #expect(defined.count == TCULinkError.Reason.all.count, "the header and the taxonomy list different reasons")
+        for reason in TCULinkError.Reason.all {
+            #expect(defined[Self.macroName(reason.description)] == Int(reason.rawValue), "\(reason)")
+        }
+    }
+
+    @Test func reasonsAreValuesWithNamesNotCases() {
+        #expect(TCULinkError.Reason(rawValue: 1) == .unknownCA)
+        #expect(TCULinkError.Reason(rawValue: 0) == nil && TCULinkError.Reason(rawValue: 200) == nil)
+        #expect("\(TCULinkError.Reason.serverCertificateIsCA)" == "serverCertificateIsCA")
+        #expect(tcu_reason_is_permanent(Int32(TCULinkError.Reason.weakKey.rawValue)) == 1)
+        #expect(tcu_reason_is_permanent(Int32(TCULinkError.Reason.ioTimeout.rawValue)) == 0)
     }
 }

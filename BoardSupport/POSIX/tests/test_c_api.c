@@ -239,6 +239,10 @@ static void test_misuse(void) {
     CHECK(tcu_client_receive(NULL, NULL, 0) == TCU_RESULT_FAILED, "misuse: receive on NULL fails");
     tcu_client_free(NULL);
     CHECK(tcu_reason_text(0) != NULL && tcu_reason_text(999) != NULL, "misuse: any reason has a text");
+    CHECK(tcu_reason_is_permanent(TCU_REASON_UNKNOWN_CA) == 1 && tcu_reason_is_permanent(TCU_REASON_WEAK_KEY) == 1,
+          "reasons: a refused certificate is permanent");
+    CHECK(tcu_reason_is_permanent(TCU_REASON_CONNECTION_RESET) == 0 && tcu_reason_is_permanent(999) == 0,
+          "reasons: a reset, or an unknown reason, is not");
     tcu_posix_hal_deinit(&d.posix);
 }
 

@@ -100,6 +100,12 @@ public func tcu_reason_text(_ reason: Int32) -> UnsafePointer<CChar>? {
     return cString(known.summary)
 }
 
+@_cdecl("tcu_reason_is_permanent")
+public func tcu_reason_is_permanent(_ reason: Int32) -> Int32 {
+    guard reason > 0, reason <= 255, let known = TCULinkError.Reason(rawValue: UInt8(reason)) else { return 0 }
+    return known.isPermanent ? 1 : 0
+}
+
 /// A StaticString's bytes as a C string (string literals are stored NUL-terminated).
 private func cString(_ text: StaticString) -> UnsafePointer<CChar> {
     UnsafeRawPointer(text.utf8Start).assumingMemoryBound(to: CChar.self)

@@ -1,0 +1,71 @@
+/**
+ * @file tculink_reasons.h
+ * @brief TCULink's reason codes: why a connection failed, as tcu_client_error() and the create
+ * functions report them. Generated from TCULinkError.Reason (Sources/TCULink/Errors/TCULinkError.swift);
+ * a unit test (ErrorTaxonomyTests) checks the two agree. Numbers are stable and never reused.
+ * tcu_reason_text() gives a one-line description, tcu_reason_is_permanent() whether retrying can cure it.
+ */
+#ifndef TCULINK_REASONS_H
+#define TCULINK_REASONS_H
+
+
+/* Our verdict on the server's certificate chain. */
+#define TCU_REASON_UNKNOWN_CA 1
+#define TCU_REASON_CERTIFICATE_EXPIRED 2
+#define TCU_REASON_CERTIFICATE_NOT_YET_VALID 3
+#define TCU_REASON_CLOCK_NOT_SET 4
+#define TCU_REASON_SERVER_NAME_MISMATCH 5
+#define TCU_REASON_SERVER_CERTIFICATE_LACKS_SERVER_AUTH 6
+#define TCU_REASON_CERTIFICATE_SIGNATURE_INVALID 7
+#define TCU_REASON_CERTIFICATE_MALFORMED 8
+#define TCU_REASON_SERVER_SENT_NO_CERTIFICATE 9
+#define TCU_REASON_INTERMEDIATE_NOT_CA 10
+#define TCU_REASON_PATH_LENGTH_EXCEEDED 11
+#define TCU_REASON_ISSUER_NOT_ALLOWED_TO_SIGN 12
+#define TCU_REASON_NAME_CONSTRAINT_VIOLATED 13
+#define TCU_REASON_NAME_CONSTRAINT_UNSUPPORTED 14
+#define TCU_REASON_WEAK_SIGNATURE_ALGORITHM 15
+#define TCU_REASON_WEAK_KEY 16
+#define TCU_REASON_UNSUPPORTED_CRITICAL_EXTENSION 17
+#define TCU_REASON_SERVER_KEY_USAGE_FORBIDS_SIGNING 18
+#define TCU_REASON_INTERMEDIATE_LACKS_SERVER_AUTH 19
+
+/* The peer's verdict on us, or other alerts it sent. */
+#define TCU_REASON_PEER_REJECTED_CERTIFICATE 20
+#define TCU_REASON_PEER_ALERT 21
+#define TCU_REASON_PEER_CLOSED_DURING_HANDSHAKE 22
+
+/* Negotiation. */
+#define TCU_REASON_PROTOCOL_VERSION_MISMATCH 30
+#define TCU_REASON_NO_SHARED_CIPHER_SUITE 31
+#define TCU_REASON_HANDSHAKE_FAILED 32
+#define TCU_REASON_RECORD_INTEGRITY_FAILED 33
+#define TCU_REASON_CIPHER_SUITE_NOT_ALLOWED 34
+
+/* Time limits. */
+#define TCU_REASON_CONNECT_TIMEOUT 40
+#define TCU_REASON_HANDSHAKE_TIMEOUT 41
+#define TCU_REASON_IO_TIMEOUT 42
+
+/* Transport. */
+#define TCU_REASON_CONNECTION_REFUSED 50
+#define TCU_REASON_CONNECTION_RESET 51
+#define TCU_REASON_HOST_UNREACHABLE 52
+#define TCU_REASON_NAME_RESOLUTION_FAILED 53
+#define TCU_REASON_CONNECTION_CLOSED 54
+#define TCU_REASON_TRANSPORT_FAILED 55
+
+/* Our own side. */
+#define TCU_REASON_KEY_STORE_FAILED 60
+#define TCU_REASON_KEY_DOES_NOT_MATCH_CERTIFICATE 61
+#define TCU_REASON_INVALID_CONFIGURATION 62
+#define TCU_REASON_INVALID_STATE 63
+#define TCU_REASON_TLS_LIBRARY_ERROR 64
+#define TCU_REASON_OUT_OF_MEMORY 65
+#define TCU_REASON_ENTROPY_FAILED 66
+#define TCU_REASON_STORAGE_FAILED 67
+
+/* More verdicts on the server's certificate chain. */
+#define TCU_REASON_SERVER_CERTIFICATE_IS_CA 70
+
+#endif /* TCULINK_REASONS_H */
