@@ -244,8 +244,12 @@ public struct PrivatePKI: Sendable {
     /// Issues a device certificate for a PKCS#10 request (PEM or DER), after checking it: the
     /// signature verifies (proof of possession), the subject CN (and serialNumber, if any) is
     /// `authorizedID`, and it asks neither for a CA certificate nor for serverAuth. The issued
-    /// profile is the device profile whatever the request asks. Returns the chain (leaf, device CA) as PEM.
-    public func issueDevice(request: [UInt8], authorizedID: String, days: Int = 365) throws -> String {
+    /// profile is the device profile whatever the request asks. `beforeSigning` runs once the request has
+    /// passed every check and before anything is signed (EST consumes the one-time token there); if it throws,
+    /// nothing is issued and its error is rethrown. Returns the chain (leaf, device CA) as PEM.
+    public func issueDevice(
+        request: [UInt8], authorizedID: String, days: Int = 365, beforeSigning: () throws -> Void = {}
+    ) throws -> String {
         guard let der = PEM.decodeAll(request, label: "CERTIFICATE REQUEST")?.first,
             let csr = try? CertificateSigningRequest(derEncoded: der)
         else { throw RequestRefusal.malformed }
@@ -271,6 +275,7 @@ public struct PrivatePKI: Sendable {
         case .rsa(let bits) where bits >= 2048: break
         case .rsa, .ecOtherCurve, .other: throw RequestRefusal.unsupportedKey
         }
+        try beforeSigning()
         let certificate = try makeDeviceCertificate(
             id: authorizedID, publicKey: csr.publicKey, start: Date().addingTimeInterval(-300), days: days,
             profile: .client,

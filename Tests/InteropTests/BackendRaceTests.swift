@@ -83,6 +83,44 @@ import Testing
         #expect(Set(delivered.map(\.serial)).isSubset(of: revoked))
     }
 
+    // MARK: - One-time token
+
+    @Test func aOneTimeTokenIssuesOneCertificate() throws {
+        let folder = NSTemporaryDirectory() + "tculink-token-race-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let pki = try PrivatePKI.create(at: folder + "/pki")
+        // A key to build the requests with (the CSR's identity is what the token authorizes, not the key's cert).
+        try pki.issueDevice(id: "key-donor", outputDirectory: folder + "/donor")
+        let backend = try RunningBackend(issuingFrom: pki, registered: ["tcu-race"])
+        let enrollPort = try #require(backend.enrollment?.port)
+        let token = "one-time-\(UUID().uuidString)"
+        try backend.server.registry.setEnrollmentToken("tcu-race", token: token)
+
+        let count = 8
+        let responses = try Self.concurrently(count, staggerMicroseconds: 2_000) { _ in
+            var store = try FileKeyStore(keyOnly: folder + "/donor/key.pem", trustFile: folder + "/pki/root.pem")
+            let csr = try CertificateRequestBuilder.build(deviceID: "tcu-race", keyStore: &store)
+            let client = try Self.client(enrollPort, store: store, anonymous: true)
+            return (client, csr, "/.well-known/est/simpleenroll", "tcu-race:\(token)")
+        }
+        let issued = responses.filter { $0.hasPrefix("HTTP/1.1 200") }
+        let refused = responses.filter { $0.hasPrefix("HTTP/1.1 401") }
+        #expect(issued.count == 1, "\(responses.map { $0.prefix(40) })")
+        #expect(refused.count == count - 1, "\(responses.map { $0.prefix(40) })")
+        #expect(try pki.issuedDevices().filter { $0.id == "tcu-race" }.count == 1)
+        #expect(!backend.server.registry.enrollmentTokenMatches("tcu-race", token: token))
+        // Each refusal is logged with its reason: the token was gone, or a concurrent request took it.
+        _ = backend.waitForLine("ENROLLED", "device=tcu-race")
+        usleep(100_000)
+        let lines = backend.log.lines
+        #expect(lines.filter { $0.hasPrefix("ENROLLED device=tcu-race") }.count == 1, "\(lines)")
+        let refusals = lines.filter {
+            $0.hasPrefix("ENROLL-REFUSED device=tcu-race")
+                && ($0.contains("reason=token-used") || $0.contains("reason=bad-token"))
+        }
+        #expect(refusals.count == count - 1, "\(lines)")
+    }
+
     // MARK: - Helpers
 
     /// Prepares `count` requests (each connected, its handshake done) on their own threads, then sends them
