@@ -121,6 +121,48 @@ import Testing
         #expect(refusals.count == count - 1, "\(lines)")
     }
 
+    // MARK: - Root + device CA with the device CA's CRL only
+
+    @Test func aRootAndDeviceCABundleChecksTheLeafIssuersCRL() throws {
+        let folder = NSTemporaryDirectory() + "tculink-bundle-crl-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let pki = try PrivatePKI.create(at: folder + "/pki")
+        try pki.issueDevice(id: "tcu-good", outputDirectory: folder + "/good")
+        try pki.issueDevice(id: "tcu-revoked", outputDirectory: folder + "/revoked")
+        try pki.revoke(id: "tcu-revoked")
+        let dir = pki.directory
+        let bundle = folder + "/client-ca.pem"
+        let rootAndDeviceCA =
+            try SecureFile.read(dir + "/root.pem", what: "root") + SecureFile.read(dir + "/device-ca.pem", what: "CA")
+        try SecureFile.writePublic(rootAndDeviceCA, to: bundle)
+
+        let backend = try RunningBackend(
+            certificateChain: dir + "/server.pem", key: dir + "/server.key", clientCA: bundle, crl: dir + "/crl.pem",
+            registered: ["tcu-good", "tcu-revoked"])
+        let good = Result { try Self.client(backend.port, store: FileKeyStore(deviceDirectory: folder + "/good")) }
+        #expect((try? good.get()) != nil, "\(good)")
+        #expect(backend.waitForLine("ACCEPTED device=tcu-good") != nil, "\(backend.log.lines)")
+        #expect(throws: (any Error).self) {
+            try Self.client(backend.port, store: FileKeyStore(deviceDirectory: folder + "/revoked"))
+        }
+        #expect(backend.waitForLine("REFUSED device=tcu-revoked", "reason=revoked") != nil, "\(backend.log.lines)")
+
+        // A CRL from another trusted CA only (the OpenSSL test PKI's root): the leaf's issuer has none, and the
+        // refusal names it.
+        let strictBundle = folder + "/client-ca-strict.pem"
+        try SecureFile.writePublic(
+            rootAndDeviceCA + SecureFile.read(TestPKI.directory + "/root.pem", what: "root"), to: strictBundle)
+        let strict = try RunningBackend(
+            certificateChain: dir + "/server.pem", key: dir + "/server.key", clientCA: strictBundle,
+            crl: TestPKI.directory + "/crl.pem", registered: ["tcu-good"])
+        #expect(throws: (any Error).self) {
+            try Self.client(strict.port, store: FileKeyStore(deviceDirectory: folder + "/good"))
+        }
+        #expect(
+            strict.waitForLine("REFUSED device=tcu-good", "reason=crl-missing", "issuer=\"TCULink Device CA\"") != nil,
+            "\(strict.log.lines)")
+    }
+
     // MARK: - Helpers
 
     /// Prepares `count` requests (each connected, its handshake done) on their own threads, then sends them
