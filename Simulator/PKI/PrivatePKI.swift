@@ -130,11 +130,7 @@ public struct PrivatePKI: Sendable {
         id: String, outputDirectory: String, days: Int = 365, validFrom: Date? = nil, keyType: KeyType = .p256,
         profile: DeviceProfile = .client, policies: [String] = []
     ) throws {
-        guard !id.isEmpty, id.utf8.count <= 64,
-            id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." })
-        else {
-            throw PKIError("device id \"\(id)\" must be 1-64 letters, digits, '-', '_' or '.'")
-        }
+        try DeviceID.check(id)
         guard days > 0 else { throw PKIError("--days must be positive") }
         let start = validFrom ?? Date().addingTimeInterval(-300)
         let privateKeyPEM: String

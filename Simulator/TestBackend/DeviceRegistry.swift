@@ -9,6 +9,7 @@ import TCUPKI
 /// way, as long as that CA is in the backend's client-CA file. The file is re-read when
 /// it changes, so devices can be added while the backend runs.
 ///
+/// Ids follow `DeviceID.rule` (they name telemetry files): others are refused, never renamed.
 /// Every change is a read-modify-write of the file under `FileLock` (`registry.json.lock`),
 /// so the backend consuming a token and `tcu-backend devices add` in another process cannot
 /// lose each other's change.
@@ -42,7 +43,9 @@ public final class DeviceRegistry: @unchecked Sendable {
     }
 
     public func add(_ id: String, note: String? = nil) throws {
-        guard !id.isEmpty, id.utf8.count <= 64 else { throw BackendError("device id must be 1-64 characters") }
+        guard DeviceID.isValid(id) else {
+            throw BackendError("device id \"\(id)\" is not allowed (refused, not renamed): use \(DeviceID.rule)")
+        }
         try modify { devices in
             guard !devices.contains(where: { $0.id == id }) else {
                 throw BackendError("device \(id) is already registered")

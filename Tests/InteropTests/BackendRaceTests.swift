@@ -163,6 +163,34 @@ import Testing
             "\(strict.log.lines)")
     }
 
+    // MARK: - Device ids
+
+    @Test func deviceIDsAreRefusedNotRenamed() throws {
+        let folder = NSTemporaryDirectory() + "tculink-ids-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let registry = DeviceRegistry(path: folder + "/registry.json")
+        for bad in ["a/b", "../x", "", "a b", "é", "-a", String(repeating: "x", count: 65)] {
+            #expect(throws: BackendError.self, "\(bad)") { try registry.add(bad) }
+        }
+        try registry.add("a_b")
+        try registry.add("a.b-C9")
+        #expect(try registry.list().map(\.id) == ["a.b-C9", "a_b"])
+
+        // The command line says why.
+        let bin = URL(fileURLWithPath: tcuSimPath).deletingLastPathComponent().path
+        let refused = run(bin + "/tcu-backend", ["devices", "add", "--registry", folder + "/registry.json", "a/b"])
+        #expect(refused.status != 0 && refused.output.contains("not allowed"), "\(refused.output)")
+
+        // The telemetry store refuses an id outside the rule instead of mapping it onto another's file.
+        let telemetry = try TelemetryStore(directory: folder + "/telemetry")
+        #expect(try telemetry.append(device: "a_b", json: Data(#"{"n":1}"#.utf8)) == 1)
+        #expect(throws: TelemetryStore.UnsafeID.self) { try telemetry.append(device: "a/b", json: Data("{}".utf8)) }
+        #expect(throws: TelemetryStore.UnsafeID.self) { try telemetry.count(device: "a/b") }
+        #expect(try telemetry.count(device: "a_b") == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/telemetry") == ["a_b.jsonl"])
+    }
+
     // MARK: - Helpers
 
     /// Prepares `count` requests (each connected, its handshake done) on their own threads, then sends them
