@@ -191,6 +191,32 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/telemetry") == ["a_b.jsonl"])
     }
 
+    // MARK: - PIN file
+
+    @Test func aPINFileReadableByOthersIsRefused() throws {
+        let folder = NSTemporaryDirectory() + "tculink-pin-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let pinFile = folder + "/pin.txt"
+        FileManager.default.createFile(
+            atPath: pinFile, contents: Data("1234\n".utf8), attributes: [.posixPermissions: 0o644])
+        do {
+            _ = try PKCS11Token.pin(file: pinFile)
+            Issue.record("a 0644 PIN file was read")
+        } catch {
+            #expect(error.description.contains("mode 644") && error.description.contains("chmod 600 \(pinFile)"))
+        }
+        // tcu-sim says the same and exits 2 (the PIN is read before the token is opened).
+        let bin = URL(fileURLWithPath: tcuSimPath).deletingLastPathComponent().path
+        let refused = run(
+            bin + "/tcu-sim",
+            ["keygen", "--pkcs11-module", SoftHSM.module, "--token", "none", "--key-label", "k", "--pin-file", pinFile])
+        #expect(refused.status == 2 && refused.output.contains("chmod 600"), "\(refused.output)")
+
+        chmod(pinFile, 0o600)
+        #expect(try PKCS11Token.pin(file: pinFile) == "1234")
+    }
+
     // MARK: - Helpers
 
     /// Prepares `count` requests (each connected, its handshake done) on their own threads, then sends them
