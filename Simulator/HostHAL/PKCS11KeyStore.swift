@@ -99,11 +99,18 @@ public final class PKCS11Token {
         }
     }
 
-    /// The PIN from TCU_PKCS11_PIN or a file (never from the command line in clear).
+    /// The PIN from TCU_PKCS11_PIN or a file (never from the command line in clear). Like a key file, a PIN
+    /// file that group or others may read (or write) is refused, with the command that fixes it.
     public static func pin(file: String?) throws(HostError) -> String {
         if let file {
+            var info = stat()
+            guard stat(file, &info) == 0 else { throw HostError("\(file): PIN file not found") }
+            if info.st_mode & 0o077 != 0 {
+                let mode = String(info.st_mode & 0o777, radix: 8)
+                throw HostError("\(file): PIN file is accessible by others (mode \(mode)); run `chmod 600 \(file)`")
+            }
             guard let data = FileManager.default.contents(atPath: file) else {
-                throw HostError("\(file): PIN file not found")
+                throw HostError("\(file): PIN file not readable")
             }
             return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }

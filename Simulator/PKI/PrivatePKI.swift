@@ -130,11 +130,7 @@ public struct PrivatePKI: Sendable {
         id: String, outputDirectory: String, days: Int = 365, validFrom: Date? = nil, keyType: KeyType = .p256,
         profile: DeviceProfile = .client, policies: [String] = []
     ) throws {
-        guard !id.isEmpty, id.utf8.count <= 64,
-            id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." })
-        else {
-            throw PKIError("device id \"\(id)\" must be 1-64 letters, digits, '-', '_' or '.'")
-        }
+        try DeviceID.check(id)
         guard days > 0 else { throw PKIError("--days must be positive") }
         let start = validFrom ?? Date().addingTimeInterval(-300)
         let privateKeyPEM: String
@@ -203,13 +199,17 @@ public struct PrivatePKI: Sendable {
             },
             issuerPrivateKey: .init(caKey))
 
-        var issued = try issuedDevices()
-        issued.append(
-            IssuedDevice(
-                id: id, serial: hex(certificate.serialNumber.bytes),
-                notAfter: Int64(certificate.notValidAfter.timeIntervalSince1970),
-                revokedAt: nil))
-        try saveIssued(issued)
+        // Recorded before it is handed out, under the lock: concurrent issuers (threads or processes) each
+        // read the list with every earlier serial in it, so none is lost and every one stays revocable.
+        try FileLock.withLock(path("issued.json")) {
+            var issued = try issuedDevices()
+            issued.append(
+                IssuedDevice(
+                    id: id, serial: hex(certificate.serialNumber.bytes),
+                    notAfter: Int64(certificate.notValidAfter.timeIntervalSince1970),
+                    revokedAt: nil))
+            try saveIssued(issued)
+        }
         return certificate
     }
 
@@ -240,8 +240,12 @@ public struct PrivatePKI: Sendable {
     /// Issues a device certificate for a PKCS#10 request (PEM or DER), after checking it: the
     /// signature verifies (proof of possession), the subject CN (and serialNumber, if any) is
     /// `authorizedID`, and it asks neither for a CA certificate nor for serverAuth. The issued
-    /// profile is the device profile whatever the request asks. Returns the chain (leaf, device CA) as PEM.
-    public func issueDevice(request: [UInt8], authorizedID: String, days: Int = 365) throws -> String {
+    /// profile is the device profile whatever the request asks. `beforeSigning` runs once the request has
+    /// passed every check and before anything is signed (EST consumes the one-time token there); if it throws,
+    /// nothing is issued and its error is rethrown. Returns the chain (leaf, device CA) as PEM.
+    public func issueDevice(
+        request: [UInt8], authorizedID: String, days: Int = 365, beforeSigning: () throws -> Void = {}
+    ) throws -> String {
         guard let der = PEM.decodeAll(request, label: "CERTIFICATE REQUEST")?.first,
             let csr = try? CertificateSigningRequest(derEncoded: der)
         else { throw RequestRefusal.malformed }
@@ -267,6 +271,7 @@ public struct PrivatePKI: Sendable {
         case .rsa(let bits) where bits >= 2048: break
         case .rsa, .ecOtherCurve, .other: throw RequestRefusal.unsupportedKey
         }
+        try beforeSigning()
         let certificate = try makeDeviceCertificate(
             id: authorizedID, publicKey: csr.publicKey, start: Date().addingTimeInterval(-300), days: days,
             profile: .client,
@@ -278,6 +283,10 @@ public struct PrivatePKI: Sendable {
     /// Revokes every certificate issued to `id` and writes a fresh CRL. Returns how many were revoked.
     @discardableResult
     public func revoke(id: String) throws -> Int {
+        try FileLock.withLock(path("issued.json")) { try revokeLocked(id: id) }
+    }
+
+    private func revokeLocked(id: String) throws -> Int {
         var issued = try issuedDevices()
         var count = 0
         let now = Int64(Date().timeIntervalSince1970)
@@ -289,12 +298,16 @@ public struct PrivatePKI: Sendable {
             throw PKIError("no certificate was issued to \"\(id)\" by this PKI")
         }
         try saveIssued(issued)
-        try writeCRL()
+        try writeCRLLocked(issued)
         return count
     }
 
     /// Revokes one certificate by serial number (big-endian bytes, leading zeros ignored) and writes a fresh CRL.
     public func revoke(serial: [UInt8]) throws {
+        try FileLock.withLock(path("issued.json")) { try revokeLocked(serial: serial) }
+    }
+
+    private func revokeLocked(serial: [UInt8]) throws {
         let wanted = hex(serial.drop(while: { $0 == 0 }))
         var issued = try issuedDevices()
         guard
@@ -306,7 +319,7 @@ public struct PrivatePKI: Sendable {
         }
         if issued[index].revokedAt == nil { issued[index].revokedAt = Int64(Date().timeIntervalSince1970) }
         try saveIssued(issued)
-        try writeCRL()
+        try writeCRLLocked(issued)
     }
 
     public func issuedDevices() throws -> [IssuedDevice] {
@@ -328,10 +341,16 @@ public struct PrivatePKI: Sendable {
 
     /// Writes `crl.pem`: the device CA's CRL (v2), valid for 7 days, listing every revoked serial.
     public func writeCRL() throws {
+        try FileLock.withLock(path("issued.json")) { try writeCRLLocked(try issuedDevices()) }
+    }
+
+    /// Writes the CRL for `issued`; the caller holds the issued.json lock, so two writers cannot
+    /// replace a newer CRL with one made from an older list.
+    private func writeCRLLocked(_ issued: [IssuedDevice]) throws {
         let (caCertificate, caKey) = try loadDeviceCA()
         let now = Int64(Date().timeIntervalSince1970)
         var revoked: [[UInt8]] = []
-        for device in try issuedDevices() {
+        for device in issued {
             guard let revokedAt = device.revokedAt, let serial = bytes(hex: device.serial) else { continue }
             revoked.append(DERBuilder.sequence(DERBuilder.integer(serial), DERBuilder.time(revokedAt)))
         }

@@ -10,12 +10,18 @@ public enum SecureFile {
         try write(Data(text.utf8), to: path, mode: 0o644)
     }
 
-    /// Writes to a temporary file created with `mode` (never wider, even for a moment), then renames it.
+    /// Writes to a temporary file created with `mode` (never wider, even for a moment), syncs it, then renames it
+    /// over `path` and syncs the folder. The temporary name is unique (mkstemp in the same folder), so concurrent
+    /// writers never share or truncate each other's temporary file; the last rename wins whole. Callers that
+    /// read, change and rewrite a file hold `FileLock` around all three.
     public static func write(_ data: Data, to path: String, mode: mode_t) throws {
-        let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        var template = Array((path + ".tmp-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }  // created 0600
         guard fd >= 0 else { throw PKIError("\(path): cannot write (\(String(cString: strerror(errno))))") }
-        fchmod(fd, mode)  // the umask may have narrowed it; never widened
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        let temporary = String(
+            decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        fchmod(fd, mode)  // 0600 → mode; never wider than asked
         var offset = 0
         let failed: Bool = data.withUnsafeBytes { raw in
             while offset < raw.count {
@@ -35,8 +41,16 @@ public enum SecureFile {
             throw PKIError("\(path): write failed (\(reason)); the previous file is unchanged")
         }
         guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
             unlink(temporary)
-            throw PKIError("\(path): cannot replace (\(String(cString: strerror(errno))))")
+            throw PKIError("\(path): cannot replace (\(reason))")
+        }
+        // The rename itself is durable only once the folder is synced.
+        let folder = (path as NSString).deletingLastPathComponent
+        let directory = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directory >= 0 {
+            _ = fsync(directory)
+            close(directory)
         }
     }
 
@@ -45,6 +59,27 @@ public enum SecureFile {
             throw PKIError("\(path): \(what) not found")
         }
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// An exclusive lock for a read-modify-write of one file: `flock` on `FILE.lock` beside it, held while `body` runs.
+/// Each call opens its own descriptor, and flock locks on separate open descriptors exclude each other, so this
+/// serializes threads of one process and separate processes (the backend issuing while `tcu-pki revoke` runs) alike.
+/// Not reentrant: do not nest two locks on the same file.
+public enum FileLock {
+    public static func withLock<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        let lockPath = path + ".lock"
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw PKIError("\(lockPath): cannot open the lock file (\(String(cString: strerror(errno))))")
+        }
+        defer { close(fd) }  // closing releases the lock
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else {
+                throw PKIError("\(lockPath): cannot lock (\(String(cString: strerror(errno))))")
+            }
+        }
+        return try body()
     }
 }
 

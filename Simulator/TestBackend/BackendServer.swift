@@ -288,6 +288,7 @@ public final class BackendServer: @unchecked Sendable {
             let status = copy.withUnsafeMutableBufferPointer {
                 wolfSSL_CertManagerCheckCRL(manager, $0.baseAddress, Int32($0.count))
             }
+            if status == wolfCodeCRLMissing { return .crlMissing(issuer: ClientJudge.issuerName(certificate)) }
             if status != WOLFSSL_SUCCESS { return status == CRL_CERT_REVOKED.rawValue ? .revoked : .tlsError(status) }
         }
         guard judge.judge(preverify: true, error: 0, depth: 0, der: der, leafDER: der) else {

@@ -1,10 +1,17 @@
 import CWolfSSL
 import Foundation
 import TCULink
+import TCUPKI
 
 /// Judges one device's certificate during the handshake: what wolfSSL found
 /// (chain, dates, CRL), then what a correct server adds — EKU clientAuth present,
 /// an identity in the subject, and that identity registered.
+///
+/// Revocation (with `--crl`): the CRL that counts is the one from the leaf's issuer. wolfSSL is asked to
+/// check every certificate of the chain (so a CA certificate revoked by a CRL that is loaded is refused),
+/// but a CA certificate whose own issuer has no CRL loaded — the device CA under a root that publishes
+/// none, with the client-CA file holding root + device CA — is accepted, as OpenSSL (`-crl_check`) and
+/// mosquitto do. A leaf whose issuer has no CRL loaded is refused as `crl-missing`, naming that issuer.
 final class ClientJudge {
     let registry: DeviceRegistry
     /// The identity of a certificate that passed every check.
@@ -23,6 +30,13 @@ final class ClientJudge {
             presentedIdentity = leaf.subject.commonName.map { String(decoding: $0, as: UTF8.self) }
         }
         if !preverify {
+            if error == wolfCodeCRLMissing {
+                // A CA certificate whose issuer published no CRL here: only the leaf's issuer must have one.
+                if depth > 0 { return true }
+                let issuer = leafDER.flatMap { X509Certificate(der: $0) }.map(ClientJudge.issuerName) ?? "?"
+                if refusal == nil { refusal = .crlMissing(issuer: issuer) }
+                return false
+            }
             if refusal == nil { refusal = ClientRefusal.fromVerifyError(error) }
             return false
         }
@@ -49,6 +63,11 @@ final class ClientJudge {
         identity = id
         acceptedLeaf = der
         return true
+    }
+
+    /// The issuer's CN for the log (its full DN in hex when it has none).
+    static func issuerName(_ certificate: X509Certificate) -> String {
+        certificate.issuer.commonName.map { String(decoding: $0, as: UTF8.self) } ?? hex(certificate.issuerEncoding)
     }
 }
 

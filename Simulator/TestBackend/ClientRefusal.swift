@@ -8,6 +8,8 @@ public enum ClientRefusal: Equatable, Sendable {
     case expired
     case notYetValid
     case revoked
+    /// A CRL is configured, but none was loaded from the CA that issued the device's certificate (named).
+    case crlMissing(issuer: String)
     case notClientAuth
     case noIdentity
     case unregistered
@@ -23,6 +25,7 @@ public enum ClientRefusal: Equatable, Sendable {
         case .expired: return "expired"
         case .notYetValid: return "not-yet-valid"
         case .revoked: return "revoked"
+        case .crlMissing: return "crl-missing"
         case .notClientAuth: return "not-client-auth"
         case .noIdentity: return "no-identity"
         case .unregistered: return "unregistered"
@@ -39,6 +42,9 @@ public enum ClientRefusal: Equatable, Sendable {
         case .expired: return "the certificate has expired"
         case .notYetValid: return "the certificate is not yet valid"
         case .revoked: return "the certificate is revoked (on the device CA's CRL)"
+        case .crlMissing(let issuer):
+            return
+                "issuer=\"\(issuer)\": the backend has no CRL from the CA that issued this certificate; add that CA's CRL to --crl"
         case .notClientAuth:
             return "the certificate's extendedKeyUsage lacks clientAuth (a server certificate used as a client one?)"
         case .noIdentity:
@@ -70,4 +76,5 @@ let wolfCodeNoSigner = Int32(ASN_NO_SIGNER_E)
 let wolfCodeAfterDate = Int32(ASN_AFTER_DATE_E)
 let wolfCodeBeforeDate = Int32(ASN_BEFORE_DATE_E)
 let wolfCodeRevoked = CRL_CERT_REVOKED.rawValue
+let wolfCodeCRLMissing = CRL_MISSING.rawValue
 let wolfCodeExtKeyUsage = EXTKEYUSE_AUTH_E.rawValue

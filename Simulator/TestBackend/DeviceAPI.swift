@@ -50,6 +50,9 @@ enum DeviceAPI {
                 let count = try telemetry.append(device: identity, json: request.body)
                 log.write("TELEMETRY device=\(identity) stored #\(count) (\(request.body.count) bytes)")
                 return HTTPResponse(status: 202, json: ["stored": count])
+            } catch let refused as TelemetryStore.UnsafeID {
+                log.write("BAD-REQUEST device=\(identity) status=400 reason=unsafe-id: \(refused)")
+                return HTTPResponse(status: 400, json: ["error": refused.description])
             } catch {
                 log.write("ERROR device=\(identity): \(error)")
                 return HTTPResponse(status: 507, json: ["error": "telemetry could not be stored"])

@@ -8,6 +8,11 @@ import TCUPKI
 /// certificates come from another CA (OpenSSL, a commercial CA) are registered the same
 /// way, as long as that CA is in the backend's client-CA file. The file is re-read when
 /// it changes, so devices can be added while the backend runs.
+///
+/// Ids follow `DeviceID.rule` (they name telemetry files): others are refused, never renamed.
+/// Every change is a read-modify-write of the file under `FileLock` (`registry.json.lock`),
+/// so the backend consuming a token and `tcu-backend devices add` in another process cannot
+/// lose each other's change.
 public final class DeviceRegistry: @unchecked Sendable {
     public struct Device: Codable, Equatable, Sendable {
         public var id: String
@@ -38,41 +43,65 @@ public final class DeviceRegistry: @unchecked Sendable {
     }
 
     public func add(_ id: String, note: String? = nil) throws {
-        guard !id.isEmpty, id.utf8.count <= 64 else { throw BackendError("device id must be 1-64 characters") }
-        var devices = try load()
-        guard !devices.contains(where: { $0.id == id }) else {
-            throw BackendError("device \(id) is already registered")
+        guard DeviceID.isValid(id) else {
+            throw BackendError("device id \"\(id)\" is not allowed (refused, not renamed): use \(DeviceID.rule)")
         }
-        devices.append(Device(id: id, note: note, addedAt: Int64(Date().timeIntervalSince1970), enrollTokenSHA256: nil))
-        try save(devices)
+        try modify { devices in
+            guard !devices.contains(where: { $0.id == id }) else {
+                throw BackendError("device \(id) is already registered")
+            }
+            devices.append(
+                Device(id: id, note: note, addedAt: Int64(Date().timeIntervalSince1970), enrollTokenSHA256: nil))
+        }
     }
 
     /// Sets (or replaces) the device's one-time enrollment token.
     public func setEnrollmentToken(_ id: String, token: String) throws {
         guard token.utf8.count >= 16 else { throw BackendError("an enrollment token must be at least 16 characters") }
-        var devices = try load()
-        guard let index = devices.firstIndex(where: { $0.id == id }) else {
-            throw BackendError("device \(id) is not registered")
+        try modify { devices in
+            guard let index = devices.firstIndex(where: { $0.id == id }) else {
+                throw BackendError("device \(id) is not registered")
+            }
+            devices[index].enrollTokenSHA256 = DeviceRegistry.digest(token)
         }
-        devices[index].enrollTokenSHA256 = DeviceRegistry.digest(token)
-        try save(devices)
     }
 
-    /// True when `token` is the device's pending enrollment token.
+    /// True when `token` is the device's pending enrollment token (a look, not a use: see `consumeEnrollmentToken`).
     public func enrollmentTokenMatches(_ id: String, token: String) -> Bool {
-        guard let expected = device(id)?.enrollTokenSHA256 else { return false }
-        let actual = DeviceRegistry.digest(token)
-        // Constant-time comparison of the two digests.
+        DeviceRegistry.same(device(id)?.enrollTokenSHA256, DeviceRegistry.digest(token))
+    }
+
+    /// Uses up the device's enrollment token if `token` is it: the check and the removal happen under the
+    /// registry's lock on the file as it is now, and the removal is on disk before this returns. Of any number
+    /// of concurrent calls (threads or processes) with the same token, exactly one returns true.
+    public func consumeEnrollmentToken(_ id: String, token: String) throws -> Bool {
+        let digest = DeviceRegistry.digest(token)
+        var consumed = false
+        try modify { devices in
+            guard let index = devices.firstIndex(where: { $0.id == id }),
+                DeviceRegistry.same(devices[index].enrollTokenSHA256, digest)
+            else { return }
+            devices[index].enrollTokenSHA256 = nil
+            consumed = true
+        }
+        return consumed
+    }
+
+    /// Gives back a token consumed for an issuance that then failed (the CA could not sign or record),
+    /// unless another token was set for the device in the meantime.
+    public func restoreEnrollmentToken(_ id: String, token: String) throws {
+        try modify { devices in
+            guard let index = devices.firstIndex(where: { $0.id == id }), devices[index].enrollTokenSHA256 == nil
+            else { return }
+            devices[index].enrollTokenSHA256 = DeviceRegistry.digest(token)
+        }
+    }
+
+    /// Constant-time comparison of two digests.
+    private static func same(_ expected: String?, _ actual: String) -> Bool {
+        guard let expected else { return false }
         return expected.utf8.count == actual.utf8.count
             && zip(expected.utf8, actual.utf8).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
-    }
-
-    /// Uses up the device's enrollment token (after a certificate was issued for it).
-    public func consumeEnrollmentToken(_ id: String) throws {
-        var devices = try load()
-        guard let index = devices.firstIndex(where: { $0.id == id }) else { return }
-        devices[index].enrollTokenSHA256 = nil
-        try save(devices)  // save() drops the cache
     }
 
     static func digest(_ token: String) -> String {
@@ -80,10 +109,27 @@ public final class DeviceRegistry: @unchecked Sendable {
     }
 
     public func remove(_ id: String) throws {
-        var devices = try load()
-        guard devices.contains(where: { $0.id == id }) else { throw BackendError("device \(id) is not registered") }
-        devices.removeAll { $0.id == id }
-        try save(devices)
+        try modify { devices in
+            guard devices.contains(where: { $0.id == id }) else {
+                throw BackendError("device \(id) is not registered")
+            }
+            devices.removeAll { $0.id == id }
+        }
+    }
+
+    /// Reads the file, lets `change` edit the devices, and writes them back, all under the registry's file lock.
+    /// Nothing is written when `change` throws.
+    private func modify(_ change: (inout [Device]) throws -> Void) throws {
+        do {
+            try FileLock.withLock(path) {
+                var devices = try load()
+                let before = devices
+                try change(&devices)
+                if devices != before { try save(devices) }
+            }
+        } catch let error as PKIError {
+            throw BackendError(error.description)
+        }
     }
 
     private func load() throws -> [Device] {

@@ -14,6 +14,12 @@ import TCUPKI
 /// PKCS#7 (`application/pkcs7-mime`). The CA refuses a request whose signature does not
 /// verify, whose identity is not the authorized one, or that asks for a CA certificate
 /// or serverAuth (see `PrivatePKI.issueDevice(request:authorizedID:)`).
+///
+/// A one-time token is used exactly once: after the request passes the CA's checks, the token is
+/// checked and removed in one step under the registry's lock (`DeviceRegistry.consumeEnrollmentToken`),
+/// on disk before anything is signed. Of concurrent requests with the same token one is issued; the
+/// others are refused (`reason=token-used`, or `reason=bad-token` if the token was gone when they
+/// arrived). A request the CA refuses does not use the token up.
 enum EnrollmentAPI {
     static func handle(
         _ request: HTTPRequest, path: String, identity: String?, registry: DeviceRegistry, issuer: PrivatePKI?,
@@ -45,10 +51,15 @@ enum EnrollmentAPI {
                 log.write("ENROLL-REFUSED device=\(id) reason=bad-token: no pending enrollment token matches")
                 return HTTPResponse(status: 401, json: ["error": "unknown device or wrong / used enrollment token"])
             }
-            let response = issue(request, authorizedID: id, issuer: issuer, log: log, kind: "ENROLLED")
-            if response.status == 200 {
-                do { try registry.consumeEnrollmentToken(id) } catch {
-                    log.write("ERROR device=\(id): token not consumed: \(error)")
+            var consumed = false
+            let response = issue(request, authorizedID: id, issuer: issuer, log: log, kind: "ENROLLED") {
+                guard try registry.consumeEnrollmentToken(id, token: token) else { throw TokenAlreadyUsed() }
+                consumed = true
+            }
+            if consumed && response.status != 200 {
+                // Consumed, then the CA failed to sign or record: nothing was delivered, so the token stands.
+                do { try registry.restoreEnrollmentToken(id, token: token) } catch {
+                    log.write("ERROR device=\(id): token not restored after a failed issuance: \(error)")
                 }
             }
             return response
@@ -67,8 +78,12 @@ enum EnrollmentAPI {
         }
     }
 
+    /// Thrown by the token step when a concurrent request used the token first.
+    struct TokenAlreadyUsed: Error {}
+
     private static func issue(
-        _ request: HTTPRequest, authorizedID: String, issuer: PrivatePKI, log: BackendLog, kind: String
+        _ request: HTTPRequest, authorizedID: String, issuer: PrivatePKI, log: BackendLog, kind: String,
+        beforeSigning: () throws -> Void = {}
     ) -> HTTPResponse {
         // RFC 7030: the body is base64 of the DER request; PEM is accepted too.
         let text = String(decoding: request.body, as: UTF8.self)
@@ -81,7 +96,8 @@ enum EnrollmentAPI {
             return HTTPResponse(status: 400, json: ["error": "the body is not a base64 PKCS#10 request"])
         }
         do {
-            let chainPEM = try issuer.issueDevice(request: requestBytes, authorizedID: authorizedID)
+            let chainPEM = try issuer.issueDevice(
+                request: requestBytes, authorizedID: authorizedID, beforeSigning: beforeSigning)
             guard let chain = PEM.decodeAll(Array(chainPEM.utf8)),
                 let leaf = chain.first.flatMap({ X509Certificate(der: $0) })
             else {
@@ -90,6 +106,11 @@ enum EnrollmentAPI {
             let serial = hex(leaf.serialNumber)
             log.write("\(kind) device=\(authorizedID) serial=\(serial) notAfter=\(leaf.notAfter)")
             return pkcs7(PKCS7Certificates.build(chain))
+        } catch is TokenAlreadyUsed {
+            log.write(
+                "ENROLL-REFUSED device=\(authorizedID) reason=token-used: the one-time token was used by another request"
+            )
+            return HTTPResponse(status: 401, json: ["error": "unknown device or wrong / used enrollment token"])
         } catch let refusal as PrivatePKI.RequestRefusal {
             log.write("ENROLL-REFUSED device=\(authorizedID) reason=\(word(refusal)): \(refusal.description)")
             return HTTPResponse(status: 400, json: ["error": refusal.description])

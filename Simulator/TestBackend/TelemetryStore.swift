@@ -1,8 +1,19 @@
 import Foundation
+import TCUPKI
 
 /// Accepted telemetry, one JSON Lines file per device in a folder. Each accepted
 /// message is appended (and synced) exactly once before the backend answers 202.
+/// The file is `ID.jsonl`, for ids that follow `DeviceID.rule` only: any other id is refused,
+/// never mapped to a "safe" name (a mapping would let `a/b` and `a_b` share one file).
 public final class TelemetryStore: @unchecked Sendable {
+    /// An id outside `DeviceID.rule`: no file is named after it.
+    public struct UnsafeID: Error, CustomStringConvertible {
+        public let id: String
+        public var description: String {
+            "device id \"\(id)\" cannot name a telemetry file: ids must be \(DeviceID.rule)"
+        }
+    }
+
     public let directory: String
     private let lock = NSLock()
     private var counts: [String: Int] = [:]
@@ -20,8 +31,8 @@ public final class TelemetryStore: @unchecked Sendable {
     public func append(device: String, json: Data) throws -> Int {
         lock.lock()
         defer { lock.unlock() }
+        let path = try file(device)
         let before = try countLocked(device)
-        let path = file(device)
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw BackendError("\(path): cannot open (\(String(cString: strerror(errno))))") }
         defer { close(fd) }
@@ -49,15 +60,15 @@ public final class TelemetryStore: @unchecked Sendable {
 
     private func countLocked(_ device: String) throws -> Int {
         if let count = counts[device] { return count }
-        guard let data = FileManager.default.contents(atPath: file(device)) else { return 0 }
+        guard let data = FileManager.default.contents(atPath: try file(device)) else { return 0 }
         let count = data.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }
         counts[device] = count
         return count
     }
 
-    private func file(_ device: String) -> String {
-        // Device ids are checked at registration; keep the file name safe regardless.
-        let safe = String(device.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
-        return directory + "/" + safe + ".jsonl"
+    private func file(_ device: String) throws(UnsafeID) -> String {
+        // Ids are checked at registration; a registry edited by hand (or written before the rule) is refused here.
+        guard DeviceID.isValid(device) else { throw UnsafeID(id: device) }
+        return directory + "/" + device + ".jsonl"
     }
 }
