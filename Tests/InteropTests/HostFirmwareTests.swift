@@ -4,8 +4,8 @@ import Testing
 /// The host "firmware" image: the core compiled in Embedded Swift mode, linked with the C
 /// POSIX HAL and a C super-loop through tculink.h, against openssl s_server and tcu-backend.
 @Suite(.serialized) struct HostFirmwareTests {
-    static let image: CommandResult = run(
-        "/bin/bash", [TestPKI.repository.appendingPathComponent("scripts/build-host-firmware").path], timeout: 300)
+    static let image = BuiltArtefact.check(
+        [".build-firmware/tcu-c-api-tests", ".build-firmware/tcu-firmware"], builtBy: "scripts/build-host-firmware")
     let pki = TestPKI.directory
 
     var imagePath: String {
@@ -25,7 +25,7 @@ import Testing
             ], timeout: 30)
     }
 
-    @Test func theImageBuilds() {
+    @Test func theImageIsBuiltFromTheCurrentSources() {
         #expect(Self.image.status == 0, "\(Self.image.output)")
     }
 

@@ -5,8 +5,11 @@ import Testing
 /// with the hand-written glue (BoardSupport/Wasm2c) — natively and as 32-bit big-endian PowerPC
 /// under qemu-ppc — driven through the unchanged tculink.h by the POSIX HAL.
 @Suite(.serialized) struct Wasm2cTests {
-    static let build: CommandResult = run(
-        "/bin/bash", [TestPKI.repository.appendingPathComponent("scripts/build-wasm2c").path], timeout: 900)
+    static let build = BuiltArtefact.check(
+        [
+            ".build-wasm2c/host/tcu-firmware-wasm2c", ".build-wasm2c/host/tcu-c-api-tests-wasm2c",
+            ".build-wasm2c/powerpc/tcu-firmware-wasm2c", ".build-wasm2c/powerpc/tcu-c-api-tests-wasm2c",
+        ], builtBy: "scripts/build-wasm2c")
     let pki = TestPKI.directory
     let out = TestPKI.repository.appendingPathComponent(".build-wasm2c").path
 
