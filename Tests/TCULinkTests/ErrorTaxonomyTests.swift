@@ -50,6 +50,16 @@ import Testing
         #expect(WolfSSLErrors.isDateError(14) && WolfSSLErrors.isDateError(-151) && !WolfSSLErrors.isDateError(20))
     }
 
+    @Test func aTransportTimeoutAfterConnectingIsAnIOTimeout() {
+        let target = WolfSSLCallbackTarget()
+        target.transportFailure = .timedOut
+        #expect(WolfSSLErrors.classify(-308, session: nil, target: target).reason == .ioTimeout)
+        target.transportFailure = .reset
+        #expect(WolfSSLErrors.classify(-308, session: nil, target: target).reason == .connectionReset)
+        // Before the transport connects, the state machine reports its own connectTimeout.
+        #expect(TransportFailure.timedOut.reason == .connectTimeout)
+    }
+
     @Test func permanentFailuresAreTheOnesRetryingCannotCure() {
         #expect(TCULinkError.Reason.peerRejectedCertificate.isPermanent)
         #expect(TCULinkError.Reason.unknownCA.isPermanent)

@@ -88,7 +88,12 @@ enum WolfSSLErrors {
             }
             return TCULinkError(.peerAlert, alert: alert, libraryCode: code)
         }
-        if let failure = target.transportFailure { return TCULinkError(failure.reason, libraryCode: code) }
+        if let failure = target.transportFailure {
+            // The transport was connected by now: a link-layer timeout is the server gone quiet, not a
+            // connect that never completed.
+            let reason: TCULinkError.Reason = failure == .timedOut ? .ioTimeout : failure.reason
+            return TCULinkError(reason, libraryCode: code)
+        }
         if target.transportClosedByPeer { return TCULinkError(.peerClosedDuringHandshake, libraryCode: code) }
         let reason: TCULinkError.Reason
         switch code {
