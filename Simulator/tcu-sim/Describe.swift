@@ -14,6 +14,7 @@ enum Describe {
         if error.certificateDepth >= 0 {
             line += error.certificateDepth == 0 ? " [server leaf]" : " [chain depth \(error.certificateDepth)]"
         }
+        if let keyStore = error.keyStoreError { line += " [key store: \(keyStore)]" }
         if error.libraryCode != 0 { line += " [wolfSSL \(error.libraryCode)]" }
         return line
     }

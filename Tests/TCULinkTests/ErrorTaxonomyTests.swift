@@ -60,6 +60,14 @@ import Testing
         #expect(TransportFailure.timedOut.reason == .connectTimeout)
     }
 
+    @Test func theKeyStoresOwnErrorReachesTheReport() {
+        let target = WolfSSLCallbackTarget()
+        target.keyStoreFailure = .signingFailed(-7)
+        let failure = WolfSSLErrors.classify(-259, session: nil, target: target)
+        #expect(failure.reason == .keyStoreFailed)
+        #expect(failure.keyStoreError == .signingFailed(-7))
+    }
+
     @Test func permanentFailuresAreTheOnesRetryingCannotCure() {
         #expect(TCULinkError.Reason.peerRejectedCertificate.isPermanent)
         #expect(TCULinkError.Reason.unknownCA.isPermanent)

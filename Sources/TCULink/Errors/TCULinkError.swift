@@ -12,6 +12,8 @@ public struct TCULinkError: Error, Equatable, Sendable {
     public var libraryCode: Int32
     /// Position in the server's chain (0 = leaf) of the certificate at fault, -1 when not about a certificate.
     public var certificateDepth: Int8
+    /// What the key store said, when the failure was its (`keyStoreFailed`): the HAL's own detail.
+    public var keyStoreError: KeyStoreError? = nil
 
     public init(_ reason: Reason, alert: TLSAlert? = nil, libraryCode: Int32 = 0, certificateDepth: Int8 = -1) {
         self.reason = reason
