@@ -49,16 +49,18 @@ let package = Package(
             path: "BoardSupport/POSIX/keys",
             linkerSettings: [.linkedLibrary("dl")]
         ),
+        // The host tools' one error type.
+        .target(name: "HostSupport", path: "Simulator/HostSupport"),
         .target(
             name: "HostHAL",
-            dependencies: ["TCULink", "CPOSIXKeys", "CWolfSSL"],
+            dependencies: ["TCULink", "CPOSIXKeys", "CWolfSSL", "HostSupport"],
             path: "Simulator/HostHAL"
         ),
         // The private PKI (root, device CA, server and device certificates, CRL, lint).
         .target(
             name: "TCUPKI",
             dependencies: [
-                "TCULink",
+                "TCULink", "HostSupport",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -74,7 +76,9 @@ let package = Package(
         // The test backend: the mTLS server a TCU meets (registry, authorization, revocation).
         .target(
             name: "TCUBackend",
-            dependencies: ["CWolfSSL", "TCULink", "TCUPKI", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "CWolfSSL", "TCULink", "TCUPKI", "HostSupport", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             path: "Simulator/TestBackend"
         ),
         .executableTarget(

@@ -16,7 +16,7 @@ public enum DeviceID {
 
     /// Throws unless `id` follows the rule, saying which id and what the rule is.
     public static func check(_ id: String) throws {
-        guard isValid(id) else { throw PKIError("device id \"\(id)\" is not allowed: use \(rule)") }
+        guard isValid(id) else { throw HostError("device id \"\(id)\" is not allowed: use \(rule)") }
     }
 
     private static func isAlphanumeric(_ byte: UInt8) -> Bool {

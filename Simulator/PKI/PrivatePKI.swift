@@ -28,7 +28,7 @@ public struct PrivatePKI: Sendable {
         self.directory = directory
         for file in ["root.pem", "device-ca.pem", "device-ca.key", "server.pem"]
         where !FileManager.default.fileExists(atPath: path(file)) {
-            throw PKIError("\(path(file)) is missing: run `tcu-pki init --dir \(directory)` first")
+            throw HostError("\(path(file)) is missing: run `tcu-pki init --dir \(directory)` first")
         }
     }
 
@@ -43,7 +43,7 @@ public struct PrivatePKI: Sendable {
     {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         if FileManager.default.fileExists(atPath: directory + "/root.key") {
-            throw PKIError("\(directory) already holds a PKI (root.key exists); refusing to overwrite it")
+            throw HostError("\(directory) already holds a PKI (root.key exists); refusing to overwrite it")
         }
         let now = Date()
         let rootKey = P256.Signing.PrivateKey()
@@ -131,7 +131,7 @@ public struct PrivatePKI: Sendable {
         profile: DeviceProfile = .client, policies: [String] = []
     ) throws {
         try DeviceID.check(id)
-        guard days > 0 else { throw PKIError("--days must be positive") }
+        guard days > 0 else { throw HostError("--days must be positive") }
         let start = validFrom ?? Date().addingTimeInterval(-300)
         let privateKeyPEM: String
         let publicKey: Certificate.PublicKey
@@ -149,7 +149,7 @@ public struct PrivatePKI: Sendable {
             id: id, publicKey: publicKey, start: start, days: days, profile: profile,
             policyValues: try policies.map { policy in
                 guard let oid = DERBuilder.objectIdentifier(policy) else {
-                    throw PKIError("\"\(policy)\" is not a dotted OID")
+                    throw HostError("\"\(policy)\" is not a dotted OID")
                 }
                 return DERBuilder.sequence(oid)
             })
@@ -295,7 +295,7 @@ public struct PrivatePKI: Sendable {
             count += 1
         }
         guard count > 0 || issued.contains(where: { $0.id == id }) else {
-            throw PKIError("no certificate was issued to \"\(id)\" by this PKI")
+            throw HostError("no certificate was issued to \"\(id)\" by this PKI")
         }
         try saveIssued(issued)
         try writeCRLLocked(issued)
@@ -315,7 +315,7 @@ public struct PrivatePKI: Sendable {
                 hex((bytes(hex: $0.serial) ?? []).drop(while: { $0 == 0 })) == wanted
             })
         else {
-            throw PKIError("no certificate with serial \(wanted) was issued by this PKI")
+            throw HostError("no certificate with serial \(wanted) was issued by this PKI")
         }
         if issued[index].revokedAt == nil { issued[index].revokedAt = Int64(Date().timeIntervalSince1970) }
         try saveIssued(issued)
@@ -327,7 +327,7 @@ public struct PrivatePKI: Sendable {
         do {
             return try JSONDecoder().decode([IssuedDevice].self, from: Data(text.utf8))
         } catch {
-            throw PKIError("\(path("issued.json")) is malformed: \(error)")
+            throw HostError("\(path("issued.json")) is malformed: \(error)")
         }
     }
 

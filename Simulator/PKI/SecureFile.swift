@@ -17,7 +17,7 @@ public enum SecureFile {
     public static func write(_ data: Data, to path: String, mode: mode_t) throws {
         var template = Array((path + ".tmp-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }  // created 0600
-        guard fd >= 0 else { throw PKIError("\(path): cannot write (\(String(cString: strerror(errno))))") }
+        guard fd >= 0 else { throw HostError("\(path): cannot write (\(String(cString: strerror(errno))))") }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         let temporary = String(
             decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -38,12 +38,12 @@ public enum SecureFile {
         if failed {
             let reason = String(cString: strerror(errno))
             unlink(temporary)
-            throw PKIError("\(path): write failed (\(reason)); the previous file is unchanged")
+            throw HostError("\(path): write failed (\(reason)); the previous file is unchanged")
         }
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary)
-            throw PKIError("\(path): cannot replace (\(reason))")
+            throw HostError("\(path): cannot replace (\(reason))")
         }
         // The rename itself is durable only once the folder is synced.
         let folder = (path as NSString).deletingLastPathComponent
@@ -56,7 +56,7 @@ public enum SecureFile {
 
     public static func read(_ path: String, what: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw PKIError("\(path): \(what) not found")
+            throw HostError("\(path): \(what) not found")
         }
         return String(decoding: data, as: UTF8.self)
     }
@@ -71,20 +71,14 @@ public enum FileLock {
         let lockPath = path + ".lock"
         let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw PKIError("\(lockPath): cannot open the lock file (\(String(cString: strerror(errno))))")
+            throw HostError("\(lockPath): cannot open the lock file (\(String(cString: strerror(errno))))")
         }
         defer { close(fd) }  // closing releases the lock
         while flock(fd, LOCK_EX) != 0 {
             guard errno == EINTR else {
-                throw PKIError("\(lockPath): cannot lock (\(String(cString: strerror(errno))))")
+                throw HostError("\(lockPath): cannot lock (\(String(cString: strerror(errno))))")
             }
         }
         return try body()
     }
-}
-
-/// A PKI problem with a message that says what to fix.
-public struct PKIError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
 }

@@ -86,7 +86,7 @@ public final class BackendServer: @unchecked Sendable {
         hints.ai_flags = AI_PASSIVE
         var list: UnsafeMutablePointer<addrinfo>?
         guard getaddrinfo(configuration.host, String(configuration.port), &hints, &list) == 0, let address = list else {
-            throw BackendError("cannot resolve listen address \(configuration.host)")
+            throw HostError("cannot resolve listen address \(configuration.host)")
         }
         defer { freeaddrinfo(list) }
         let fd = socket(address.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -95,7 +95,7 @@ public final class BackendServer: @unchecked Sendable {
         guard fd >= 0, bind(fd, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0, listen(fd, 128) == 0 else {
             let reason = String(cString: strerror(errno))
             if fd >= 0 { close(fd) }
-            throw BackendError("cannot listen on \(configuration.host):\(configuration.port) (\(reason))")
+            throw HostError("cannot listen on \(configuration.host):\(configuration.port) (\(reason))")
         }
         var bound = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
@@ -409,9 +409,9 @@ public final class BackendServer: @unchecked Sendable {
 
     static func checkPrivate(_ path: String) throws {
         var info = stat()
-        guard stat(path, &info) == 0 else { throw BackendError("\(path): server key file not found") }
+        guard stat(path, &info) == 0 else { throw HostError("\(path): server key file not found") }
         if info.st_mode & 0o077 != 0 {
-            throw BackendError("\(path): server key file is accessible by others; run `chmod 600 \(path)`")
+            throw HostError("\(path): server key file is accessible by others; run `chmod 600 \(path)`")
         }
     }
 }

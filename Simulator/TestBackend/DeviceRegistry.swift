@@ -44,11 +44,11 @@ public final class DeviceRegistry: @unchecked Sendable {
 
     public func add(_ id: String, note: String? = nil) throws {
         guard DeviceID.isValid(id) else {
-            throw BackendError("device id \"\(id)\" is not allowed (refused, not renamed): use \(DeviceID.rule)")
+            throw HostError("device id \"\(id)\" is not allowed (refused, not renamed): use \(DeviceID.rule)")
         }
         try modify { devices in
             guard !devices.contains(where: { $0.id == id }) else {
-                throw BackendError("device \(id) is already registered")
+                throw HostError("device \(id) is already registered")
             }
             devices.append(
                 Device(id: id, note: note, addedAt: Int64(Date().timeIntervalSince1970), enrollTokenSHA256: nil))
@@ -57,10 +57,10 @@ public final class DeviceRegistry: @unchecked Sendable {
 
     /// Sets (or replaces) the device's one-time enrollment token.
     public func setEnrollmentToken(_ id: String, token: String) throws {
-        guard token.utf8.count >= 16 else { throw BackendError("an enrollment token must be at least 16 characters") }
+        guard token.utf8.count >= 16 else { throw HostError("an enrollment token must be at least 16 characters") }
         try modify { devices in
             guard let index = devices.firstIndex(where: { $0.id == id }) else {
-                throw BackendError("device \(id) is not registered")
+                throw HostError("device \(id) is not registered")
             }
             devices[index].enrollTokenSHA256 = DeviceRegistry.digest(token)
         }
@@ -111,7 +111,7 @@ public final class DeviceRegistry: @unchecked Sendable {
     public func remove(_ id: String) throws {
         try modify { devices in
             guard devices.contains(where: { $0.id == id }) else {
-                throw BackendError("device \(id) is not registered")
+                throw HostError("device \(id) is not registered")
             }
             devices.removeAll { $0.id == id }
         }
@@ -120,27 +120,23 @@ public final class DeviceRegistry: @unchecked Sendable {
     /// Reads the file, lets `change` edit the devices, and writes them back, all under the registry's file lock.
     /// Nothing is written when `change` throws.
     private func modify(_ change: (inout [Device]) throws -> Void) throws {
-        do {
-            try FileLock.withLock(path) {
-                var devices = try load()
-                let before = devices
-                try change(&devices)
-                if devices != before { try save(devices) }
-            }
-        } catch let error as PKIError {
-            throw BackendError(error.description)
+        try FileLock.withLock(path) {
+            var devices = try load()
+            let before = devices
+            try change(&devices)
+            if devices != before { try save(devices) }
         }
     }
 
     private func load() throws -> [Device] {
         guard FileManager.default.fileExists(atPath: path) else { return [] }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw BackendError("\(path): cannot read the registry")
+            throw HostError("\(path): cannot read the registry")
         }
         do {
             return try JSONDecoder().decode([Device].self, from: data)
         } catch {
-            throw BackendError("\(path): the registry is not valid JSON (\(error))")
+            throw HostError("\(path): the registry is not valid JSON (\(error))")
         }
     }
 
@@ -169,10 +165,4 @@ public final class DeviceRegistry: @unchecked Sendable {
         for device in (try? load()) ?? [] { map[device.id] = device }
         cached = map
     }
-}
-
-/// A backend problem with a message that says what to fix.
-public struct BackendError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
 }

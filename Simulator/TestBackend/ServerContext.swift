@@ -11,11 +11,11 @@ final class ServerContext: @unchecked Sendable {
         _ = wolfSSL_Init()
         guard let context = wolfSSL_CTX_new(wolfSSLv23_server_method()) else {
             _ = wolfSSL_Cleanup()
-            throw BackendError("wolfSSL: cannot create a server context")
+            throw HostError("wolfSSL: cannot create a server context")
         }
         pointer = context
         func check(_ status: Int32, _ what: String) throws {
-            guard status == WOLFSSL_SUCCESS else { throw BackendError("\(what) (wolfSSL \(status))") }
+            guard status == WOLFSSL_SUCCESS else { throw HostError("\(what) (wolfSSL \(status))") }
         }
         try check(wolfSSL_CTX_SetMinVersion(context, Int32(WOLFSSL_TLSV1_2)), "cannot set TLS 1.2 as the minimum")
         try check(
@@ -37,7 +37,7 @@ final class ServerContext: @unchecked Sendable {
             context, Int32(WOLFSSL_VERIFY_PEER) | Int32(WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT), clientVerifyCallback)
         if let crlFile = configuration.crlFile {
             guard let crl = FileManager.default.contents(atPath: crlFile) else {
-                throw BackendError("\(crlFile): CRL not found")
+                throw HostError("\(crlFile): CRL not found")
             }
             try check(wolfSSL_CTX_EnableCRL(context, Int32(WOLFSSL_CRL_CHECKALL)), "cannot enable CRL checking")
             try check(

@@ -23,7 +23,7 @@ public final class TelemetryStore: @unchecked Sendable {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw BackendError("\(directory): cannot create the telemetry folder (\(error.localizedDescription))")
+            throw HostError("\(directory): cannot create the telemetry folder (\(error.localizedDescription))")
         }
     }
 
@@ -34,7 +34,7 @@ public final class TelemetryStore: @unchecked Sendable {
         let path = try file(device)
         let before = try countLocked(device)
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw BackendError("\(path): cannot open (\(String(cString: strerror(errno))))") }
+        guard fd >= 0 else { throw HostError("\(path): cannot open (\(String(cString: strerror(errno))))") }
         defer { close(fd) }
         // One line per message: JSON with its newlines removed, then "\n".
         var line = Data(json.filter { $0 != 0x0A && $0 != 0x0D })
@@ -45,7 +45,7 @@ public final class TelemetryStore: @unchecked Sendable {
         guard ok else {
             let reason = String(cString: strerror(errno))
             _ = ftruncate(fd, size)  // a full disk must not leave half a line
-            throw BackendError("\(path): cannot store telemetry (\(reason))")
+            throw HostError("\(path): cannot store telemetry (\(reason))")
         }
         let count = before + 1
         counts[device] = count

@@ -16,7 +16,7 @@ struct TCUPKICommand: ParsableCommand {
 func perform(_ body: () throws -> Void) throws {
     do {
         try body()
-    } catch let error as PKIError {
+    } catch let error as HostError {
         FileHandle.standardError.write(Data("tcu-pki: \(error.description)\n".utf8))
         throw ExitCode(2)
     } catch let error as ExitCode {
@@ -73,14 +73,14 @@ struct IssueDevice: ParsableCommand {
         try perform {
             if let csr {
                 guard let request = FileManager.default.contents(atPath: csr) else {
-                    throw PKIError("\(csr): request not found")
+                    throw HostError("\(csr): request not found")
                 }
                 let pki = try PrivatePKI(directory: dir)
                 let chain: String
                 do {
                     chain = try pki.issueDevice(request: Array(request), authorizedID: id, days: days)
                 } catch let refusal as PrivatePKI.RequestRefusal {
-                    throw PKIError("refused: \(refusal.description)")
+                    throw HostError("refused: \(refusal.description)")
                 }
                 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
                 try SecureFile.writePublic(chain, to: out + "/chain.pem")
@@ -90,7 +90,7 @@ struct IssueDevice: ParsableCommand {
                 return
             }
             guard let keyType = PrivatePKI.KeyType(rawValue: key) else {
-                throw PKIError("--key must be p256 or rsa2048")
+                throw HostError("--key must be p256 or rsa2048")
             }
             try PrivatePKI(directory: dir).issueDevice(
                 id: id, outputDirectory: out, days: days,

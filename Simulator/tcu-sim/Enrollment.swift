@@ -204,9 +204,6 @@ func reportingEnrollmentFailures(_ body: () throws -> Void) throws {
     } catch let error as HostError {
         print("FAILED: \(error)")
         throw ExitCode(1)
-    } catch let error as PKIError {
-        print("FAILED: \(error)")
-        throw ExitCode(1)
     } catch let error as TCULinkError {
         print("FAILED: \(Describe.linkError(error))")
         throw ExitCode(1)

@@ -201,13 +201,13 @@ import Testing
         #expect(try registry.list().isEmpty)
         try registry.add("tcu-1", note: "test bench")
         try registry.add("tcu-2")
-        #expect(throws: BackendError.self) { try registry.add("tcu-1") }
+        #expect(throws: HostError.self) { try registry.add("tcu-1") }
         #expect(try registry.list().map(\.id) == ["tcu-1", "tcu-2"])
         #expect(registry.device("tcu-1")?.note == "test bench")
         try registry.remove("tcu-1")
         #expect(registry.device("tcu-1") == nil)
-        #expect(throws: BackendError.self) { try registry.remove("tcu-1") }
+        #expect(throws: HostError.self) { try registry.remove("tcu-1") }
         FileManager.default.createFile(atPath: folder + "/broken.json", contents: Data("{not json".utf8))
-        #expect(throws: BackendError.self) { _ = try DeviceRegistry(path: folder + "/broken.json").list() }
+        #expect(throws: HostError.self) { _ = try DeviceRegistry(path: folder + "/broken.json").list() }
     }
 }

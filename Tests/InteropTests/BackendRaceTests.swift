@@ -171,7 +171,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let registry = DeviceRegistry(path: folder + "/registry.json")
         for bad in ["a/b", "../x", "", "a b", "é", "-a", String(repeating: "x", count: 65)] {
-            #expect(throws: BackendError.self, "\(bad)") { try registry.add(bad) }
+            #expect(throws: HostError.self, "\(bad)") { try registry.add(bad) }
         }
         try registry.add("a_b")
         try registry.add("a.b-C9")

@@ -33,7 +33,7 @@ import Testing
     }
 
     @Test func initRefusesToOverwriteAPKI() {
-        #expect(throws: PKIError.self) { try PrivatePKI.create(at: dir) }
+        #expect(throws: HostError.self) { try PrivatePKI.create(at: dir) }
     }
 
     @Test func openSSLVerifiesTheChainsAndTheProfiles() {
@@ -67,13 +67,13 @@ import Testing
         let revoked = openssl(check + [dir + "/tcu-0102/chain.pem"])
         #expect(revoked.status != 0 && revoked.output.contains("certificate revoked"), "\(revoked.output)")
         #expect(openssl(check + [dir + "/tcu-0100/chain.pem"]).status == 0)
-        #expect(throws: PKIError.self) { try Self.pki.revoke(id: "never-issued") }
+        #expect(throws: HostError.self) { try Self.pki.revoke(id: "never-issued") }
     }
 
     @Test func issueRefusesBadIdsAndDays() {
-        #expect(throws: PKIError.self) { try Self.pki.issueDevice(id: "../escape", outputDirectory: dir + "/x") }
-        #expect(throws: PKIError.self) { try Self.pki.issueDevice(id: "", outputDirectory: dir + "/x") }
-        #expect(throws: PKIError.self) { try Self.pki.issueDevice(id: "ok", outputDirectory: dir + "/x", days: 0) }
+        #expect(throws: HostError.self) { try Self.pki.issueDevice(id: "../escape", outputDirectory: dir + "/x") }
+        #expect(throws: HostError.self) { try Self.pki.issueDevice(id: "", outputDirectory: dir + "/x") }
+        #expect(throws: HostError.self) { try Self.pki.issueDevice(id: "ok", outputDirectory: dir + "/x", days: 0) }
     }
 
     @Test func lintFindingsOnGoodAndBadCertificates() throws {

@@ -1,0 +1,2 @@
+// Importers of HostHAL see the host tools' error type.
+@_exported import HostSupport
