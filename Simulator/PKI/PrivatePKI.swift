@@ -41,7 +41,11 @@ public struct PrivatePKI: Sendable {
     public static func create(at directory: String, days: Int = 3650, serverNames: [String] = ["localhost"]) throws
         -> PrivatePKI
     {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw HostError("cannot create", directory, underlying: error)
+        }
         if FileManager.default.fileExists(atPath: directory + "/root.key") {
             throw HostError("\(directory) already holds a PKI (root.key exists); refusing to overwrite it")
         }
@@ -154,7 +158,11 @@ public struct PrivatePKI: Sendable {
                 return DERBuilder.sequence(oid)
             })
 
-        try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw HostError("cannot create", outputDirectory, underlying: error)
+        }
         let chain =
             try certificate.serializeAsPEM().pemString + "\n"
             + SecureFile.read(path("device-ca.pem"), what: "device CA")

@@ -22,7 +22,7 @@ func perform(_ body: () throws -> Void) throws {
     } catch let error as ExitCode {
         throw error
     } catch {
-        FileHandle.standardError.write(Data("tcu-pki: \(error)\n".utf8))
+        FileHandle.standardError.write(Data("tcu-pki: \(HostError.reason(of: error))\n".utf8))
         throw ExitCode(2)
     }
 }

@@ -138,6 +138,11 @@ import Testing
         let folder = NSTemporaryDirectory() + "tculink-tools-\(UUID().uuidString)"
         #expect(run(bin + "/tcu-pki", ["init", "--dir", folder]).status == 0)
         #expect(run(bin + "/tcu-pki", ["init", "--dir", folder]).status == 2)  // refuses to overwrite
+        // A folder that cannot be made: one sentence with the system's reason, never a Foundation dump.
+        let impossible = run(bin + "/tcu-pki", ["init", "--dir", "/proc/tculink-no-such/pki"])
+        #expect(impossible.status == 2)
+        #expect(impossible.output.contains("cannot create /proc/tculink-no-such/pki: No such file or directory"))
+        #expect(!impossible.output.contains("NSCocoaErrorDomain"), "\(impossible.output)")
         #expect(
             run(bin + "/tcu-pki", ["issue-device", "--dir", folder, "--id", "tcu-7", "--out", folder + "/tcu-7"]).status
                 == 0)
