@@ -15,6 +15,13 @@
 #include <wolfssl/wolfcrypt/error-crypt.h>
 #include <wolfssl/wolfcrypt/sha256.h>
 
+/* With WOLFSSL_SMALL_CERT_VERIFY, wolfSSL 5.5 lets a date or name error found while parsing a
+ * peer certificate replace a failed signature check (internal.c, ProcessPeerCertParse), and the
+ * core sets date errors aside for its own validator: a forged certificate would pass. */
+#if defined(WOLFSSL_SMALL_CERT_VERIFY)
+#error "TCULink cannot run over a wolfSSL built with WOLFSSL_SMALL_CERT_VERIFY (a signature failure can be masked)"
+#endif
+
 /* 1 when wolfSSL lets a CA certificate in a peer's chain fail with "no signer" without failing
  * the handshake (WOLFSSL_ALT_CERT_CHAINS: it is then skipped, never trusted). The offline
  * verifier (ServerChainVerifier) mirrors the handshake with it. */
@@ -33,6 +40,15 @@ static inline int tcu_wolfssl_alt_cert_chains(void) {
  * It needs wolfSSL's OpenSSL compatibility layer (Debian's build has it): elsewhere
  * tcu_connection_store_new() answers NULL, and the core's path validator, which builds the
  * path only from what the server sent and the anchors, is what keeps a remembered CA out. */
+/* 1 when this wolfSSL build has per-connection stores (tcu_connection_store_new answers). */
+static inline int tcu_connection_store_supported(void) {
+#if defined(OPENSSL_EXTRA) || defined(WOLFSSL_WPAS_SMALL)
+    return 1;
+#else
+    return 0;
+#endif
+}
+
 static inline void *tcu_connection_store_new(void) {
 #if defined(OPENSSL_EXTRA) || defined(WOLFSSL_WPAS_SMALL)
     return wolfSSL_X509_STORE_new();

@@ -150,3 +150,53 @@ import Testing
         again.close()
     }
 }
+
+/// The same verdicts where wolfSSL has no per-connection certificate stores (board builds): each
+/// connection then verifies in a private copy of the shared context.
+@Suite(.serialized) struct PrivateContextVerificationTests {
+    let pki = TestPKI.directory
+
+    func connect(_ port: UInt16, context: TLSContext, time: Int64? = nil, anchor: String? = nil) throws -> TCULinkError?
+    {
+        let keyStore = try FileKeyStore(
+            chainFile: pki + "/device/chain.pem", keyFile: pki + "/device/key.pem",
+            trustFile: anchor ?? pki + "/device/trust.pem")
+        var configuration = ClientConfiguration(host: "127.0.0.1", port: port, serverName: "localhost")
+        configuration.forcePrivateContext = true
+        let client = try TLSClient(
+            configuration: configuration, transport: POSIXSocketTransport(), keyStore: keyStore,
+            clock: SimulatedClock(time.map { .fixed($0) } ?? .offset(0)), context: context)
+        defer { client.close() }
+        do {
+            _ = try client.connect()
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func aSharedContextLendsNothingThroughPrivateCopies() throws {
+        let keyStore = try FileKeyStore(deviceDirectory: pki + "/device")
+        let context = try TLSContext(certificateChain: keyStore.certificateChain, trustAnchors: keyStore.trustAnchors)
+        let complete = try OpenSSLServer(pki: pki)
+        defer { complete.stop() }
+        #expect(try connect(complete.port, context: context) == nil)
+        let incomplete = try OpenSSLServer(pki: pki, chain: nil)
+        defer { incomplete.stop() }
+        #expect(try connect(incomplete.port, context: context)?.reason == .unknownCA)
+        #expect(try connect(complete.port, context: context) == nil)
+    }
+
+    @Test func aPKIValidOnlyByTheDeviceClockStillValidates() throws {
+        let chain = try #require(PathTestChains.cases.first { $0.name == "future-pki-at-2035" })
+        let server = try OpenSSLServer(
+            pki: chain.folder, certificate: "leaf.pem", key: "key.pem", chain: "sent.pem", clientCA: pki + "/root.pem")
+        defer { server.stop() }
+        let keyStore = try FileKeyStore(
+            chainFile: pki + "/device/chain.pem", keyFile: pki + "/device/key.pem",
+            trustFile: chain.folder + "/anchor.pem")
+        let context = try TLSContext(certificateChain: keyStore.certificateChain, trustAnchors: keyStore.trustAnchors)
+        #expect(
+            try connect(server.port, context: context, time: chain.time, anchor: chain.folder + "/anchor.pem") == nil)
+    }
+}

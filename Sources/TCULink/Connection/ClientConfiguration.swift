@@ -44,6 +44,8 @@ public struct ClientConfiguration: Sendable {
     public var maxFragmentLength: MaxFragmentLength? = nil
     /// Keys and signature algorithms accepted in the server's chain (tighten only).
     public var algorithms = AlgorithmPolicy()
+    /// Tests only: behave as a wolfSSL build without per-connection certificate stores does.
+    var forcePrivateContext = false
 
     public init(
         host: String,

@@ -79,7 +79,7 @@ public struct NameConstraints: Equatable, Sendable {
     }
 
     /// The most name-against-subtree comparisons one certificate may cost.
-    public static let maximumComparisons = 1 << 16
+    public static let maximumComparisons = 1 << 12
 
     /// What these constraints say of a certificate's names.
     public enum Verdict: Equatable, Sendable {

@@ -34,8 +34,11 @@ public enum ServerChainVerifier {
                 wolfSSL_CertManagerVerifyBuffer(manager, $0.baseAddress, $0.count, Int32(WOLFSSL_FILETYPE_ASN1))
             }
             let isAuthority = depth > 0 && X509Certificate(der: der)?.isCertificateAuthority == true
-            if status == WOLFSSL_SUCCESS || WolfSSLErrors.isJudgedByValidator(status) {
-                // Dates and name constraints are the path validator's. A verified CA vouches for what follows.
+            if status == WOLFSSL_SUCCESS
+                || WolfSSLErrors.isJudgedByValidator(status, depth: depth, certificate: der)
+            {
+                // Dates (and the leaf's name constraints) are the path validator's. A verified CA vouches
+                // for what follows (a date error comes only after the signature verified).
                 if isAuthority { _ = load(der, into: manager) }
                 continue
             }
@@ -43,10 +46,9 @@ public enum ServerChainVerifier {
             if isAuthority && unverifiedCA && tcu_wolfssl_alt_cert_chains() == 1 {
                 continue  // as in the handshake: skipped, and never trusted
             }
-            return WolfSSLErrors.explain(
-                WolfSSLErrors.classifyVerification(status, depth: depth),
-                validator: PathValidator.validate(presented: presented, trustAnchors: anchors, policy: policy, at: time)
-            )
+            return WolfSSLErrors.explain(WolfSSLErrors.classifyVerification(status, depth: depth)) {
+                PathValidator.validate(presented: presented, trustAnchors: anchors, policy: policy, at: time)
+            }
         }
         return PathValidator.validate(presented: presented, trustAnchors: anchors, policy: policy, at: time)
     }

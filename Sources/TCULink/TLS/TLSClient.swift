@@ -17,7 +17,10 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
     private let policy: ServerCertificatePolicy
     private var machine: ConnectionStateMachine
     private let sharedContext: TLSContext
-    private var context: OpaquePointer { sharedContext.pointer }
+    /// This connection's own context, where wolfSSL has no per-connection stores (see
+    /// `TLSContext.copyForOneConnection`); freed after the session.
+    private var privateContext: TLSContext?
+    private var context: OpaquePointer { (privateContext ?? sharedContext).pointer }
     private var session: OpaquePointer?
     /// This connection's certificate store (owned by `session` once attached), when wolfSSL has them.
     private var connectionStore: UnsafeMutableRawPointer?
@@ -283,8 +286,17 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
     }
 
     override func trustVerifiedAuthority(_ der: [UInt8]) {
-        guard let connectionStore else { return }
-        _ = der.withUnsafeBufferPointer { tcu_connection_store_add_anchor(connectionStore, $0.baseAddress, $0.count) }
+        if let privateContext {
+            _ = der.withUnsafeBufferPointer {
+                wolfSSL_CTX_load_verify_buffer_ex(
+                    privateContext.pointer, $0.baseAddress, $0.count, Int32(WOLFSSL_FILETYPE_ASN1), 0,
+                    UInt32(WOLFSSL_LOAD_FLAG_DATE_ERR_OKAY))
+            }
+        } else if let connectionStore {
+            _ = der.withUnsafeBufferPointer {
+                tcu_connection_store_add_anchor(connectionStore, $0.baseAddress, $0.count)
+            }
+        }
     }
 
     override func judgeServerChain(_ presented: [[UInt8]]) -> TCULinkError? {
@@ -369,6 +381,9 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
     }
 
     private func makeSession() throws(TCULinkError) -> OpaquePointer {
+        if tcu_connection_store_supported() == 0 || configuration.forcePrivateContext {
+            privateContext = try sharedContext.copyForOneConnection()
+        }
         guard let session = wolfSSL_new(context) else { throw TCULinkError(.outOfMemory) }
         do throws(TCULinkError) {
             try isolateCertificateStore(session)
@@ -427,8 +442,10 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
     /// that the CAs wolfSSL learns from this server's chain leave with the connection instead of
     /// vouching, from the shared context, for a later server that omits them. Where wolfSSL is
     /// built without the stores (board configurations), the path validator alone refuses that
-    /// server: it builds paths only from what the server sent and the anchors.
+    /// server: it builds paths only from what the server sent and the anchors, and the connection
+    /// has a private context (`makeSession`).
     private func isolateCertificateStore(_ session: OpaquePointer) throws(TCULinkError) {
+        guard privateContext == nil else { return }  // its context is its own already
         guard let store = tcu_connection_store_new() else { return }
         for anchor in sharedContext.trustAnchorsDER {
             let status = anchor.withUnsafeBufferPointer {
@@ -485,6 +502,7 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
             self.session = nil
             connectionStore = nil  // freed with the session
         }
+        privateContext = nil
         transport.close()
     }
 

@@ -14,6 +14,8 @@ public final class TLSContext {
     /// The key store's trust anchors, DER and parsed: the only roots a server's path may end in.
     let trustAnchorsDER: [[UInt8]]
     let trustAnchors: [X509Certificate]
+    /// The device chain it was made from, to make a private copy for one connection.
+    let certificateChain: [[UInt8]]
 
     /// - Parameters: the key store's `certificateChain` (leaf first) and `trustAnchors`.
     ///   (Not a generic init over the key store: Embedded Swift allows none in a class.)
@@ -49,6 +51,18 @@ public final class TLSContext {
         self.trustAnchors = loaded
         self.versions = versions
         self.presentsCertificate = presentCertificate
+        self.certificateChain = certificateChain
+    }
+
+    /// A context of the same identity for one connection alone. Where wolfSSL cannot give a
+    /// connection its own certificate store (board builds without its OpenSSL layer), the CAs it
+    /// files while verifying one server would otherwise stay in the shared context, and a later
+    /// server's leaf could be verified against one of them while the path validator judged
+    /// another CA of the same name (found by review): each connection then gets a fresh context.
+    func copyForOneConnection() throws(TCULinkError) -> TLSContext {
+        try TLSContext(
+            certificateChain: certificateChain, trustAnchors: trustAnchorsDER, versions: versions,
+            presentCertificate: presentsCertificate)
     }
 
     deinit { wolfSSL_CTX_free(pointer) }

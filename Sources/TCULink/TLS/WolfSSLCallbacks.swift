@@ -109,17 +109,19 @@ let wolfSSLVerifyCallback: VerifyCallback = { preverify, store in
             target.verificationFailure ?? TCULinkError(.certificateMalformed, libraryCode: error)
         return 0
     }
-    let setAside = preverify == 0 && WolfSSLErrors.isJudgedByValidator(error)
+    let info = certificates[depth]
+    guard let buffer = info.buffer, info.length > 0 else { return 0 }
+    let der = Array(UnsafeBufferPointer(start: buffer, count: Int(info.length)))
+    let setAside = preverify == 0 && WolfSSLErrors.isJudgedByValidator(error, depth: depth, certificate: der)
     let failedInWolfSSL = preverify == 0 && error != 0 && !setAside
     if depth > 0 && !failedInWolfSSL {
         // wolfSSL (WOLFSSL_ALT_CERT_CHAINS, as Debian builds it) never files a chain CA that had any
         // error, a date error by the host's clock included, so the leaf below it then has "no
         // signer" although the device clock finds the whole path valid (ServerVerificationTests,
-        // future-pki-at-2035). Those errors come only after the signature verified, so the CA is
+        // future-pki-at-2035). A date error comes only after the signature verified, so the CA is
         // filed here, in this connection's own store, exactly as wolfSSL would have.
-        if setAside, let info = Optional(certificates[depth]), let buffer = info.buffer, info.length > 0 {
-            let der = Array(UnsafeBufferPointer(start: buffer, count: Int(info.length)))
-            if X509Certificate(der: der)?.isCertificateAuthority == true { target.trustVerifiedAuthority(der) }
+        if setAside && WolfSSLErrors.isDateError(error) && X509Certificate(der: der)?.isCertificateAuthority == true {
+            target.trustVerifiedAuthority(der)
         }
         return 1  // the chain is judged whole, at the leaf
     }
@@ -132,10 +134,12 @@ let wolfSSLVerifyCallback: VerifyCallback = { preverify, store in
     if failedInWolfSSL {
         if target.verificationFailure == nil {
             target.verificationFailure = WolfSSLErrors.explain(
-                WolfSSLErrors.classifyVerification(error, depth: depth), validator: target.judgeServerChain(presented))
+                WolfSSLErrors.classifyVerification(error, depth: depth)
+            ) { target.judgeServerChain(presented) }
         }
         return 0
     }
+
     target.serverLeaf = presented[0]
     if let failure = target.judgeServerChain(presented) {
         if target.verificationFailure == nil { target.verificationFailure = failure }

@@ -9,13 +9,21 @@ enum WolfSSLErrors {
             || code == OpenSSLVerifyCode.errorInNotBeforeField || code == OpenSSLVerifyCode.errorInNotAfterField
     }
 
-    /// Errors wolfSSL reports about a certificate only after its signature verified, on matters the
-    /// path validator judges itself, and better: validity (wolfSSL uses the host's clock) and name
-    /// constraints (wolfSSL 5.5.4 refuses an iPAddress SAN under a CA that permits only dNSName
-    /// subtrees, though RFC 5280 constrains each name form by its own subtrees: 336 of the
-    /// BetterTLS cases in scripts/limbo-check). Set aside in the handshake and offline alike.
-    static func isJudgedByValidator(_ code: Int32) -> Bool {
-        isDateError(code) || code == wolfCode(ASN_NAME_INVALID_E)
+    /// Errors wolfSSL reports on matters the path validator judges itself, and better, set aside in
+    /// the handshake and offline alike:
+    /// - validity (wolfSSL uses the host's clock). wolfSSL reports a date error only after the
+    ///   signature verified, so a CA with one may be filed for the certificate below it.
+    /// - name constraints, on the leaf only: wolfSSL 5.5.4 refuses an iPAddress SAN under a CA that
+    ///   permits only dNSName subtrees, though RFC 5280 constrains each name form by its own subtrees
+    ///   (336 BetterTLS cases in scripts/limbo-check). wolfSSL also reports this error *before* the
+    ///   signature for a certificate that carries nameConstraints itself, so a leaf that does is
+    ///   never set aside (and the validator refuses nameConstraints outside CAs anyway).
+    static func isJudgedByValidator(_ code: Int32, depth: Int, certificate der: [UInt8]) -> Bool {
+        if isDateError(code) { return true }
+        guard code == wolfCode(ASN_NAME_INVALID_E), depth == 0, let leaf = X509Certificate(der: der) else {
+            return false
+        }
+        return leaf.nameConstraints == nil
     }
 
     /// An error wolfSSL reported about one certificate of the server's chain.
@@ -57,9 +65,12 @@ enum WolfSSLErrors {
 
     /// wolfSSL found no issuer it trusts; when the path validator can say more precisely why (an
     /// issuer that is not a CA, that may not sign certificates…), its reason is the one reported.
-    /// Only the wording changes: the chain is refused either way.
-    static func explain(_ failure: TCULinkError, validator: TCULinkError?) -> TCULinkError {
-        guard failure.reason == .unknownCA, let validator, validator.reason != .unknownCA else { return failure }
+    /// Only the wording changes: the chain is refused either way. The validator runs only then
+    /// (a chain wolfSSL already refused costs no more work).
+    static func explain(_ failure: TCULinkError, validator: () -> TCULinkError?) -> TCULinkError {
+        guard failure.reason == .unknownCA, let validator = validator(), validator.reason != .unknownCA else {
+            return failure
+        }
         var explained = validator
         explained.libraryCode = failure.libraryCode
         return explained

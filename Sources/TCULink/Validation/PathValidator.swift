@@ -71,8 +71,10 @@ public enum PathValidator {
         let policy: ServerCertificatePolicy
         let time: WallTime
         var used: [Bool]
-        /// Steps taken, bounded so that a hostile chain cannot make the search explode.
+        /// Steps taken and complete paths checked, bounded so that a hostile chain cannot make the
+        /// search (and the name-constraint work each check does) explode.
         var steps = 0
+        var pathsChecked = 0
         /// The verdict on the first complete path: what is reported when no path passes.
         var firstPathFailure: TCULinkError?
         /// The deepest dead end, when no complete path was found at all.
@@ -97,6 +99,8 @@ public enum PathValidator {
                 return false
             }
             for anchor in anchors where PathValidator.issued(child, by: anchor) {
+                guard pathsChecked < 4 else { return false }
+                pathsChecked += 1
                 path.append(anchor)
                 guard let failure = PathValidator.check(path, policy: policy, at: time) else { return true }
                 if firstPathFailure == nil { firstPathFailure = failure }
@@ -118,10 +122,14 @@ public enum PathValidator {
             return false
         }
 
-        /// Every anchor and sent certificate that could be `child`'s issuer has the same key.
+        /// Every anchor and sent certificate named as `child`'s issuer has the same key. Compared by
+        /// name alone, not key identifiers: wolfSSL hashes an identifier that is not 20 bytes long
+        /// before it looks one up, and it may pick a signer by the child's own subjectKeyIdentifier,
+        /// so whichever same-named CA it used must carry the key this path relies on (a review found
+        /// an expired CA with a 32-byte identifier verifying a leaf the path attributed to another).
         private func keysAgree(for child: X509Certificate) -> Bool {
             var key: [UInt8]? = nil
-            for issuer in anchors + candidates where PathValidator.issued(child, by: issuer) {
+            for issuer in anchors + candidates where issuer.subjectEncoding == child.issuerEncoding {
                 if let key, key != issuer.subjectPublicKeyInfo { return false }
                 key = issuer.subjectPublicKeyInfo
             }
