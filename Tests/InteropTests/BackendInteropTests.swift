@@ -81,30 +81,7 @@ import Testing
 
     func request(_ client: TLSClient<POSIXSocketTransport, FileKeyStore, SystemClock>, _ raw: String) throws -> String {
         try client.sendAll(Array(raw.utf8), timeoutMilliseconds: 5_000)
-        var reply: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let result: ReceiveResult
-            do {
-                result = try buffer.withUnsafeMutableBytes { raw throws(TCULinkError) in
-                    try client.receive(into: raw, timeoutMilliseconds: 3_000)
-                }
-            } catch {
-                break
-            }
-            guard case .received(let count) = result else { break }
-            reply += buffer[0..<count]
-            if let text = String(bytes: reply, encoding: .utf8), let end = text.range(of: "\r\n\r\n"),
-                let lengthLine = text[..<end.lowerBound].split(separator: "\r\n").first(where: {
-                    $0.lowercased().hasPrefix("content-length:")
-                }),
-                let length = Int(lengthLine.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)),
-                text.utf8.count >= text.utf8.distance(from: text.startIndex, to: end.upperBound) + length
-            {
-                break
-            }
-        }
-        return String(decoding: reply, as: UTF8.self)
+        return try readHTTPResponse(client, timeoutMilliseconds: 3_000, errorsEndTheReply: true)
     }
 
     @Test func theDeviceAPIFollowsItsRules() throws {

@@ -285,26 +285,7 @@ import Testing
         if let basic { head += "Authorization: Basic \(Data(basic.utf8).base64EncodedString())\r\n" }
         try client.sendAll(Array((head + "\r\n" + body).utf8), timeoutMilliseconds: 30_000)
         defer { client.close() }
-        var reply: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let result = try buffer.withUnsafeMutableBytes { raw throws(TCULinkError) in
-                try client.receive(into: raw, timeoutMilliseconds: 30_000)
-            }
-            guard case .received(let count) = result else { break }
-            reply += buffer[0..<count]
-            let text = String(decoding: reply, as: UTF8.self)
-            if let end = text.range(of: "\r\n\r\n"),
-                let line = text[..<end.lowerBound].split(separator: "\r\n").first(where: {
-                    $0.lowercased().hasPrefix("content-length:")
-                }),
-                let length = Int(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)),
-                reply.count >= text.utf8.distance(from: text.startIndex, to: end.upperBound) + length
-            {
-                break
-            }
-        }
-        return String(decoding: reply, as: UTF8.self)
+        return try readHTTPResponse(client, timeoutMilliseconds: 30_000)
     }
 
     /// The leaf serial (normalized hex) of a 200 EST response's certs-only PKCS#7.
