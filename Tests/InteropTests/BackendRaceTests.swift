@@ -270,12 +270,7 @@ import Testing
     }
 
     static func client(_ port: UInt16, store: FileKeyStore, anonymous: Bool = false) throws -> Client {
-        var configuration = ClientConfiguration(host: "localhost", port: port)
-        configuration.withoutClientCertificate = anonymous
-        let client = try TLSClient(
-            configuration: configuration, transport: POSIXSocketTransport(), keyStore: store, clock: SystemClock())
-        _ = try client.connect()
-        return client
+        try connectedDevice(port, store: store, anonymous: anonymous)
     }
 
     static func post(_ client: Client, _ path: String, csr: [UInt8], basic: String?) throws -> String {

@@ -143,12 +143,7 @@ import Testing
     func client(_ port: UInt16, store: FileKeyStore, anonymous: Bool) throws -> TLSClient<
         POSIXSocketTransport, FileKeyStore, SystemClock
     > {
-        var configuration = ClientConfiguration(host: "localhost", port: port)
-        configuration.withoutClientCertificate = anonymous
-        let client = try TLSClient(
-            configuration: configuration, transport: POSIXSocketTransport(), keyStore: store, clock: SystemClock())
-        _ = try client.connect()
-        return client
+        try connectedDevice(port, store: store, anonymous: anonymous)
     }
 
     func post(

@@ -16,7 +16,7 @@ import Testing
     /// The good P-256 device, trusting `anchor` (a PEM file), with the device clock at `time` (nil: now).
     func client(
         port: UInt16, serverName: String = "localhost", anchor: String? = nil, time: Int64? = nil,
-        versions: TLSVersionPolicy = .tls13Only, context: TLSContext? = nil
+        versions: TLSVersionPolicy = .tls13Only, context: TLSContext? = nil, privateContext: Bool = false
     ) throws -> Client {
         let keyStore = try FileKeyStore(
             chainFile: pki + "/device/chain.pem", keyFile: pki + "/device/key.pem",
@@ -24,6 +24,7 @@ import Testing
         var configuration = ClientConfiguration(
             host: "127.0.0.1", port: port, serverName: serverName, versions: versions)
         configuration.timeouts.handshake = 10_000
+        configuration.forcePrivateContext = privateContext
         return try TLSClient(
             configuration: configuration, transport: POSIXSocketTransport(), keyStore: keyStore,
             clock: SimulatedClock(time.map { .fixed($0) } ?? .offset(0)), context: context)
@@ -156,23 +157,12 @@ import Testing
 @Suite(.serialized) struct PrivateContextVerificationTests {
     let pki = TestPKI.directory
 
+    /// The handshake's verdict, the connection forced onto a private copy of `context`.
     func connect(_ port: UInt16, context: TLSContext, time: Int64? = nil, anchor: String? = nil) throws -> TCULinkError?
     {
-        let keyStore = try FileKeyStore(
-            chainFile: pki + "/device/chain.pem", keyFile: pki + "/device/key.pem",
-            trustFile: anchor ?? pki + "/device/trust.pem")
-        var configuration = ClientConfiguration(host: "127.0.0.1", port: port, serverName: "localhost")
-        configuration.forcePrivateContext = true
-        let client = try TLSClient(
-            configuration: configuration, transport: POSIXSocketTransport(), keyStore: keyStore,
-            clock: SimulatedClock(time.map { .fixed($0) } ?? .offset(0)), context: context)
-        defer { client.close() }
-        do {
-            _ = try client.connect()
-            return nil
-        } catch {
-            return error
-        }
+        let shared = ServerVerificationTests()
+        return shared.handshakeFailure(
+            try shared.client(port: port, anchor: anchor, time: time, context: context, privateContext: true))
     }
 
     @Test func aSharedContextLendsNothingThroughPrivateCopies() throws {

@@ -1,5 +1,19 @@
 import Foundation
+import HostHAL
 import TCULink
+
+/// A device connected to a backend on localhost (`anonymous`: without a client certificate, as
+/// first enrollment is), the handshake done.
+func connectedDevice(_ port: UInt16, store: FileKeyStore, anonymous: Bool = false) throws -> TLSClient<
+    POSIXSocketTransport, FileKeyStore, SystemClock
+> {
+    var configuration = ClientConfiguration(host: "localhost", port: port)
+    configuration.withoutClientCertificate = anonymous
+    let client = try TLSClient(
+        configuration: configuration, transport: POSIXSocketTransport(), keyStore: store, clock: SystemClock())
+    _ = try client.connect()
+    return client
+}
 
 /// Reads one HTTP/1.1 response from an established connection: until its Content-Length is in,
 /// the peer closes, or nothing more comes within `timeoutMilliseconds`. One reader for every test
