@@ -54,6 +54,8 @@ import Testing
             [0x30, UInt8(4 + permitted.count + excluded.count), 0xA0, UInt8(permitted.count)] + permitted
             + [0xA1, UInt8(excluded.count)] + excluded
         let constraints = try #require(NameConstraints(extensionValue: DERReader(value)))
+        #expect(NameConstraints(extensionValue: DERReader([0x30, 0x00])) == nil)  // neither subtree: malformed
+        #expect(NameConstraints(extensionValue: DERReader([0x30, 0x02, 0xA0, 0x00])) == nil)  // an empty one too
         #expect(constraints.evaluate(dnsNames: [Array("a.example.com".utf8)], ipAddresses: []) == .allowed)
         #expect(constraints.evaluate(dnsNames: [Array("a.example.net".utf8)], ipAddresses: []) == .violated)
         #expect(constraints.evaluate(dnsNames: [], ipAddresses: [[10, 9, 9, 9]]) == .violated)

@@ -14,10 +14,6 @@ public struct NameConstraints: Equatable, Sendable {
     /// A subtree of a form the core does not evaluate, or a `minimum`/`maximum` other than
     /// the defaults RFC 5280 requires.
     public var hasUnsupportedForm = false
-    /// Permitted subtrees of some form were given (an empty permitted list of a form means "none").
-    var hasPermittedDNS = false
-    var hasPermittedIP = false
-    private var permittedOtherForms = false
 
     /// Reads the extension's value (the `NameConstraints` SEQUENCE); nil when malformed.
     init?(extensionValue: DERReader) {
@@ -34,11 +30,8 @@ public struct NameConstraints: Equatable, Sendable {
                 readSubtrees(fields.reader(over: excluded), permitted: false)
             else { return nil }
         }
-        // RFC 5280 §4.2.1.10: one of the two MUST be present.
-        guard fields.isAtEnd,
-            hasPermittedDNS || hasPermittedIP || !excludedDNS.isEmpty || !excludedIP.isEmpty
-                || hasUnsupportedForm || permittedOtherForms
-        else { return nil }
+        // RFC 5280 §4.2.1.10: one of the two MUST be present (each, when present, is non-empty).
+        guard fields.isAtEnd, sequence.contentEnd > sequence.contentStart else { return nil }
     }
 
     private mutating func readSubtrees(_ subtrees: DERReader, permitted: Bool) -> Bool {
@@ -56,7 +49,6 @@ public struct NameConstraints: Equatable, Sendable {
                 guard let name = DNSName.normalizedConstraint(value) else { return false }
                 if permitted {
                     permittedDNS.append(name)
-                    hasPermittedDNS = true
                 } else {
                     excludedDNS.append(name)
                 }
@@ -66,13 +58,11 @@ public struct NameConstraints: Equatable, Sendable {
                 }
                 if permitted {
                     permittedIP.append(value)
-                    hasPermittedIP = true
                 } else {
                     excludedIP.append(value)
                 }
             default:
                 hasUnsupportedForm = true
-                if permitted { permittedOtherForms = true }
             }
         }
         return true
@@ -103,7 +93,7 @@ public struct NameConstraints: Equatable, Sendable {
             for excluded in excludedDNS where DNSName.mayOverlap(name: host, subtree: excluded) {
                 return .violated
             }
-            if hasPermittedDNS {
+            if !permittedDNS.isEmpty {
                 var inside = false
                 for subtree in permittedDNS where DNSName.isWithin(name: host, subtree: subtree) {
                     inside = true
@@ -115,7 +105,7 @@ public struct NameConstraints: Equatable, Sendable {
         for address in ipAddresses {
             guard address.count == 4 || address.count == 16 else { return .violated }
             for excluded in excludedIP where IPAddressRange.contains(excluded, address) { return .violated }
-            if hasPermittedIP {
+            if !permittedIP.isEmpty {
                 var inside = false
                 for range in permittedIP where IPAddressRange.contains(range, address) {
                     inside = true
