@@ -1,6 +1,3 @@
-import CWolfSSL
-import TCULink
-
 /// Why the backend refused a device, for its log. Each has its own reason word.
 public enum ClientRefusal: Equatable, Sendable {
     case noClientCertificate
@@ -10,13 +7,20 @@ public enum ClientRefusal: Equatable, Sendable {
     case revoked
     /// A CRL is configured, but none was loaded from the CA that issued the device's certificate (named).
     case crlMissing(issuer: String)
+    /// The CRL of the named CA is past its nextUpdate: revocation cannot be judged.
+    case crlExpired(issuer: String)
     case notClientAuth
+    /// keyUsage present without digitalSignature, or a CA certificate used as a device's.
+    case wrongKeyUsage(String)
     case noIdentity
     case unregistered
+    /// The chain broke an RFC 5280 rule the other reasons do not name (swift-certificates' words).
+    case invalidChain(String)
     case handshakeTimeout
     /// The device sent an alert: it refused us (our certificate, our name) or gave up.
-    case clientAlert(Int32)
-    case tlsError(Int32)
+    case clientAlert(code: Int, name: String)
+    /// The handshake failed for a TLS reason (BoringSSL's name for it).
+    case tlsError(String)
 
     public var word: String {
         switch self {
@@ -26,9 +30,12 @@ public enum ClientRefusal: Equatable, Sendable {
         case .notYetValid: return "not-yet-valid"
         case .revoked: return "revoked"
         case .crlMissing: return "crl-missing"
+        case .crlExpired: return "crl-expired"
         case .notClientAuth: return "not-client-auth"
+        case .wrongKeyUsage: return "key-usage"
         case .noIdentity: return "no-identity"
         case .unregistered: return "unregistered"
+        case .invalidChain: return "invalid-chain"
         case .handshakeTimeout: return "handshake-timeout"
         case .clientAlert: return "client-alert"
         case .tlsError: return "tls-error"
@@ -41,40 +48,24 @@ public enum ClientRefusal: Equatable, Sendable {
         case .unknownCA: return "the certificate does not chain to the client CA"
         case .expired: return "the certificate has expired"
         case .notYetValid: return "the certificate is not yet valid"
-        case .revoked: return "the certificate is revoked (on the device CA's CRL)"
+        case .revoked: return "the certificate is revoked (on its issuer's CRL)"
         case .crlMissing(let issuer):
             return
                 "issuer=\"\(issuer)\": the backend has no CRL from the CA that issued this certificate; add that CA's CRL to --crl"
+        case .crlExpired(let issuer):
+            return "issuer=\"\(issuer)\": that CA's CRL is past its nextUpdate; publish a fresh one"
         case .notClientAuth:
             return "the certificate's extendedKeyUsage lacks clientAuth (a server certificate used as a client one?)"
+        case .wrongKeyUsage(let detail): return detail
         case .noIdentity:
-            return "the certificate's subject has no CN to identify the device (or CN and serialNumber differ)"
+            return "the certificate's subject has no usable CN to identify the device (or CN and serialNumber differ)"
         case .unregistered: return "the certificate is valid but its identity is not in the device registry"
+        case .invalidChain(let detail): return "the chain breaks RFC 5280: \(detail)"
         case .handshakeTimeout: return "the client did not complete the handshake in time"
-        case .clientAlert(let alert):
+        case .clientAlert(let code, let name):
             return
-                "the client ended the handshake with alert \(alert) (\(TLSAlert(code: UInt8(clamping: alert)).name)); it may have refused the backend's certificate"
-        case .tlsError(let code): return "the TLS handshake failed (wolfSSL \(code))"
-        }
-    }
-
-    /// wolfSSL's verdict on one client certificate (OpenSSL's X509_V_ERR numbers on
-    /// Debian's build, wolfSSL's own codes otherwise).
-    static func fromVerifyError(_ code: Int32) -> ClientRefusal {
-        switch code {
-        case 2, 18, 19, 20, 21, wolfCodeNoSigner: return .unknownCA
-        case 10, 14, wolfCodeAfterDate: return .expired
-        case 9, 13, wolfCodeBeforeDate: return .notYetValid
-        case 23, wolfCodeRevoked: return .revoked
-        case 26, wolfCodeExtKeyUsage: return .notClientAuth
-        default: return .tlsError(code)
+                "the client ended the handshake with alert \(code) (\(name)); it may have refused the backend's certificate"
+        case .tlsError(let detail): return "the TLS handshake failed (\(detail))"
         }
     }
 }
-
-let wolfCodeNoSigner = Int32(ASN_NO_SIGNER_E)
-let wolfCodeAfterDate = Int32(ASN_AFTER_DATE_E)
-let wolfCodeBeforeDate = Int32(ASN_BEFORE_DATE_E)
-let wolfCodeRevoked = CRL_CERT_REVOKED.rawValue
-let wolfCodeCRLMissing = CRL_MISSING.rawValue
-let wolfCodeExtKeyUsage = EXTKEYUSE_AUTH_E.rawValue
