@@ -75,11 +75,12 @@ let package = Package(
             dependencies: ["TCUPKI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Simulator/tcu-pki"
         ),
-        // The test backend: the mTLS server a TCU meets (registry, authorization, revocation).
+        // The test backend: the mTLS server a TCU meets (registry, authorization, revocation), on SwiftNIO and
+        // swift-nio-ssl (BoringSSL) so the device's wolfSSL is always tested against another TLS stack.
         .target(
             name: "TCUBackend",
             dependencies: [
-                "TCULink", "TCUPKI", "HostSupport",
+                "TCUPKI", "HostSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -127,10 +127,6 @@ public final class FleetRun: @unchecked Sendable {
                     if report.resumed { $0.resumedHandshakes += 1 } else { $0.fullHandshakes += 1 }
                     $0.handshakeMilliseconds.append(report.handshakeMilliseconds)
                 }
-                if var session = client.sessionForResumption() {
-                    try? SavedSession.save(session, to: &saved, keyStore: keyStore)
-                    SavedSession.zero(&session)
-                }
                 // A few messages per connection, then close (as a TCU on a metered link would).
                 for _ in 0..<3 where Date() < deadline {
                     sequence += 1
@@ -146,6 +142,12 @@ public final class FleetRun: @unchecked Sendable {
                         $0.acknowledged[id, default: []].append(acknowledgedSequence)
                     }
                     usleep(configuration.interval * 1000)
+                }
+                // The session is saved after the exchange, not at connect: a server may send its ticket with
+                // its first write (BoringSSL's TLS 1.3 servers defer it until then), not with the handshake.
+                if var session = client.sessionForResumption() {
+                    try? SavedSession.save(session, to: &saved, keyStore: keyStore)
+                    SavedSession.zero(&session)
                 }
                 client.close()
             } catch {

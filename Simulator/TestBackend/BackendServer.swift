@@ -56,6 +56,7 @@ public final class BackendServer: Sendable {
 
     private let tlsContext: NIOSSLContext
     private let judge: DeviceJudge?
+    private let judgementExecutor = ThreadPoolTaskExecutor(pool: NIOThreadPool.singleton)
     private let group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     private let listener = NIOLockedValueBox<(any Channel)?>(nil)
     private let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
@@ -88,6 +89,11 @@ public final class BackendServer: Sendable {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 1024)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { [log] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptErrorLogger(log: log))
+                }
+            }
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture { try self.initialize(channel) }
@@ -100,6 +106,12 @@ public final class BackendServer: Sendable {
         }
         listener.withLockedValue { $0 = channel }
         boundPort.withLockedValue { $0 = UInt16(channel.localAddress?.port ?? 0) }
+        let descriptors = BackendServer.descriptorLimit()
+        if configuration.maxConnections + 64 > descriptors {
+            log.write(
+                "WARNING --max-connections \(configuration.maxConnections) is above what the open-file limit (\(descriptors)) allows; accepts will stall near \(descriptors - 64) connections (raise `ulimit -n`)"
+            )
+        }
         if configuration.requireClientCertificate {
             log.write(
                 "LISTENING \(configuration.host):\(port) client-ca=\(configuration.clientCAFile) crl=\(configuration.crlFile ?? "none")"
@@ -118,7 +130,13 @@ public final class BackendServer: Sendable {
             return channel
         }
         try? channel?.close().wait()
-        for connection in connections.withLockedValue({ Array($0.values) }) { connection.close(promise: nil) }
+        // Close what is open and wait for it, so the port is free for a new server when this returns.
+        let open = connections.withLockedValue { Array($0.values) }
+        let closed = open.map { connection in
+            connection.close().flatMapErrorThrowing { _ in }
+        }
+        guard let loop = open.first?.eventLoop else { return }
+        _ = try? EventLoopFuture.andAllComplete(closed, on: loop).wait()
     }
 
     /// The pipeline of one connection, network side first.
@@ -143,7 +161,7 @@ public final class BackendServer: Sendable {
             tls = NIOSSLServerHandler(
                 context: tlsContext,
                 customVerificationCallbackWithMetadata: DeviceVerification.callback(
-                    judge: judge, recordingInto: verification))
+                    judge: judge, recordingInto: verification, on: judgementExecutor))
         } else {
             tls = NIOSSLServerHandler(context: tlsContext)
         }
@@ -172,11 +190,37 @@ public final class BackendServer: Sendable {
                     threadPool: NIOThreadPool.singleton)))
     }
 
+    /// The soft limit on open files, raised to the hard limit first: each connection is a descriptor.
+    @discardableResult
+    public static func descriptorLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return Int(clamping: limit.rlim_cur)
+    }
+
     static func checkPrivate(_ path: String) throws {
         var info = stat()
         guard stat(path, &info) == 0 else { throw HostError("\(path): server key file not found") }
         if info.st_mode & 0o077 != 0 {
             throw HostError("\(path): server key file is accessible by others; run `chmod 600 \(path)`")
         }
+    }
+}
+
+/// Logs what stops the listener accepting (NIO backs off and retries by itself): out of descriptors above all.
+private final class AcceptErrorLogger: ChannelInboundHandler, Sendable {
+    typealias InboundIn = any Channel
+    let log: BackendLog
+
+    init(log: BackendLog) { self.log = log }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        log.write("ERROR accept failed (retrying): \(DeviceSessionHandler.describe(error))")
+        context.fireErrorCaught(error)
     }
 }

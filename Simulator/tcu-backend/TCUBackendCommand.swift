@@ -44,6 +44,8 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("handshake-timeout"), help: "Seconds a client has to finish the handshake.")
     var handshakeTimeout = 10
     @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may stay idle.") var idleTimeout = 30
+    @Option(name: .customLong("max-connections"), help: "Connections open at once; more are closed at accept.")
+    var maxConnections = 10_000
 
     func run() throws {
         let base = pki.map { $0.hasSuffix("/") ? $0 : $0 + "/" }
@@ -66,6 +68,7 @@ struct Serve: ParsableCommand {
             crlFile: crlPath)
         configuration.handshakeTimeout = handshakeTimeout
         configuration.idleTimeout = idleTimeout
+        configuration.maxConnections = maxConnections
         var servers: [BackendServer] = []
         do {
             // With a PKI folder holding the device CA's key, the backend also issues certificates (EST).
@@ -93,8 +96,8 @@ struct Serve: ParsableCommand {
         } catch {
             throw fail("\(error)")
         }
-        signal(SIGPIPE, SIG_IGN)
-        // Serve until terminated.
+        signal(SIGPIPE, SIG_IGN)  // a device that hangs up mid-write is an error to log, not the end of the process
+        // Serve until terminated (the event loops run on their own threads).
         while true { sleep(3600) }
     }
 }

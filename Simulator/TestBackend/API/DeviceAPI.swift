@@ -1,5 +1,4 @@
 import Foundation
-import TCULink
 import TCUPKI
 
 /// The device API, in the manner of an IoT hub's: a device may only use its own id.

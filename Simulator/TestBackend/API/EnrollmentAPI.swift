@@ -1,6 +1,7 @@
 import Foundation
-import TCULink
+import SwiftASN1
 import TCUPKI
+import X509
 
 /// EST (RFC 7030) enrollment, over the backend's TLS:
 ///
@@ -34,7 +35,7 @@ enum EnrollmentAPI {
             guard let certificates = caCertificates(issuer) else {
                 return HTTPResponse(status: 500, json: ["error": "CA certificates unavailable"])
             }
-            return pkcs7(PKCS7Certificates.build(certificates))
+            return pkcs7(certificates)
 
         case "/.well-known/est/simpleenroll":
             guard request.method == "POST" else { return HTTPResponse(status: 405, json: ["error": "use POST"]) }
@@ -98,14 +99,15 @@ enum EnrollmentAPI {
         do {
             let chainPEM = try issuer.issueDevice(
                 request: requestBytes, authorizedID: authorizedID, beforeSigning: beforeSigning)
-            guard let chain = PEM.decodeAll(Array(chainPEM.utf8)),
-                let leaf = chain.first.flatMap({ X509Certificate(der: $0) })
+            guard let documents = try? PEMDocument.parseMultiple(pemString: chainPEM),
+                let leaf = documents.first.flatMap({ try? Certificate(pemDocument: $0) })
             else {
                 return HTTPResponse(status: 500, json: ["error": "issued certificate unreadable"])
             }
-            let serial = hex(leaf.serialNumber)
-            log.write("\(kind) device=\(authorizedID) serial=\(serial) notAfter=\(leaf.notAfter)")
-            return pkcs7(PKCS7Certificates.build(chain))
+            let serial = hex(leaf.serialNumber.bytes)
+            let notAfter = Int64(leaf.notValidAfter.timeIntervalSince1970)
+            log.write("\(kind) device=\(authorizedID) serial=\(serial) notAfter=\(notAfter)")
+            return pkcs7(documents.map(\.derBytes))
         } catch is TokenAlreadyUsed {
             log.write(
                 "ENROLL-REFUSED device=\(authorizedID) reason=token-used: the one-time token was used by another request"
@@ -135,14 +137,17 @@ enum EnrollmentAPI {
         var result: [[UInt8]] = []
         for file in ["device-ca.pem", "root.pem"] {
             guard let data = FileManager.default.contents(atPath: issuer.directory + "/" + file),
-                let blocks = PEM.decodeAll(Array(data))
+                let blocks = try? PEMDocument.parseMultiple(pemString: String(decoding: data, as: UTF8.self))
             else { return nil }
-            result += blocks
+            result += blocks.map(\.derBytes)
         }
         return result
     }
 
-    private static func pkcs7(_ der: [UInt8]) -> HTTPResponse {
+    private static func pkcs7(_ certificates: [[UInt8]]) -> HTTPResponse {
+        guard let der = try? CertsOnlyPKCS7.build(certificates) else {
+            return HTTPResponse(status: 500, json: ["error": "the certificates could not be encoded"])
+        }
         var response = HTTPResponse(status: 200, json: [:])
         response.rawBody = (
             contentType: "application/pkcs7-mime; smime-type=certs-only",

@@ -1,3 +1,4 @@
+import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
@@ -14,15 +15,15 @@ final class DeviceVerification: Sendable {
     }
 
     /// The callback swift-nio-ssl calls with the device's chain in a full handshake.
-    static func callback(judge: DeviceJudge, recordingInto verification: DeviceVerification)
-        -> NIOSSLCustomVerificationCallbackWithMetadata
-    {
+    static func callback(
+        judge: DeviceJudge, recordingInto verification: DeviceVerification, on executor: ThreadPoolTaskExecutor
+    ) -> NIOSSLCustomVerificationCallbackWithMetadata {
         { certificates, promise in
             let chain = certificates.compactMap { try? $0.toDERBytes() }
-            promise.completeWithTask {
+            Task(executorPreference: executor) {
                 let judgement = await judge.judge(chain: chain)
                 verification.judgement = judgement
-                return judgement.identity != nil ? .certificateVerified(VerificationMetadata(nil)) : .failed
+                promise.succeed(judgement.identity != nil ? .certificateVerified(VerificationMetadata(nil)) : .failed)
             }
         }
     }
@@ -139,7 +140,7 @@ final class DeviceSessionHandler: ChannelInboundHandler {
         case .accepted(let identity):
             if case NIOSSLError.uncleanShutdown = error {
             } else {
-                log.write("CLOSED device=\(identity ?? "?") peer=\(peer): \(Self.reasonName(error) ?? "\(error)")")
+                log.write("CLOSED device=\(identity ?? "?") peer=\(peer): \(Self.describe(error))")
             }
             state = .finished
             context.close(promise: nil)
@@ -174,6 +175,12 @@ final class DeviceSessionHandler: ChannelInboundHandler {
         case .tlsv1: return "TLSv1"
         case nil: return "?"
         }
+    }
+
+    /// An error in a few words: BoringSSL's reason name, or the OS's words for a socket error.
+    static func describe(_ error: any Error) -> String {
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)) + " (errno \(io.errnoCode))" }
+        return reasonName(error) ?? "\(error)"
     }
 
     /// BoringSSL's reason name (e.g. `NO_SHARED_CIPHER`) from a handshake error.
