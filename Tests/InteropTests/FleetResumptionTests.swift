@@ -5,9 +5,10 @@ import TCUPKI
 import Testing
 
 /// A fleet resuming against tcu-backend: every resumption must still be re-judged, and none may be
-/// refused for want of the certificate it was first accepted with. Before the backend sealed its
-/// own tickets (SessionTickets), wolfSSL's session cache evicted that link under load and most
-/// resumptions of a 40-device fleet were refused (fail closed) and repeated as full handshakes.
+/// refused for want of the certificate it was first accepted with. (Under the wolfSSL backend, its
+/// session cache evicted that link under load and most resumptions were refused; BoringSSL's tickets
+/// carry the certificate. BoringSSL sends them with its first write: the fleet saves sessions after
+/// its exchange, and before it did, this test saw 0 resumptions.)
 @Suite(.serialized) struct FleetResumptionTests {
     @Test func resumptionsUnderFleetLoadAreNotRefused() throws {
         let fleetPKI = try FleetFixture(prefix: "resume", count: 40)
