@@ -3,7 +3,11 @@
  * the same device chain, the key kept behind the same PK callback (wolfSSL gets only the public
  * key), SNI, and a wait for the server's session ticket. Blocking sockets.
  *
- *   ref_client HOST PORT SERVERNAME CHAIN KEY TRUST ROUNDS [MAX_FRAGMENT] [ECHO_BYTES]
+ *   ref_client HOST PORT SERVERNAME CHAIN KEY TRUST ROUNDS [MAX_FRAGMENT] [ECHO_BYTES] [HTTP_PATH]
+ *
+ * HTTP_PATH: after each handshake, `GET HTTP_PATH HTTP/1.0` and read the reply to its end, instead of
+ * waiting for a ticket: a server that sends its TLS 1.3 ticket only with its first write (BoringSSL,
+ * so tcu-backend) is measured by a handshake plus one request, like `openssl s_server -www`.
  *
  * ECHO_BYTES > 0: after each handshake, send a line of that many bytes and read the server's echo
  * (`openssl s_server -rev`), so the heap figure covers a connection that moves large records.
@@ -14,6 +18,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +74,27 @@ static int sign_rsa_pss(WOLFSSL *ssl, const unsigned char *in, unsigned int inSz
 
 static int max_fragment_code;
 static int echo_bytes;
+static const char *http_path;
+
+/* Sends one HTTP/1.0 GET and reads until the server closes (non-blocking socket; bounded turns). */
+static int http_get(WOLFSSL *ssl, int fd) {
+    char request[512], buffer[4096];
+    int length = snprintf(request, sizeof request, "GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n", http_path);
+    int sent = 0, received = 0;
+    for (int turns = 0; turns < 1000; turns++) {
+        if (sent < length) {
+            int n = wolfSSL_write(ssl, request + sent, length - sent);
+            if (n > 0) sent += n;
+        }
+        int n = wolfSSL_read(ssl, buffer, sizeof buffer);
+        if (n > 0) { received += n; continue; }
+        int error = wolfSSL_get_error(ssl, n);
+        if (error != WOLFSSL_ERROR_WANT_READ && error != WOLFSSL_ERROR_WANT_WRITE) break;
+        struct pollfd entry = {.fd = fd, .events = POLLIN | (sent < length ? POLLOUT : 0)};
+        poll(&entry, 1, 100);
+    }
+    return received > 0 ? 0 : -1;
+}
 
 /* Sends `echo_bytes` bytes and a newline, and reads until the echoed newline (non-blocking socket). */
 static int echo(WOLFSSL *ssl, int fd) {
@@ -123,6 +150,10 @@ static int tcp(const char *host, const char *port) {
     struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *list;
     if (getaddrinfo(host, port, &hints, &list) != 0) return -1;
     int fd = socket(list->ai_family, SOCK_STREAM, 0);
+    /* As the device's HALs do: without it, a request written right after the handshake waits for the ACK of
+     * the last flight, which a server with nothing to send yet (BoringSSL defers its ticket) delays ~40 ms. */
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (connect(fd, list->ai_addr, list->ai_addrlen) != 0) { close(fd); fd = -1; }
     freeaddrinfo(list);
     return fd;
@@ -153,7 +184,7 @@ static WOLFSSL_SESSION *handshake(WOLFSSL_CTX *ctx, const char *host, const char
         /* Like the core: wait (up to 3 s) for the server's ticket, the proof of acceptance in TLS 1.3. */
         fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
         char buffer[64];
-        for (int i = 0; i < 30 && !ticket_seen; i++) {
+        for (int i = 0; i < 30 && !ticket_seen && !http_path; i++) {
             if (wolfSSL_read(ssl, buffer, sizeof buffer) > 0) break;
             if (ticket_seen) break;
             struct pollfd entry = {.fd = fd, .events = POLLIN};
@@ -161,6 +192,7 @@ static WOLFSSL_SESSION *handshake(WOLFSSL_CTX *ctx, const char *host, const char
         }
         if (bytes) *bytes = sent_bytes + received_bytes - before;
         if (echo_bytes > 0 && echo(ssl, fd) != 0) fprintf(stderr, "ref_client: no echo\n");
+        if (http_path && http_get(ssl, fd) != 0) fprintf(stderr, "ref_client: no HTTP reply\n");
         last_resumed = wolfSSL_session_reused(ssl);
         next = wolfSSL_get1_session(ssl);
         wolfSSL_shutdown(ssl);
@@ -177,6 +209,7 @@ int main(int argc, char **argv) {
     }
     int rounds = atoi(argv[7]);
     if (argc > 9) echo_bytes = atoi(argv[9]);
+    if (argc > 10) http_path = argv[10];
     if (argc > 8 && atoi(argv[8]) != 0) {
         int fragment = atoi(argv[8]);
         max_fragment_code = fragment == 512 ? WOLFSSL_MFL_2_9 : fragment == 1024 ? WOLFSSL_MFL_2_10

@@ -18,7 +18,12 @@ guard arguments.count >= 8, let port = UInt16(arguments[2]), let rounds = Int(ar
     exit(2)
 }
 let contextPerConnection = arguments.contains("--context-per-connection")
-let options = arguments.dropFirst(8).filter { $0 != "--context-per-connection" }
+// --http-get PATH: one request per connection before its session is taken. A server may send its TLS 1.3
+// ticket only with its first write (BoringSSL, so tcu-backend): without a request there is nothing to resume.
+let httpGet = arguments.firstIndex(of: "--http-get").flatMap {
+    arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil
+}
+let options = arguments.dropFirst(8).filter { $0 != "--context-per-connection" && $0 != "--http-get" && $0 != httpGet }
 var configuration = ClientConfiguration(host: arguments[1], port: port, serverName: arguments[3])
 if let option = options.first {
     guard let bytes = UInt16(option), let fragment = MaxFragmentLength(rawValue: bytes) else {
@@ -48,6 +53,14 @@ let sharedContext =
             resumption: resumption, context: sharedContext),
         let report = try? client.connect()
     else { return nil }
+    if let httpGet {
+        try? client.sendAll(
+            Array("GET \(httpGet) HTTP/1.1\r\nHost: \(arguments[3])\r\n\r\n".utf8), timeoutMilliseconds: 5_000)
+        var reply = [UInt8](repeating: 0, count: 4096)
+        _ = try? reply.withUnsafeMutableBytes { raw throws(TCULinkError) in
+            try client.receive(into: raw, timeoutMilliseconds: 5_000)
+        }
+    }
     let session = client.sessionForResumption()
     client.close()
     return (report, session)
