@@ -81,7 +81,7 @@ final class DeviceSessionHandler: ChannelInboundHandler {
         timer = context.eventLoop.scheduleTask(in: handshakeTimeout) {
             let (handler, context) = loopBound.value
             guard case .handshaking = handler.state else { return }
-            handler.refuse(context, .handshakeTimeout)
+            handler.refuse(context, .handshakeTimeout, presented: handler.verification.judgement?.presented)
         }
     }
 
@@ -112,12 +112,7 @@ final class DeviceSessionHandler: ChannelInboundHandler {
                 leaf.map { judge.rejudge(resumedLeaf: $0) } ?? DeviceJudge.Judgement(refusal: .noClientCertificate)
         }
         guard let identity = judgement.identity, judgement.refusal == nil else {
-            let refusal = judgement.refusal ?? .noIdentity
-            log.write(
-                "REFUSED device=\(judgement.presented ?? "?") peer=\(peer) reason=\(refusal.word): \(refusal.explanation)"
-                    + (resumed ? " (resumed session)" : ""))
-            state = .finished
-            context.close(promise: nil)
+            refuse(context, judgement.refusal ?? .noIdentity, presented: judgement.presented, resumed: resumed)
             return
         }
         let version = (try? context.pipeline.syncOperations.nioSSL_tlsVersion()).flatMap { $0 }
@@ -136,7 +131,8 @@ final class DeviceSessionHandler: ChannelInboundHandler {
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         switch state {
         case .handshaking:
-            refuse(context, verification.judgement?.refusal ?? Self.refusal(for: error))
+            let judged = verification.judgement
+            refuse(context, judged?.refusal ?? Self.refusal(for: error), presented: judged?.presented)
         case .accepted(let identity):
             if case NIOSSLError.uncleanShutdown = error {
             } else {
@@ -152,18 +148,24 @@ final class DeviceSessionHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         timer?.cancel()
         if case .handshaking = state {
-            refuse(context, .tlsError("the client closed the connection during the handshake"))
+            refuse(context, Self.closedDuringHandshake, presented: verification.judgement?.presented)
         }
         context.fireChannelInactive()
     }
 
-    private func refuse(_ context: ChannelHandlerContext, _ refusal: ClientRefusal) {
+    /// The one REFUSED line, then the connection ends. `presented`: the CN the leaf claims, if any was seen.
+    private func refuse(
+        _ context: ChannelHandlerContext, _ refusal: ClientRefusal, presented: String?, resumed: Bool = false
+    ) {
         timer?.cancel()
         state = .finished
-        let presented = verification.judgement?.presented ?? "?"
-        log.write("REFUSED device=\(presented) peer=\(peer) reason=\(refusal.word): \(refusal.explanation)")
+        log.write(
+            "REFUSED device=\(presented ?? "?") peer=\(peer) reason=\(refusal.word): \(refusal.explanation)"
+                + (resumed ? " (resumed session)" : ""))
         context.close(promise: nil)
     }
+
+    static let closedDuringHandshake = ClientRefusal.tlsError("the client closed the connection during the handshake")
 
     // MARK: - Naming what went wrong
 
@@ -192,9 +194,7 @@ final class DeviceSessionHandler: ChannelInboundHandler {
     }
 
     static func refusal(for error: Error) -> ClientRefusal {
-        if case NIOSSLError.uncleanShutdown = error {
-            return .tlsError("the client closed the connection during the handshake")
-        }
+        if case NIOSSLError.uncleanShutdown = error { return closedDuringHandshake }
         guard let reason = reasonName(error) else { return .tlsError("\(error)") }
         if reason == "PEER_DID_NOT_RETURN_A_CERTIFICATE" { return .noClientCertificate }
         for prefix in ["SSLV3_ALERT_", "TLSV1_ALERT_"] where reason.hasPrefix(prefix) {

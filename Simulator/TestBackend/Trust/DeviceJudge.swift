@@ -73,7 +73,7 @@ final class DeviceJudge: Sendable {
         judgement.refusal =
             DeviceRules.validity(leaf, at: now) ?? DeviceRules.validity(issuer, at: now)
             ?? crls.flatMap { DeviceRules.revocation(leaf, isLeaf: true, crls: $0, at: now) }
-            ?? DeviceRules.deviceProfile(leaf) ?? (DeviceRules.identity(leaf) == nil ? .noIdentity : nil)
+            ?? DeviceRules.deviceProfile(leaf)  // identity and registry: `registered`
         guard judgement.refusal == nil else { return judgement }
         return registered(leaf, judgement)
     }
