@@ -13,8 +13,7 @@ import Testing
     @Test func fleetSurvivesABackendRestartWithoutLosingTelemetry() throws {
         let fleetPKI = try FleetFixture(prefix: "soak", count: 40)
         let folders = fleetPKI.deviceFolders
-        func backend(port: UInt16) throws -> BackendServer { try fleetPKI.startBackend(port: port) }
-        let first = try backend(port: 0)
+        let first = try fleetPKI.startRestartableBackend()
         let port = first.port
 
         var configuration = FleetRun.Configuration(
@@ -32,7 +31,7 @@ import Testing
         let beforeRestart = fleet.progress.telemetryAcknowledged
         first.stop()
         Thread.sleep(forTimeInterval: 1)
-        let second = try backend(port: port)
+        let second = try fleetPKI.restartBackend(port: port)
         defer { second.stop() }
         #expect(done.wait(timeout: .now() + 60) == .success)  // bounded: the run ends by itself
         let summary = try #require(result.summary)

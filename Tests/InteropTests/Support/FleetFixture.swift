@@ -36,4 +36,28 @@ struct FleetFixture {
         try server.start()
         return server
     }
+
+    /// A started backend on a port that can be taken again after a restart. A port from the
+    /// kernel's ephemeral range (what port 0 gives) can be handed to another test's outgoing
+    /// connection while the backend is down: CI saw the restart fail with EADDRINUSE. Ports below
+    /// 32768 are never handed out as ephemeral ones (Linux's default `ip_local_port_range`).
+    func startRestartableBackend() throws -> BackendServer {
+        var lastError: Error?
+        for _ in 0..<50 {
+            do { return try startBackend(port: UInt16.random(in: 20_000..<32_768)) } catch { lastError = error }
+        }
+        throw lastError!
+    }
+
+    /// Starts the backend again on `port`, retrying for up to five seconds while the port is still
+    /// held (a closing connection of the stopped backend).
+    func restartBackend(port: UInt16) throws -> BackendServer {
+        let deadline = Date().addingTimeInterval(5)
+        while true {
+            do { return try startBackend(port: port) } catch {
+                if Date() > deadline { throw error }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
+    }
 }
