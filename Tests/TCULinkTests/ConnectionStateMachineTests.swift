@@ -4,7 +4,7 @@ import Testing
 
 /// Every state and transition of the connection, driven as plain event sequences.
 @Suite struct ConnectionStateMachineTests {
-    let timeouts = ConnectionStateMachine.Timeouts(connect: 1_000, handshake: 5_000, acceptance: 500)
+    let timeouts = ConnectionTimeouts(connect: 1_000, handshake: 5_000, acceptance: 500)
 
     func machine(confirm: Bool = true) -> ConnectionStateMachine {
         ConnectionStateMachine(timeouts: timeouts, confirmAcceptance: confirm)
@@ -179,6 +179,34 @@ import Testing
         #expect(state.connectionFailed(reset) == .failAndClose(reset))
         #expect(state.failure == reset)
         #expect(state.connectionFailed(reset) == .none)
+    }
+
+    @Test func thePeersCloseNotifyIsAnsweredAndClosesCleanly() {
+        var state = handshaking()
+        _ = state.handshakeStepped(.complete(tls13: false), now: 20)
+        #expect(state.peerClosed() == .shutdownAndClose)
+        #expect(state.isClosed && state.failure == nil)
+        #expect(state.status(report: nil) == .closed)
+        #expect(state.peerClosed() == .none)
+        var shaking = handshaking()
+        #expect(shaking.peerClosed() == .none)  // mid-handshake, a close is a failed step instead
+        #expect(!shaking.isClosed)
+    }
+
+    @Test func eachPhaseStopsIOAtItsOwnDeadline() {
+        var state = machine()
+        #expect(!state.isPastDeadline(now: 1_000_000))  // idle: nothing to wait for
+        _ = state.start(now: 0)
+        #expect(!state.isPastDeadline(now: 999))
+        #expect(state.isPastDeadline(now: 1_000))
+        #expect(state.status(report: nil) == .waiting(.writable, until: 1_000))
+        _ = state.transportConnect(.connected, now: 100)
+        #expect(!state.isPastDeadline(now: 1_000))  // the handshake has its own limit
+        #expect(state.isPastDeadline(now: 5_100))
+        #expect(state.status(report: nil) == .waiting(.readable, until: 5_100))
+        _ = state.handshakeStepped(.complete(tls13: false), now: 200)
+        #expect(!state.isPastDeadline(now: 1_000_000))
+        #expect(state.status(report: nil) == .failed(TCULinkError(.invalidState)))  // established, no report yet
     }
 
     @Test func eventsOutOfPlaceChangeNothing() {

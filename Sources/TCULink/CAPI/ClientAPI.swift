@@ -40,7 +40,7 @@ public func tcu_client_create_with_context(
     let host = String(cString: hostPointer)
     let serverName = config.pointee.server_name.map { String(cString: $0) }
     let flags = config.pointee.flags
-    var timeouts = ConnectionStateMachine.Timeouts()
+    var timeouts = ConnectionTimeouts()
     if config.pointee.connect_timeout_ms > 0 { timeouts.connect = config.pointee.connect_timeout_ms }
     if config.pointee.handshake_timeout_ms > 0 { timeouts.handshake = config.pointee.handshake_timeout_ms }
     if config.pointee.acceptance_timeout_ms > 0 { timeouts.acceptance = config.pointee.acceptance_timeout_ms }

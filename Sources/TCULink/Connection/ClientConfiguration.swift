@@ -33,7 +33,7 @@ public struct ClientConfiguration: Sendable {
     /// The name the server certificate must carry and SNI announces. Defaults to `host`.
     public var serverName: String
     public var versions: TLSVersionPolicy
-    public var timeouts: ConnectionStateMachine.Timeouts
+    public var timeouts: ConnectionTimeouts
     public var unsetClock: ServerCertificatePolicy.UnsetClockBehaviour
     /// Wait for the server's proof of acceptance in TLS 1.3 (see `Acceptance`).
     public var confirmAcceptance: Bool
@@ -52,7 +52,7 @@ public struct ClientConfiguration: Sendable {
         port: UInt16,
         serverName: String? = nil,
         versions: TLSVersionPolicy = .tls13Only,
-        timeouts: ConnectionStateMachine.Timeouts = .init(),
+        timeouts: ConnectionTimeouts = .init(),
         unsetClock: ServerCertificatePolicy.UnsetClockBehaviour = .refuse,
         confirmAcceptance: Bool = true
     ) {
@@ -67,5 +67,22 @@ public struct ClientConfiguration: Sendable {
 
     var policy: ServerCertificatePolicy {
         ServerCertificatePolicy(serverName: Array(serverName.utf8), unsetClock: unsetClock, algorithms: algorithms)
+    }
+}
+
+/// Time limits of a connection, in milliseconds.
+public struct ConnectionTimeouts: Equatable, Sendable {
+    /// From `start` until the transport is connected.
+    public var connect: UInt32
+    /// From the transport connecting until the handshake completes.
+    public var handshake: UInt32
+    /// In TLS 1.3, how long to wait after our Finished for the server to show it
+    /// accepted our certificate (a NewSessionTicket or data) or refuse it (an alert).
+    public var acceptance: UInt32
+
+    public init(connect: UInt32 = 10_000, handshake: UInt32 = 30_000, acceptance: UInt32 = 3_000) {
+        self.connect = connect
+        self.handshake = handshake
+        self.acceptance = acceptance
     }
 }

@@ -48,3 +48,19 @@ public enum ReceiveResult: Equatable, Sendable {
     /// The server closed the TLS session in order (close_notify).
     case closed
 }
+
+/// How we know the server accepted the device certificate.
+///
+/// In TLS 1.3 the client finishes before the server has judged its certificate;
+/// a refusal arrives as an alert afterwards. "Connected" is only claimed with proof,
+/// or said to be unconfirmed.
+public enum Acceptance: Equatable, Sendable {
+    /// TLS 1.2: the server's Finished follows its check of our certificate.
+    case implicitInTLS12
+    /// TLS 1.3: the server sent a NewSessionTicket, which it does only after our Finished.
+    case sessionTicket
+    /// TLS 1.3: the server sent application data.
+    case applicationData
+    /// TLS 1.3: the server sent nothing within the acceptance window; a refusal may still come.
+    case unconfirmed
+}

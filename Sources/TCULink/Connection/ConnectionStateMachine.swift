@@ -2,28 +2,13 @@
 ///
 /// It does no I/O and reads no clock: every event carries `now` (monotonic
 /// milliseconds), so each path — timeouts, refusals, alerts, a server that never
-/// confirms — is a unit test. `TLSClient` performs the actions it returns.
+/// confirms, the peer closing — is a unit test. `TLSClient.perform` carries out the actions it
+/// returns and feeds what each came to back as the next event; what happens on any event is
+/// read here alone.
 ///
 /// Every `switch` names every state with no `default`, so a new state forces a
 /// review of every event.
-public struct ConnectionStateMachine: Sendable {
-    /// Time limits, in milliseconds.
-    public struct Timeouts: Equatable, Sendable {
-        /// From `start` until the transport is connected.
-        public var connect: UInt32
-        /// From the transport connecting until the handshake completes.
-        public var handshake: UInt32
-        /// In TLS 1.3, how long to wait after our Finished for the server to show it
-        /// accepted our certificate (a NewSessionTicket or data) or refuse it (an alert).
-        public var acceptance: UInt32
-
-        public init(connect: UInt32 = 10_000, handshake: UInt32 = 30_000, acceptance: UInt32 = 3_000) {
-            self.connect = connect
-            self.handshake = handshake
-            self.acceptance = acceptance
-        }
-    }
-
+struct ConnectionStateMachine: Sendable {
     enum State: Equatable, Sendable {
         case idle
         case connecting(deadline: UInt64)
@@ -34,11 +19,11 @@ public struct ConnectionStateMachine: Sendable {
     }
 
     private(set) var state: State
-    public let timeouts: Timeouts
+    let timeouts: ConnectionTimeouts
     /// Whether to wait for proof of acceptance in TLS 1.3 (see `Acceptance`).
-    public let confirmAcceptance: Bool
+    let confirmAcceptance: Bool
 
-    public init(timeouts: Timeouts = Timeouts(), confirmAcceptance: Bool = true) {
+    init(timeouts: ConnectionTimeouts = ConnectionTimeouts(), confirmAcceptance: Bool = true) {
         self.state = .idle
         self.timeouts = timeouts
         self.confirmAcceptance = confirmAcceptance
@@ -46,31 +31,56 @@ public struct ConnectionStateMachine: Sendable {
 
     // MARK: - Queries
 
-    public var isEstablished: Bool {
+    var isEstablished: Bool {
         if case .established = state { return true }
         return false
     }
 
-    public var isClosed: Bool {
+    var isClosed: Bool {
         if case .closed = state { return true }
         return false
     }
 
     /// The failure that closed the connection, if it closed on one.
-    public var failure: TCULinkError? {
+    var failure: TCULinkError? {
         if case .closed(let error) = state { return error }
         return nil
     }
 
-    public var acceptance: Acceptance? {
+    var acceptance: Acceptance? {
         if case .established(let acceptance) = state { return acceptance }
         return nil
+    }
+
+    /// Where the connection stands, as the client reports it (`report` once established).
+    func status(report: ConnectionReport?) -> ClientStatus {
+        switch state {
+        case .idle: return .idle
+        case .connecting(let deadline): return .waiting(.writable, until: deadline)
+        case .handshaking(let deadline), .confirming(let deadline): return .waiting(.readable, until: deadline)
+        case .established:
+            if let report { return .established(report) }
+            return .failed(TCULinkError(.invalidState))
+        case .closed(let error):
+            if let error { return .failed(error) }
+            return .closed
+        }
+    }
+
+    /// Whether the current phase's deadline has passed. A peer that trickles data keeps wolfSSL
+    /// inside one `wolfSSL_connect` call; the I/O callbacks answer "would block" once this is
+    /// true, which hands control back, and `tick` then reports the timeout. Nothing waits past its limit.
+    func isPastDeadline(now: UInt64) -> Bool {
+        switch state {
+        case .connecting(let deadline), .handshaking(let deadline), .confirming(let deadline): return now >= deadline
+        case .idle, .established, .closed: return false
+        }
     }
 
     // MARK: - Events
 
     /// The application asks for a connection.
-    public mutating func start(now: UInt64) -> ConnectionAction {
+    mutating func start(now: UInt64) -> ConnectionAction {
         switch state {
         case .idle:
             state = .connecting(deadline: now + UInt64(timeouts.connect))
@@ -81,7 +91,7 @@ public struct ConnectionStateMachine: Sendable {
     }
 
     /// The transport answered a connect or a poll of one.
-    public mutating func transportConnect(_ progress: ConnectProgress, now: UInt64) -> ConnectionAction {
+    mutating func transportConnect(_ progress: ConnectProgress, now: UInt64) -> ConnectionAction {
         switch state {
         case .connecting(let deadline):
             switch progress {
@@ -100,7 +110,7 @@ public struct ConnectionStateMachine: Sendable {
     }
 
     /// wolfSSL took a handshake step.
-    public mutating func handshakeStepped(_ step: HandshakeStep, now: UInt64) -> ConnectionAction {
+    mutating func handshakeStepped(_ step: HandshakeStep, now: UInt64) -> ConnectionAction {
         switch state {
         case .handshaking(let deadline):
             switch step {
@@ -131,7 +141,7 @@ public struct ConnectionStateMachine: Sendable {
     }
 
     /// The engine looked for the server's verdict on our certificate (TLS 1.3).
-    public mutating func acceptanceChecked(_ step: AcceptanceStep, now: UInt64) -> ConnectionAction {
+    mutating func acceptanceChecked(_ step: AcceptanceStep, now: UInt64) -> ConnectionAction {
         switch state {
         case .confirming(let deadline):
             switch step {
@@ -159,7 +169,7 @@ public struct ConnectionStateMachine: Sendable {
     }
 
     /// A wait ended (the transport became ready, or time passed): retry or time out.
-    public mutating func tick(now: UInt64) -> ConnectionAction {
+    mutating func tick(now: UInt64) -> ConnectionAction {
         switch state {
         case .connecting(let deadline):
             return now >= deadline ? fail(TCULinkError(.connectTimeout)) : .pollTransportConnect
@@ -177,7 +187,7 @@ public struct ConnectionStateMachine: Sendable {
     }
 
     /// Sending or receiving application data failed, or the peer closed.
-    public mutating func connectionFailed(_ error: TCULinkError) -> ConnectionAction {
+    mutating func connectionFailed(_ error: TCULinkError) -> ConnectionAction {
         switch state {
         case .connecting, .handshaking, .confirming, .established:
             return fail(error)
@@ -186,8 +196,20 @@ public struct ConnectionStateMachine: Sendable {
         }
     }
 
+    /// The peer closed the session in order (close_notify) while established: answer with ours
+    /// and close the transport.
+    mutating func peerClosed() -> ConnectionAction {
+        switch state {
+        case .established:
+            state = .closed(nil)
+            return .shutdownAndClose
+        case .idle, .connecting, .handshaking, .confirming, .closed:
+            return .none
+        }
+    }
+
     /// The application closes the connection.
-    public mutating func closeRequested() -> ConnectionAction {
+    mutating func closeRequested() -> ConnectionAction {
         switch state {
         case .idle:
             state = .closed(nil)
@@ -210,7 +232,7 @@ public struct ConnectionStateMachine: Sendable {
 }
 
 /// What the machine asks the engine to do next.
-public enum ConnectionAction: Equatable, Sendable {
+enum ConnectionAction: Equatable, Sendable {
     case none
     case openTransport
     case pollTransportConnect
@@ -227,7 +249,7 @@ public enum ConnectionAction: Equatable, Sendable {
 }
 
 /// The outcome of one `wolfSSL_connect` call.
-public enum HandshakeStep: Equatable, Sendable {
+enum HandshakeStep: Equatable, Sendable {
     case wantRead
     case wantWrite
     case complete(tls13: Bool)
@@ -235,27 +257,11 @@ public enum HandshakeStep: Equatable, Sendable {
 }
 
 /// What the server has shown of its verdict on our certificate.
-public enum AcceptanceStep: Equatable, Sendable {
+enum AcceptanceStep: Equatable, Sendable {
     case pending
     /// Not yet, and our own last flight (the Finished) has not all gone out: the server cannot
     /// answer before it has, so wait until the transport takes more, not for the server.
     case pendingWrite
     case confirmed(Acceptance)
     case rejected(TCULinkError)
-}
-
-/// How we know the server accepted the device certificate.
-///
-/// In TLS 1.3 the client finishes before the server has judged its certificate;
-/// a refusal arrives as an alert afterwards. "Connected" is only claimed with proof,
-/// or said to be unconfirmed.
-public enum Acceptance: Equatable, Sendable {
-    /// TLS 1.2: the server's Finished follows its check of our certificate.
-    case implicitInTLS12
-    /// TLS 1.3: the server sent a NewSessionTicket, which it does only after our Finished.
-    case sessionTicket
-    /// TLS 1.3: the server sent application data.
-    case applicationData
-    /// TLS 1.3: the server sent nothing within the acceptance window; a refusal may still come.
-    case unconfirmed
 }

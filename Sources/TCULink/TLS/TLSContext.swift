@@ -54,6 +54,25 @@ public final class TLSContext {
         self.certificateChain = certificateChain
     }
 
+    /// The context for a connection of `configuration`: `shared` when it was made for the same
+    /// versions and the same choice of presenting a certificate, else a new one from the key
+    /// store's chain and anchors.
+    static func forConnection(
+        _ configuration: ClientConfiguration, shared: TLSContext?, certificateChain: @autoclosure () -> [[UInt8]],
+        trustAnchors: @autoclosure () -> [[UInt8]]
+    ) throws(TCULinkError) -> TLSContext {
+        let presentCertificate = !configuration.withoutClientCertificate
+        guard let shared else {
+            return try TLSContext(
+                certificateChain: certificateChain(), trustAnchors: trustAnchors(), versions: configuration.versions,
+                presentCertificate: presentCertificate)
+        }
+        guard shared.versions == configuration.versions, shared.presentsCertificate == presentCertificate else {
+            throw TCULinkError(.invalidConfiguration)
+        }
+        return shared
+    }
+
     /// A context of the same identity for one connection alone. Where wolfSSL cannot give a
     /// connection its own certificate store (board builds without its OpenSSL layer), the CAs it
     /// files while verifying one server would otherwise stay in the shared context, and a later

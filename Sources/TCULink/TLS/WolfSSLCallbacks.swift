@@ -27,6 +27,8 @@ open class WolfSSLCallbackTarget {
     var sendBlocked = false
     /// The cipher suites of the ClientHello, as sent (read from the first record).
     var offeredSuites: [UInt16] = []
+    /// The cipher suites this connection's ClientHello offered, as sent; empty before it was sent.
+    public var offeredCipherSuites: [String] { offeredSuites.map { ClientHelloSuites.name($0) } }
     private var sentFirstRecord = false
 
     func noteOutgoing(_ bytes: UnsafeRawBufferPointer) {
