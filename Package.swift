@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
     ],
     targets: [
         .systemLibrary(
@@ -52,7 +53,11 @@ let package = Package(
             linkerSettings: [.linkedLibrary("dl")]
         ),
         // The host tools' one error type.
-        .target(name: "HostSupport", path: "Simulator/HostSupport"),
+        .target(
+            name: "HostSupport",
+            dependencies: [.product(name: "InMemoryLogging", package: "swift-log")],
+            path: "Simulator/HostSupport"
+        ),
         .target(
             name: "HostHAL",
             dependencies: ["TCULink", "CPOSIXKeys", "CWolfSSL", "HostSupport"],
@@ -68,7 +73,7 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
-            path: "Simulator/PKI"
+            path: "Simulator/TCUPKI"
         ),
         .executableTarget(
             name: "tcu-pki",
@@ -89,25 +94,31 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Simulator/TestBackend"
+            path: "Simulator/TCUBackend"
         ),
         .executableTarget(
             name: "tcu-backend",
-            dependencies: ["TCUBackend", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "TCUBackend", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Simulator/tcu-backend"
         ),
         // Many simulated TCUs at once, with backoff, resumption and faults.
         .target(
             name: "TCUFleet",
             dependencies: ["TCULink", "HostHAL"],
-            path: "Simulator/Fleet"
+            path: "Simulator/TCUFleet"
         ),
         .executableTarget(
             name: "tcu-sim",
             dependencies: [
                 "TCULink", "HostHAL", "TCUPKI", "TCUBackend", "TCUFleet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
             ],
             path: "Simulator/tcu-sim"
         ),
@@ -131,7 +142,8 @@ let package = Package(
             name: "InteropTests",
             dependencies: [
                 "TCULink", "HostHAL", "TCUPKI", "TCUBackend", "TCUFleet", "tcu-sim", "tcu-pki", "tcu-backend",
-                "CWolfSSL",
+                "CWolfSSL", .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
             ],
             path: "Tests/InteropTests"
         ),

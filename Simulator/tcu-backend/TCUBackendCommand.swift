@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import TCUBackend
 import TCUPKI
 
@@ -77,7 +78,8 @@ struct Serve: ParsableCommand {
             }
             let registry = DeviceRegistry(path: registryPath)
             let telemetry = try TelemetryStore(directory: dataPath)
-            let log = BackendLog()
+            LoggingSystem.bootstrap(LogLinePrinter.init)
+            let log = Logger(label: "tcu-backend")
             servers.append(
                 try BackendServer(
                     configuration: configuration, registry: registry, telemetry: telemetry, log: log, issuer: issuer))

@@ -2,6 +2,9 @@ import ArgumentParser
 import Crypto
 import Foundation
 import HostHAL
+import HostSupport
+import InMemoryLogging
+import Logging
 import TCUBackend
 import TCULink
 import TCUPKI
@@ -39,7 +42,8 @@ struct Demo: ParsableCommand {
             "== Devices issued: \(issued.map(\.0).joined(separator: ", ")); registered all but tcu-unregistered; tcu-revoked revoked"
         )
 
-        let log = BackendLog(sink: { _ in })
+        let recorder = InMemoryLogHandler()  // the demo reads what the backend said
+        let log = Logger(label: "tcu-backend") { _ in recorder }
         let backend = try BackendServer(
             configuration: .init(
                 host: "127.0.0.1", port: 0, certificateChainFile: pkiPath + "/server.pem",
@@ -67,7 +71,7 @@ struct Demo: ParsableCommand {
         }
         func backendLine(for id: String, after mark: Int) -> String {
             for _ in 0..<100 {
-                if let line = log.lines.dropFirst(mark).first(where: { $0.contains("device=\(id) ") }) { return line }
+                if let line = recorder.lines.dropFirst(mark).first(where: { $0.contains("device=\(id) ") }) { return line }
                 usleep(20_000)
             }
             return "(no backend log line)"
@@ -144,7 +148,7 @@ struct Demo: ParsableCommand {
             ("tcu-revoked", "a revoked device: refused", "revoked"),
             ("tcu-unregistered", "a valid but unregistered device: refused", "unregistered"),
         ] {
-            let mark = log.lines.count
+            let mark = recorder.lines.count
             var deviceSaw = "connected"
             do {
                 let tcu = try client(id)

@@ -100,15 +100,26 @@ enum FleetReport {
             """
     }
 
+    /// `tcu-sim fleet --json`: the summary as scripts read it (keys in snake_case).
+    struct Report: Encodable {
+        var devices, fullHandshakes, resumedHandshakes, telemetrySent, telemetryAcknowledged: Int
+        var telemetryStored, telemetryLost, telemetryDuplicated, resumptionsRefused: Int
+        var failures: [String: Int]
+        var stuckDevices: [String]
+        var handshakeMs: [String: UInt64]
+    }
+
     static func json(_ s: FleetRun.Summary, audit: FleetAudit.Result) throws -> Data {
-        let object: [String: Any] = [
-            "devices": s.devices, "full_handshakes": s.fullHandshakes, "resumed_handshakes": s.resumedHandshakes,
-            "telemetry_sent": s.telemetrySent, "telemetry_acknowledged": s.telemetryAcknowledged,
-            "telemetry_stored": audit.stored, "telemetry_lost": audit.lost.count,
-            "telemetry_duplicated": audit.duplicated.count,
-            "failures": s.failures, "stuck_devices": s.stuckDevices, "resumptions_refused": s.resumptionsRefused,
-            "handshake_ms": ["p50": s.percentile(0.5), "p95": s.percentile(0.95), "p99": s.percentile(0.99)],
-        ]
-        return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        let report = Report(
+            devices: s.devices, fullHandshakes: s.fullHandshakes, resumedHandshakes: s.resumedHandshakes,
+            telemetrySent: s.telemetrySent, telemetryAcknowledged: s.telemetryAcknowledged,
+            telemetryStored: audit.stored, telemetryLost: audit.lost.count,
+            telemetryDuplicated: audit.duplicated.count, resumptionsRefused: s.resumptionsRefused,
+            failures: s.failures, stuckDevices: s.stuckDevices,
+            handshakeMs: ["p50": s.percentile(0.5), "p95": s.percentile(0.95), "p99": s.percentile(0.99)])
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(report)
     }
 }

@@ -51,7 +51,7 @@ import Testing
         let result = sClient(backend.port, device: device)
         #expect(!result.output.contains("HTTP/1.1"))
         let line = backend.waitForLine("REFUSED", "reason=\(reason)")
-        #expect(line != nil, "log: \(backend.log.lines)")
+        #expect(line != nil, "log: \(backend.recorder.lines)")
         #expect(line?.contains("device=\(id)") == true, "\(line ?? "")")
     }
 
@@ -162,8 +162,8 @@ import Testing
         client.close()
         #expect(Date().timeIntervalSince(started) < 1)
 
-        #expect(backend.waitForLine("REFUSED", "reason=tls-error") != nil, "\(backend.log.lines)")  // at once
-        #expect(backend.waitForLine("REFUSED", "reason=handshake-timeout") != nil, "\(backend.log.lines)")  // after 1 s
+        #expect(backend.waitForLine("REFUSED", "reason=tls-error") != nil, "\(backend.recorder.lines)")  // at once
+        #expect(backend.waitForLine("REFUSED", "reason=handshake-timeout") != nil, "\(backend.recorder.lines)")  // after 1 s
     }
 
     @Test func theDeviceRefusesABackendForAnotherName() throws {
@@ -171,7 +171,7 @@ import Testing
         #expect(throws: TCULinkError(.serverNameMismatch)) {
             _ = try connected(backend, serverName: "telemetry.example.net")
         }
-        #expect(backend.waitForLine("REFUSED", "reason=client-alert") != nil, "\(backend.log.lines)")
+        #expect(backend.waitForLine("REFUSED", "reason=client-alert") != nil, "\(backend.recorder.lines)")
     }
 
     @Test func registryManagement() throws {

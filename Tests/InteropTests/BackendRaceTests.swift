@@ -1,5 +1,6 @@
 import Foundation
 import HostHAL
+import Synchronization
 import TCUBackend
 import TCULink
 import TCUPKI
@@ -112,7 +113,7 @@ import Testing
         // Each refusal is logged with its reason: the token was gone, or a concurrent request took it.
         _ = backend.waitForLine("ENROLLED", "device=tcu-race")
         usleep(100_000)
-        let lines = backend.log.lines
+        let lines = backend.recorder.lines
         #expect(lines.filter { $0.hasPrefix("ENROLLED device=tcu-race") }.count == 1, "\(lines)")
         let refusals = lines.filter {
             $0.hasPrefix("ENROLL-REFUSED device=tcu-race")
@@ -141,11 +142,11 @@ import Testing
             registered: ["tcu-good", "tcu-revoked"])
         let good = Result { try Self.client(backend.port, store: FileKeyStore(deviceDirectory: folder + "/good")) }
         #expect((try? good.get()) != nil, "\(good)")
-        #expect(backend.waitForLine("ACCEPTED device=tcu-good") != nil, "\(backend.log.lines)")
+        #expect(backend.waitForLine("ACCEPTED device=tcu-good") != nil, "\(backend.recorder.lines)")
         #expect(throws: (any Error).self) {
             try Self.client(backend.port, store: FileKeyStore(deviceDirectory: folder + "/revoked"))
         }
-        #expect(backend.waitForLine("REFUSED device=tcu-revoked", "reason=revoked") != nil, "\(backend.log.lines)")
+        #expect(backend.waitForLine("REFUSED device=tcu-revoked", "reason=revoked") != nil, "\(backend.recorder.lines)")
 
         // A CRL from another trusted CA only (the OpenSSL test PKI's root): the leaf's issuer has none, and the
         // refusal names it.
@@ -160,7 +161,7 @@ import Testing
         }
         #expect(
             strict.waitForLine("REFUSED device=tcu-good", "reason=crl-missing", "issuer=\"TCULink Device CA\"") != nil,
-            "\(strict.log.lines)")
+            "\(strict.recorder.lines)")
     }
 
     // MARK: - Device ids
@@ -225,10 +226,9 @@ import Testing
         _ count: Int, staggerMicroseconds: UInt32 = 0,
         prepare: @escaping @Sendable (Int) throws -> (Client, [UInt8], String, String?)
     ) throws -> [String] {
-        final class Results: @unchecked Sendable {
-            let lock = NSLock()
-            var responses: [Int: String] = [:]
-            var ready = 0
+        final class Results: Sendable {
+            let responses = Mutex<[Int: String]>([:])
+            let ready = Atomic<Int>(0)
             let go = DispatchSemaphore(value: 0)
         }
         let results = Results()
@@ -238,9 +238,7 @@ import Testing
             let thread = Thread {
                 defer { group.leave() }
                 let prepared = Result { try prepare(index) }
-                results.lock.lock()
-                results.ready += 1
-                results.lock.unlock()
+                results.ready.add(1, ordering: .releasing)
                 results.go.wait()
                 if staggerMicroseconds > 0 { usleep(staggerMicroseconds * UInt32(index)) }
                 let response: String
@@ -249,24 +247,20 @@ import Testing
                     response = (try? post(client, path, csr: csr, basic: basic)) ?? "FAILED: no response"
                 case .failure(let error): response = "FAILED: \(error)"
                 }
-                results.lock.lock()
-                results.responses[index] = response
-                results.lock.unlock()
+                results.responses.withLock { $0[index] = response }
             }
             thread.stackSize = 1 << 20
             thread.start()
         }
         // Wait until every client is connected, then release them together.
         for _ in 0..<6000 {
-            results.lock.lock()
-            let ready = results.ready
-            results.lock.unlock()
-            if ready == count { break }
+            if results.ready.load(ordering: .acquiring) == count { break }
             usleep(10_000)
         }
         for _ in 0..<count { results.go.signal() }
         #expect(group.wait(timeout: .now() + 120) == .success)
-        return (0..<count).map { results.responses[$0] ?? "FAILED: unfinished" }
+        let responses = results.responses.withLock { $0 }
+        return (0..<count).map { responses[$0] ?? "FAILED: unfinished" }
     }
 
     static func client(_ port: UInt16, store: FileKeyStore, anonymous: Bool = false) throws -> Client {

@@ -27,7 +27,7 @@ import Testing
         let backend = try backend(clientCA: pki + "/root.pem", crl: pki + "/crl-expired.pem", registered: ["tcu-0001"])
         #expect(!sClient(backend.port, device: "device").output.contains("HTTP/1.1"))
         let line = backend.waitForLine("REFUSED", "device=tcu-0001", "reason=crl-expired")
-        #expect(line?.contains("issuer=\"root\"") == true, "\(backend.log.lines)")
+        #expect(line?.contains("issuer=\"root\"") == true, "\(backend.recorder.lines)")
     }
 
     @Test func aCRLFromACAOutsideTheClientCAFileIsRefusedAtStart() throws {
@@ -47,8 +47,8 @@ import Testing
         let backend = try backend(clientCA: bundle, crl: pki + "/crl-both.pem", registered: ["tcu-0005", "tcu-0006"])
         // tcu-0006 is issued by the device CA (checked against the device CA's CRL), tcu-0005 by the root.
         #expect(sClient(backend.port, device: "device-chained").output.contains("HTTP/1.1 403"))
-        #expect(backend.waitForLine("ACCEPTED", "device=tcu-0006") != nil, "\(backend.log.lines)")
+        #expect(backend.waitForLine("ACCEPTED", "device=tcu-0006") != nil, "\(backend.recorder.lines)")
         #expect(!sClient(backend.port, device: "device-revoked").output.contains("HTTP/1.1"))
-        #expect(backend.waitForLine("REFUSED", "device=tcu-0005", "reason=revoked") != nil, "\(backend.log.lines)")
+        #expect(backend.waitForLine("REFUSED", "device=tcu-0005", "reason=revoked") != nil, "\(backend.recorder.lines)")
     }
 }

@@ -72,7 +72,7 @@ import Testing
         let old = ["--cert-chain", folder + "/device/chain.pem.old", "--trust", folder + "/device/trust.pem"] + keyArgs
         let refused = run(bin + "/tcu-sim", ["connect", "--host", "localhost", "--port", "\(backend.port)"] + old)
         #expect(refused.status == 1 && refused.output.contains("certificate_unknown"), "\(refused.output)")
-        #expect(backend.waitForLine("REFUSED", "device=tcu-5000", "reason=revoked") != nil, "\(backend.log.lines)")
+        #expect(backend.waitForLine("REFUSED", "device=tcu-5000", "reason=revoked") != nil, "\(backend.recorder.lines)")
         let third = run(bin + "/tcu-sim", ["connect", "--host", "localhost", "--port", "\(backend.port)"] + device)
         #expect(third.status == 0, "\(third.output)")
     }
@@ -111,7 +111,7 @@ import Testing
         #expect(refused.hasPrefix("HTTP/1.1 400") && refused.contains("tcu-9999"), "\(refused)")
         #expect(
             backend.waitForLine("ENROLL-REFUSED", "device=tcu-6001", "reason=identity-mismatch") != nil,
-            "\(backend.log.lines)")
+            "\(backend.recorder.lines)")
         // The token is not used up by a refused request.
         #expect(backend.server.registry.enrollmentTokenMatches("tcu-6001", token: "token-for-6001-only"))
 

@@ -1,5 +1,6 @@
 import Foundation
 import HostHAL
+import Synchronization
 import TCUBackend
 import TCULink
 import TCUPKI
@@ -77,18 +78,16 @@ import Testing
         // swift-nio-ssl's custom verification ends every refusal with certificate_unknown (46): the device
         // learns that it was refused, the backend's log says why.
         #expect(throws: TCULinkError(.peerRejectedCertificate, alert: .certificateUnknown)) { _ = try client.connect() }
-        #expect(backend.waitForLine("REFUSED", "device=future", "reason=not-yet-valid") != nil, "\(backend.log.lines)")
+        #expect(backend.waitForLine("REFUSED", "device=future", "reason=not-yet-valid") != nil, "\(backend.recorder.lines)")
     }
 }
 
-final class Results: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var accepted = 0
-    private(set) var failed: [String] = []
+final class Results: Sendable {
+    private let outcomes = Mutex<(accepted: Int, failed: [String])>((0, []))
+    var accepted: Int { outcomes.withLock { $0.accepted } }
+    var failed: [String] { outcomes.withLock { $0.failed } }
 
     func record(_ id: String, _ ok: Bool) {
-        lock.lock()
-        if ok { accepted += 1 } else { failed.append(id) }
-        lock.unlock()
+        outcomes.withLock { if ok { $0.accepted += 1 } else { $0.failed.append(id) } }
     }
 }

@@ -101,6 +101,6 @@ import Testing
             try refused.receive(into: raw, timeoutMilliseconds: 2_000)
         }
         #expect(
-            backend.waitForLine("REFUSED", "reason=unregistered", "(resumed session)") != nil, "\(backend.log.lines)")
+            backend.waitForLine("REFUSED", "reason=unregistered", "(resumed session)") != nil, "\(backend.recorder.lines)")
     }
 }

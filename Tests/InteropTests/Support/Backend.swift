@@ -1,4 +1,7 @@
 import Foundation
+import HostSupport
+import InMemoryLogging
+import Logging
 import TCUBackend
 import TCUPKI
 
@@ -7,7 +10,8 @@ final class RunningBackend {
     let server: BackendServer
     /// The enrollment listener (no client certificate), when the backend issues certificates.
     private(set) var enrollment: BackendServer?
-    let log = BackendLog(sink: { _ in })
+    /// What the backend logged (`waitForLine`).
+    let recorder = InMemoryLogHandler()
     let folder: String
 
     var port: UInt16 { server.port }
@@ -26,6 +30,7 @@ final class RunningBackend {
         configuration.handshakeTimeout = handshakeTimeout
         configuration.idleTimeout = idleTimeout
         let telemetry = try TelemetryStore(directory: folder + "/telemetry")
+        let log = Logger(label: "tcu-backend") { [recorder] _ in recorder }
         server = try BackendServer(
             configuration: configuration, registry: registry, telemetry: telemetry, log: log, issuer: issuer)
         try server.start()
@@ -57,7 +62,7 @@ final class RunningBackend {
     /// Waits (up to 3 s) for a log line containing every fragment.
     func waitForLine(_ fragments: String...) -> String? {
         for _ in 0..<150 {
-            if let line = log.lines.first(where: { line in fragments.allSatisfy { line.contains($0) } }) { return line }
+            if let line = recorder.lines.first(where: { line in fragments.allSatisfy { line.contains($0) } }) { return line }
             usleep(20_000)
         }
         return nil

@@ -1,4 +1,7 @@
 import Foundation
+import HostSupport
+import InMemoryLogging
+import Logging
 import TCUBackend
 import TCUPKI
 
@@ -32,7 +35,7 @@ struct FleetFixture {
             configuration: .init(
                 host: "127.0.0.1", port: port, certificateChainFile: folder + "/server.pem",
                 keyFile: folder + "/server.key", clientCAFile: folder + "/device-ca.pem", crlFile: folder + "/crl.pem"),
-            registry: registry, telemetry: telemetry, log: BackendLog(sink: { _ in }))
+            registry: registry, telemetry: telemetry, log: Logger(label: "tcu-backend") { _ in SwiftLogNoOpLogHandler() })
         try server.start()
         return server
     }

@@ -1,10 +1,11 @@
 import Foundation
 import HostHAL
+import Synchronization
 import TCULink
 
 /// A fleet of simulated TCUs, each with its own identity, each on its own thread: connect
 /// (resuming when it can), post numbered telemetry, and on failure back off with jitter.
-public final class FleetRun: @unchecked Sendable {
+public final class FleetRun: Sendable {
     public struct Configuration: Sendable {
         public var host: String
         public var port: UInt16
@@ -49,25 +50,18 @@ public final class FleetRun: @unchecked Sendable {
     }
 
     public let configuration: Configuration
-    private let lock = NSLock()
-    private var summary = Summary()
+    private let summary = Mutex(Summary())
 
     public init(configuration: Configuration) { self.configuration = configuration }
 
     /// A snapshot, for a progress line.
-    public var progress: Summary {
-        lock.lock()
-        defer { lock.unlock() }
-        return summary
-    }
+    public var progress: Summary { summary.withLock { $0 } }
 
     /// Runs every device until the duration is over; returns the summary.
     public func run() -> Summary {
         let group = DispatchGroup()
         let deadline = Date().addingTimeInterval(configuration.duration)
-        lock.lock()
-        summary.devices = configuration.deviceFolders.count
-        lock.unlock()
+        record { $0.devices = configuration.deviceFolders.count }
         for folder in configuration.deviceFolders {
             group.enter()
             let thread = Thread { [self] in
@@ -82,15 +76,11 @@ public final class FleetRun: @unchecked Sendable {
     }
 
     private func lastAcknowledged(_ id: String) -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return summary.acknowledged[id]?.last ?? 0
+        summary.withLock { $0.acknowledged[id]?.last ?? 0 }
     }
 
     private func record(_ body: (inout Summary) -> Void) {
-        lock.lock()
-        body(&summary)
-        lock.unlock()
+        summary.withLock { body(&$0) }
     }
 
     private func device(_ folder: String, until deadline: Date) {

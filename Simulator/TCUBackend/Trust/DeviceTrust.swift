@@ -2,6 +2,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import SwiftASN1
 import X509
+import Logging
 
 /// What device chains are judged against: the client-CA certificates, and the CRLs of `--crl`.
 ///
@@ -13,7 +14,7 @@ final class DeviceTrust: Sendable {
     let clientCAs: [Certificate]
     let crlPath: String?
     private let state: NIOLockedValueBox<Loaded>
-    private let log: BackendLog
+    private let log: Logger
 
     struct Loaded {
         var crls: [DistinguishedName: CertificateRevocationList] = [:]
@@ -23,7 +24,7 @@ final class DeviceTrust: Sendable {
         var issuersSeen: [DistinguishedName: Certificate] = [:]
     }
 
-    init(clientCAFile: String, crlPath: String?, log: BackendLog) throws {
+    init(clientCAFile: String, crlPath: String?, log: Logger) throws {
         guard let pem = FileManager.default.contents(atPath: clientCAFile) else {
             throw HostError("\(clientCAFile): client CA file not found")
         }
@@ -55,9 +56,9 @@ final class DeviceTrust: Sendable {
                 loaded.modification = modification
                 do {
                     loaded.crls = try DeviceTrust.loadCRLs(crlPath, signedByOneOf: clientCAs)
-                    log.write("CRL reloaded from \(crlPath) (\(loaded.crls.count) CRL(s))")
+                    log.info("CRL reloaded from \(crlPath) (\(loaded.crls.count) CRL(s))")
                 } catch {
-                    log.write("ERROR CRL reload failed, keeping the previous one: \(error)")
+                    log.error("ERROR CRL reload failed, keeping the previous one: \(error)")
                 }
             }
             return loaded.crls

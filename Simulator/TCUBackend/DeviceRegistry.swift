@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 import TCUPKI
 
 /// The devices the backend knows, in a JSON file managed by `tcu-backend devices add|remove|list`.
@@ -13,7 +14,7 @@ import TCUPKI
 /// Every change is a read-modify-write of the file under `FileLock` (`registry.json.lock`),
 /// so the backend consuming a token and `tcu-backend devices add` in another process cannot
 /// lose each other's change.
-public final class DeviceRegistry: @unchecked Sendable {
+public final class DeviceRegistry: Sendable {
     public struct Device: Codable, Equatable, Sendable {
         public var id: String
         public var note: String?
@@ -23,19 +24,21 @@ public final class DeviceRegistry: @unchecked Sendable {
     }
 
     public let path: String
-    private let lock = NSLock()
-    private var cached: [String: Device] = [:]
-    /// The file's identity when last read: inode (every save renames a new file in), size, mtime.
-    private var cachedModification: String?
+    private struct Cache {
+        var devices: [String: Device] = [:]
+        /// The file's identity when last read: inode (every save renames a new file in), size, mtime.
+        var modification: String?
+    }
+    private let cache = Mutex(Cache())
 
     public init(path: String) { self.path = path }
 
     /// The registered device with this id, if any.
     public func device(_ id: String) -> Device? {
-        lock.lock()
-        defer { lock.unlock() }
-        reloadIfChanged()
-        return cached[id]
+        cache.withLock { cache in
+            reloadIfChanged(&cache)
+            return cache.devices[id]
+        }
     }
 
     public func list() throws -> [Device] {
@@ -149,20 +152,18 @@ public final class DeviceRegistry: @unchecked Sendable {
 
     /// Forgets the cached devices, so the next lookup reads the file (after this process changed it).
     private func invalidate() {
-        lock.lock()
-        cachedModification = nil
-        lock.unlock()
+        cache.withLock { $0.modification = nil }
     }
 
-    private func reloadIfChanged() {
+    private func reloadIfChanged(_ cache: inout Cache) {
         var info = stat()
         let modification: String? =
             stat(path, &info) == 0
             ? "\(info.st_ino)/\(info.st_size)/\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)" : nil
-        guard modification != cachedModification || modification == nil else { return }
-        cachedModification = modification
+        guard modification != cache.modification || modification == nil else { return }
+        cache.modification = modification
         var map: [String: Device] = [:]
         for device in (try? load()) ?? [] { map[device.id] = device }
-        cached = map
+        cache.devices = map
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import TCUPKI
+import Logging
 
 /// The device API, in the manner of an IoT hub's: a device may only use its own id.
 ///
@@ -11,7 +12,7 @@ enum DeviceAPI {
     static func handle(
         _ request: HTTPRequest, identity: String?, telemetry: TelemetryStore, registry: DeviceRegistry,
         issuer: PrivatePKI?,
-        log: BackendLog
+        log: Logger
     ) -> HTTPResponse {
         let path = String(request.path.split(separator: "?", maxSplits: 1)[0])
         if path.hasPrefix("/.well-known/est/") {
@@ -34,26 +35,26 @@ enum DeviceAPI {
             return HTTPResponse(status: 404, json: ["error": "no such resource: \(request.path)"])
         }
         guard id == identity else {
-            log.write("FORBIDDEN device=\(identity) tried \(request.method) \(request.path)")
+            log.warning("FORBIDDEN device=\(identity) tried \(request.method) \(request.path)")
             return HTTPResponse(status: 403, json: ["error": "device \(identity) may not use \(id)'s resources"])
         }
         if isTelemetry {
             guard request.method == "POST" else {
                 return HTTPResponse(status: 405, json: ["error": "use POST for telemetry"])
             }
-            guard (try? JSONSerialization.jsonObject(with: request.body)) is [String: Any] else {
-                log.write("BAD-REQUEST device=\(identity) status=400: telemetry is not a JSON object")
+            guard (try? JSONDecoder().decode(AnyJSONObject.self, from: request.body)) != nil else {
+                log.warning("BAD-REQUEST device=\(identity) status=400: telemetry is not a JSON object")
                 return HTTPResponse(status: 400, json: ["error": "telemetry must be a JSON object"])
             }
             do {
                 let count = try telemetry.append(device: identity, json: request.body)
-                log.write("TELEMETRY device=\(identity) stored #\(count) (\(request.body.count) bytes)")
+                log.info("TELEMETRY device=\(identity) stored #\(count) (\(request.body.count) bytes)")
                 return HTTPResponse(status: 202, json: ["stored": count])
             } catch let refused as TelemetryStore.UnsafeID {
-                log.write("BAD-REQUEST device=\(identity) status=400 reason=unsafe-id: \(refused)")
+                log.warning("BAD-REQUEST device=\(identity) status=400 reason=unsafe-id: \(refused)")
                 return HTTPResponse(status: 400, json: ["error": refused.description])
             } catch {
-                log.write("ERROR device=\(identity): \(error)")
+                log.error("ERROR device=\(identity): \(error)")
                 return HTTPResponse(status: 507, json: ["error": "telemetry could not be stored"])
             }
         }
@@ -61,11 +62,21 @@ enum DeviceAPI {
         let record = registry.device(identity)
         return HTTPResponse(
             status: 200,
-            json: [
-                "id": identity,
-                "registered": record != nil,
-                "note": record?.note ?? "",
-                "telemetry_count": (try? telemetry.count(device: identity)) ?? 0,
-            ])
+            json: DeviceStatus(
+                id: identity, registered: record != nil, note: record?.note ?? "",
+                telemetryCount: (try? telemetry.count(device: identity)) ?? 0))
+    }
+}
+
+/// `GET /v1/devices/ID`'s answer.
+struct DeviceStatus: Encodable {
+    var id: String
+    var registered: Bool
+    var note: String
+    var telemetryCount: Int
+
+    enum CodingKeys: String, CodingKey {
+        case id, registered, note
+        case telemetryCount = "telemetry_count"
     }
 }

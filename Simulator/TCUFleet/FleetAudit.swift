@@ -16,13 +16,12 @@ public enum FleetAudit {
         -> Result
     {
         var result = Result()
+        let decoder = JSONDecoder()
         for device in devices {
             var seen: [Int: Int] = [:]
             if let data = FileManager.default.contents(atPath: directory + "/" + device + ".jsonl") {
                 for line in data.split(separator: 0x0A) {
-                    guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
-                        let seq = object["seq"] as? Int
-                    else { continue }
+                    guard let seq = try? decoder.decode(Telemetry.self, from: Data(line)).seq else { continue }
                     seen[seq, default: 0] += 1
                     result.stored += 1
                 }
@@ -33,5 +32,10 @@ public enum FleetAudit {
             for (seq, count) in seen where count > 1 { result.duplicated.append("\(device)#\(seq)") }
         }
         return result
+    }
+
+    /// What the audit reads of a stored message: the fleet numbers each one per device.
+    private struct Telemetry: Decodable {
+        var seq: Int
     }
 }

@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import TCUPKI
+import Logging
 
 /// Serves the device API on one accepted connection: collects each request within its limits (head 16 KiB
 /// by the decoder, body 64 KiB here), runs it on the thread pool (the registry and telemetry write files,
@@ -15,7 +16,7 @@ final class DeviceAPIHandler: ChannelInboundHandler {
         let registry: DeviceRegistry
         let telemetry: TelemetryStore
         let issuer: PrivatePKI?
-        let log: BackendLog
+        let log: Logger
         let threadPool: NIOThreadPool
     }
 
@@ -33,7 +34,7 @@ final class DeviceAPIHandler: ChannelInboundHandler {
             identity = accepted.identity
         } else if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
             if head != nil {
-                services.log.write("TIMEOUT device=\(identity ?? "?"): request incomplete after the idle time limit")
+                services.log.warning("TIMEOUT device=\(identity ?? "?"): request incomplete after the idle time limit")
                 respond(context, HTTPResponse(status: 408, json: ["error": "request timeout"], close: true))
             } else {
                 context.close(promise: nil)
@@ -96,7 +97,7 @@ final class DeviceAPIHandler: ChannelInboundHandler {
             return
         }
         let status = parserError == .headerOverflow ? 431 : 400
-        services.log.write("BAD-REQUEST device=\(identity ?? "?") status=\(status): \(parserError)")
+        services.log.warning("BAD-REQUEST device=\(identity ?? "?") status=\(status): \(parserError)")
         guard !discarding else { return }
         discarding = true
         respond(
@@ -104,7 +105,7 @@ final class DeviceAPIHandler: ChannelInboundHandler {
     }
 
     private func refuse(_ context: ChannelHandlerContext, status: Int, _ reason: String) {
-        services.log.write("BAD-REQUEST device=\(identity ?? "?") status=\(status): \(reason)")
+        services.log.warning("BAD-REQUEST device=\(identity ?? "?") status=\(status): \(reason)")
         discarding = true
         respond(context, HTTPResponse(status: status, json: ["error": reason], close: true))
     }

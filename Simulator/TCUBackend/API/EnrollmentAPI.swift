@@ -2,6 +2,7 @@ import Foundation
 import SwiftASN1
 import TCUPKI
 import X509
+import Logging
 
 /// EST (RFC 7030) enrollment, over the backend's TLS:
 ///
@@ -24,7 +25,7 @@ import X509
 enum EnrollmentAPI {
     static func handle(
         _ request: HTTPRequest, path: String, identity: String?, registry: DeviceRegistry, issuer: PrivatePKI?,
-        log: BackendLog
+        log: Logger
     ) -> HTTPResponse {
         guard let issuer else {
             return HTTPResponse(status: 404, json: ["error": "enrollment is not enabled on this backend"])
@@ -44,12 +45,12 @@ enum EnrollmentAPI {
                     status: 400, json: ["error": "this device already has a certificate: use simplereenroll"])
             }
             guard let (id, token) = basicCredentials(request) else {
-                log.write("ENROLL-REFUSED device=? reason=no-credentials: simpleenroll needs HTTP Basic id:token")
+                log.notice("ENROLL-REFUSED device=? reason=no-credentials: simpleenroll needs HTTP Basic id:token")
                 return HTTPResponse(
                     status: 401, json: ["error": "enrollment needs the device id and its one-time token (HTTP Basic)"])
             }
             guard registry.enrollmentTokenMatches(id, token: token) else {
-                log.write("ENROLL-REFUSED device=\(id) reason=bad-token: no pending enrollment token matches")
+                log.notice("ENROLL-REFUSED device=\(id) reason=bad-token: no pending enrollment token matches")
                 return HTTPResponse(status: 401, json: ["error": "unknown device or wrong / used enrollment token"])
             }
             var consumed = false
@@ -60,7 +61,7 @@ enum EnrollmentAPI {
             if consumed && response.status != 200 {
                 // Consumed, then the CA failed to sign or record: nothing was delivered, so the token stands.
                 do { try registry.restoreEnrollmentToken(id, token: token) } catch {
-                    log.write("ERROR device=\(id): token not restored after a failed issuance: \(error)")
+                    log.error("ERROR device=\(id): token not restored after a failed issuance: \(error)")
                 }
             }
             return response
@@ -83,7 +84,7 @@ enum EnrollmentAPI {
     struct TokenAlreadyUsed: Error {}
 
     private static func issue(
-        _ request: HTTPRequest, authorizedID: String, issuer: PrivatePKI, log: BackendLog, kind: String,
+        _ request: HTTPRequest, authorizedID: String, issuer: PrivatePKI, log: Logger, kind: String,
         beforeSigning: () throws -> Void = {}
     ) -> HTTPResponse {
         // RFC 7030: the body is base64 of the DER request; PEM is accepted too.
@@ -106,18 +107,17 @@ enum EnrollmentAPI {
             }
             let serial = hex(leaf.serialNumber.bytes)
             let notAfter = Int64(leaf.notValidAfter.timeIntervalSince1970)
-            log.write("\(kind) device=\(authorizedID) serial=\(serial) notAfter=\(notAfter)")
+            log.info("\(kind) device=\(authorizedID) serial=\(serial) notAfter=\(notAfter)")
             return pkcs7(documents.map(\.derBytes))
         } catch is TokenAlreadyUsed {
-            log.write(
-                "ENROLL-REFUSED device=\(authorizedID) reason=token-used: the one-time token was used by another request"
+            log.notice("ENROLL-REFUSED device=\(authorizedID) reason=token-used: the one-time token was used by another request"
             )
             return HTTPResponse(status: 401, json: ["error": "unknown device or wrong / used enrollment token"])
         } catch let refusal as PrivatePKI.RequestRefusal {
-            log.write("ENROLL-REFUSED device=\(authorizedID) reason=\(word(refusal)): \(refusal.description)")
+            log.notice("ENROLL-REFUSED device=\(authorizedID) reason=\(word(refusal)): \(refusal.description)")
             return HTTPResponse(status: 400, json: ["error": refusal.description])
         } catch {
-            log.write("ERROR device=\(authorizedID): issuing failed: \(error)")
+            log.error("ERROR device=\(authorizedID): issuing failed: \(error)")
             return HTTPResponse(status: 500, json: ["error": "the CA could not issue"])
         }
     }
@@ -148,7 +148,7 @@ enum EnrollmentAPI {
         guard let der = try? CertsOnlyPKCS7.build(certificates) else {
             return HTTPResponse(status: 500, json: ["error": "the certificates could not be encoded"])
         }
-        var response = HTTPResponse(status: 200, json: [:])
+        var response = HTTPResponse(status: 200, json: [String: String]())
         response.rawBody = (
             contentType: "application/pkcs7-mime; smime-type=certs-only",
             body: Data(Data(der).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed]).utf8)

@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 import NIOTLS
+import Logging
 
 /// What the TLS verification callback learned about one connection's device, for the session handler.
 /// Written by the callback's task, read on the connection's event loop.
@@ -44,7 +45,7 @@ final class DeviceSessionHandler: ChannelInboundHandler {
     private let judge: DeviceJudge?
     private let verification: DeviceVerification
     private let observer: ServerHelloObserver
-    private let log: BackendLog
+    private let log: Logger
     private let handshakeTimeout: TimeAmount
     private var peer = "?"
     private var timer: Scheduled<Void>?
@@ -53,7 +54,7 @@ final class DeviceSessionHandler: ChannelInboundHandler {
 
     /// `judge` nil: the enrollment listener, where no client certificate is asked for.
     init(
-        judge: DeviceJudge?, verification: DeviceVerification, observer: ServerHelloObserver, log: BackendLog,
+        judge: DeviceJudge?, verification: DeviceVerification, observer: ServerHelloObserver, log: Logger,
         handshakeTimeout: TimeAmount
     ) {
         self.judge = judge
@@ -117,8 +118,7 @@ final class DeviceSessionHandler: ChannelInboundHandler {
         }
         let version = (try? context.pipeline.syncOperations.nioSSL_tlsVersion()).flatMap { $0 }
         let suite = observer.cipherSuite.map(BackendTLS.name(ofSuite:)) ?? "?"
-        log.write(
-            "ACCEPTED device=\(identity) peer=\(peer) \(Self.name(version)) \(suite)" + (resumed ? " resumed" : ""))
+        log.info("ACCEPTED device=\(identity) peer=\(peer) \(Self.name(version)) \(suite)\(resumed ? " resumed" : "")")
         state = .accepted(identity)
         context.fireUserInboundEventTriggered(DeviceAccepted(identity: identity))
     }
@@ -136,7 +136,7 @@ final class DeviceSessionHandler: ChannelInboundHandler {
         case .accepted(let identity):
             if case NIOSSLError.uncleanShutdown = error {
             } else {
-                log.write("CLOSED device=\(identity ?? "?") peer=\(peer): \(Self.describe(error))")
+                log.info("CLOSED device=\(identity ?? "?") peer=\(peer): \(Self.describe(error))")
             }
             state = .finished
             context.close(promise: nil)
@@ -159,9 +159,9 @@ final class DeviceSessionHandler: ChannelInboundHandler {
     ) {
         timer?.cancel()
         state = .finished
-        log.write(
-            "REFUSED device=\(presented ?? "?") peer=\(peer) reason=\(refusal.word): \(refusal.explanation)"
-                + (resumed ? " (resumed session)" : ""))
+        log.notice(
+            "REFUSED device=\(presented ?? "?") peer=\(peer) reason=\(refusal.word): \(refusal.explanation)\(resumed ? " (resumed session)" : "")"
+        )
         context.close(promise: nil)
     }
 

@@ -1,11 +1,12 @@
 import Foundation
+import Synchronization
 import TCUPKI
 
 /// Accepted telemetry, one JSON Lines file per device in a folder. Each accepted
 /// message is appended (and synced) exactly once before the backend answers 202.
 /// The file is `ID.jsonl`, for ids that follow `DeviceID.rule` only: any other id is refused,
 /// never mapped to a "safe" name (a mapping would let `a/b` and `a_b` share one file).
-public final class TelemetryStore: @unchecked Sendable {
+public final class TelemetryStore: Sendable {
     /// An id outside `DeviceID.rule`: no file is named after it.
     public struct UnsafeID: Error, CustomStringConvertible {
         public let id: String
@@ -15,8 +16,8 @@ public final class TelemetryStore: @unchecked Sendable {
     }
 
     public let directory: String
-    private let lock = NSLock()
-    private var counts: [String: Int] = [:]
+    /// Messages per device, read from its file once; the lock also keeps appends whole.
+    private let counts = Mutex<[String: Int]>([:])
 
     public init(directory: String) throws {
         self.directory = directory
@@ -29,10 +30,12 @@ public final class TelemetryStore: @unchecked Sendable {
 
     /// Appends one message; returns the device's message count after it.
     public func append(device: String, json: Data) throws -> Int {
-        lock.lock()
-        defer { lock.unlock() }
+        try counts.withLock { counts throws in try append(device: device, json: json, counts: &counts) }
+    }
+
+    private func append(device: String, json: Data, counts: inout [String: Int]) throws -> Int {
         let path = try file(device)
-        let before = try countLocked(device)
+        let before = try count(device, &counts)
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw HostError("\(path): cannot open (\(String(cString: strerror(errno))))") }
         defer { close(fd) }
@@ -53,12 +56,10 @@ public final class TelemetryStore: @unchecked Sendable {
     }
 
     public func count(device: String) throws -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return try countLocked(device)
+        try counts.withLock { counts throws in try count(device, &counts) }
     }
 
-    private func countLocked(_ device: String) throws -> Int {
+    private func count(_ device: String, _ counts: inout [String: Int]) throws -> Int {
         if let count = counts[device] { return count }
         guard let data = FileManager.default.contents(atPath: try file(device)) else { return 0 }
         let count = data.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }

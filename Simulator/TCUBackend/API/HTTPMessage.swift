@@ -16,28 +16,42 @@ struct HTTPRequest {
     }
 }
 
-/// An HTTP/1.1 response with a JSON body. Sendable by hand: `json` holds only JSON values (strings,
-/// numbers, booleans), made on the thread pool and only read afterwards.
-struct HTTPResponse: @unchecked Sendable {
+/// An HTTP/1.1 response with a JSON body.
+struct HTTPResponse: Sendable {
     var status: Int
-    var json: [String: Any]
+    var json: Data
     var close = false
     /// A non-JSON body (EST's base64 PKCS#7), replacing `json` when set.
     var rawBody: (contentType: String, body: Data)?
 
-    init(status: Int, json: [String: Any], close: Bool = false) {
+    init(status: Int, json: some Encodable, close: Bool = false) {
         self.status = status
-        self.json = json
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        self.json = (try? encoder.encode(json)) ?? Data("{}".utf8)
         self.close = close
     }
 
-    var body: Data {
-        rawBody?.body ?? (try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])) ?? Data("{}".utf8)
-    }
+    var body: Data { rawBody?.body ?? json }
 
     /// Headers besides Content-Length and Connection, which the handler sets.
     var headers: [(String, String)] {
         guard let rawBody else { return [("Content-Type", "application/json")] }
         return [("Content-Transfer-Encoding", "base64"), ("Content-Type", rawBody.contentType)]
+    }
+}
+
+/// Accepts any JSON object and nothing else (an array, a string, a number or malformed JSON is
+/// refused by `JSONDecoder`): what the telemetry endpoint requires of a body it stores as it came.
+struct AnyJSONObject: Decodable {
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: AnyKey.self)
     }
 }

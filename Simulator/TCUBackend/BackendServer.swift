@@ -5,6 +5,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import TCUPKI
+import Logging
 
 /// The test backend: the mutual-TLS server a TCU meets.
 ///
@@ -50,7 +51,7 @@ public final class BackendServer: Sendable {
     public let configuration: Configuration
     public let registry: DeviceRegistry
     public let telemetry: TelemetryStore
-    public let log: BackendLog
+    public let log: Logger
     /// The CA that issues device certificates for EST requests; nil disables enrollment.
     public let issuer: PrivatePKI?
 
@@ -66,7 +67,7 @@ public final class BackendServer: Sendable {
 
     public init(
         configuration: Configuration, registry: DeviceRegistry, telemetry: TelemetryStore,
-        log: BackendLog = BackendLog(), issuer: PrivatePKI? = nil
+        log: Logger = Logger(label: "tcu-backend"), issuer: PrivatePKI? = nil
     ) throws {
         self.configuration = configuration
         self.issuer = issuer
@@ -108,17 +109,14 @@ public final class BackendServer: Sendable {
         boundPort.withLockedValue { $0 = UInt16(channel.localAddress?.port ?? 0) }
         let descriptors = BackendServer.descriptorLimit()
         if configuration.maxConnections + 64 > descriptors {
-            log.write(
-                "WARNING --max-connections \(configuration.maxConnections) is above what the open-file limit (\(descriptors)) allows; accepts will stall near \(descriptors - 64) connections (raise `ulimit -n`)"
+            log.warning("WARNING --max-connections \(configuration.maxConnections) is above what the open-file limit (\(descriptors)) allows; accepts will stall near \(descriptors - 64) connections (raise `ulimit -n`)"
             )
         }
         if configuration.requireClientCertificate {
-            log.write(
-                "LISTENING \(configuration.host):\(port) client-ca=\(configuration.clientCAFile) crl=\(configuration.crlFile ?? "none")"
+            log.info("LISTENING \(configuration.host):\(port) client-ca=\(configuration.clientCAFile) crl=\(configuration.crlFile ?? "none")"
             )
         } else {
-            log.write(
-                "LISTENING \(configuration.host):\(port) enrollment only (no client certificate; EST cacerts and simpleenroll)"
+            log.info("LISTENING \(configuration.host):\(port) enrollment only (no client certificate; EST cacerts and simpleenroll)"
             )
         }
     }
@@ -148,7 +146,7 @@ public final class BackendServer: Sendable {
             return true
         }
         guard admitted else {
-            log.write("BUSY refusing a connection: \(configuration.maxConnections) already open")
+            log.warning("BUSY refusing a connection: \(configuration.maxConnections) already open")
             channel.close(promise: nil)
             return
         }
@@ -215,12 +213,12 @@ public final class BackendServer: Sendable {
 /// Logs what stops the listener accepting (NIO backs off and retries by itself): out of descriptors above all.
 private final class AcceptErrorLogger: ChannelInboundHandler, Sendable {
     typealias InboundIn = any Channel
-    let log: BackendLog
+    let log: Logger
 
-    init(log: BackendLog) { self.log = log }
+    init(log: Logger) { self.log = log }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        log.write("ERROR accept failed (retrying): \(DeviceSessionHandler.describe(error))")
+        log.error("ERROR accept failed (retrying): \(DeviceSessionHandler.describe(error))")
         context.fireErrorCaught(error)
     }
 }
