@@ -106,16 +106,22 @@ let package = Package(
             ],
             path: "Simulator/tcu-backend"
         ),
+        // The device side of the backend's HTTP API: one request writer and response reader.
+        .target(
+            name: "DeviceHTTP",
+            dependencies: ["TCULink", "HostSupport"],
+            path: "Simulator/DeviceHTTP"
+        ),
         // Many simulated TCUs at once, with backoff, resumption and faults.
         .target(
             name: "TCUFleet",
-            dependencies: ["TCULink", "HostHAL"],
+            dependencies: ["TCULink", "HostHAL", "DeviceHTTP"],
             path: "Simulator/TCUFleet"
         ),
         .executableTarget(
             name: "tcu-sim",
             dependencies: [
-                "TCULink", "HostHAL", "TCUPKI", "TCUBackend", "TCUFleet",
+                "TCULink", "HostHAL", "TCUPKI", "TCUBackend", "TCUFleet", "DeviceHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
@@ -141,7 +147,8 @@ let package = Package(
         .testTarget(
             name: "InteropTests",
             dependencies: [
-                "TCULink", "HostHAL", "TCUPKI", "TCUBackend", "TCUFleet", "tcu-sim", "tcu-pki", "tcu-backend",
+                "TCULink", "HostHAL", "TCUPKI", "TCUBackend", "TCUFleet", "DeviceHTTP", "tcu-sim", "tcu-pki",
+                "tcu-backend",
                 "CWolfSSL", .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ],

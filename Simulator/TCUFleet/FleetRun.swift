@@ -1,3 +1,4 @@
+import DeviceHTTP
 import Foundation
 import HostHAL
 import Synchronization
@@ -121,11 +122,11 @@ public final class FleetRun: Sendable {
                 for _ in 0..<3 where Date() < deadline {
                     sequence += 1
                     let body = "{\"device\":\"\(id)\",\"seq\":\(sequence)}"
-                    let request =
-                        "POST /v1/devices/\(id)/telemetry HTTP/1.1\r\nHost: \(configuration.serverName)\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
                     record { $0.telemetrySent += 1 }
-                    try client.sendAll(Array(request.utf8), timeoutMilliseconds: 5_000)
-                    guard try readStatus(client) == 202 else { throw TCULinkError(.connectionClosed) }
+                    let response = try HTTPExchange.perform(
+                        client, method: "POST", path: "/v1/devices/\(id)/telemetry", host: configuration.serverName,
+                        json: body, timeoutMilliseconds: 5_000)
+                    guard response.status == 202 else { throw TCULinkError(.connectionClosed) }
                     let acknowledgedSequence = sequence
                     record {
                         $0.telemetryAcknowledged += 1
@@ -161,31 +162,6 @@ public final class FleetRun: Sendable {
             }
         }
         if !connectedOnce { record { $0.stuckDevices.append(id) } }
-    }
-
-    /// The status code of one HTTP response (its body is read and dropped).
-    private func readStatus(_ client: TLSClient<FaultyTransport<POSIXSocketTransport>, FileKeyStore, SystemClock>)
-        throws -> Int
-    {
-        var received: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1024)
-        while true {
-            let text = String(decoding: received, as: UTF8.self)
-            if let end = text.range(of: "\r\n\r\n") {
-                let head = text[..<end.lowerBound]
-                let length =
-                    head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
-                    .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
-                if received.count >= text.utf8.distance(from: text.startIndex, to: end.upperBound) + length {
-                    return Int(head.split(separator: " ").dropFirst().first ?? "") ?? 0
-                }
-            }
-            let result = try chunk.withUnsafeMutableBytes { raw throws(TCULinkError) in
-                try client.receive(into: raw, timeoutMilliseconds: 5_000)
-            }
-            guard case .received(let count) = result else { throw TCULinkError(.ioTimeout) }
-            received += chunk[0..<count]
-        }
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DeviceHTTP
 import Foundation
 import HostHAL
 import TCULink

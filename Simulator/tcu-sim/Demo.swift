@@ -1,5 +1,6 @@
 import ArgumentParser
 import Crypto
+import DeviceHTTP
 import Foundation
 import HostHAL
 import HostSupport

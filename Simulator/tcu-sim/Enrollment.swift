@@ -1,4 +1,5 @@
 import ArgumentParser
+import DeviceHTTP
 import Foundation
 import HostHAL
 import TCULink
@@ -13,13 +14,11 @@ enum EST {
         host: String, basicAuth: String?
     ) throws -> [[UInt8]] {
         let csr = try CertificateRequestBuilder.build(deviceID: id, keyStore: &keyStore)
-        var head =
-            "POST \(path) HTTP/1.1\r\nHost: \(host)\r\nContent-Type: application/pkcs10\r\nContent-Transfer-Encoding: base64\r\n"
-        if let basicAuth { head += "Authorization: Basic \(Data(basicAuth.utf8).base64EncodedString())\r\n" }
-        let body = Data(csr).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
-        head += "Content-Length: \(body.utf8.count)\r\n\r\n"
-        try client.sendAll(Array((head + body).utf8), timeoutMilliseconds: 10_000)
-        let response = try HTTPExchange.receive(client, timeoutMilliseconds: 10_000)
+        var headers = [("Content-Type", "application/pkcs10"), ("Content-Transfer-Encoding", "base64")]
+        if let basicAuth { headers.append(("Authorization", "Basic \(Data(basicAuth.utf8).base64EncodedString())")) }
+        let response = try HTTPExchange.perform(
+            client, method: "POST", path: path, host: host, headers: headers,
+            body: Data(csr).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed]))
         guard response.status == 200 else {
             throw HostError("the backend refused: \(response.status) \(response.reason) \(response.body)")
         }
