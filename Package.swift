@@ -139,16 +139,21 @@ let package = Package(
             dependencies: ["TCULink", "HostHAL", "CCounting"],
             path: "Benchmarks/tcu-bench"
         ),
+        // What both test targets share: one way to run a program (posix_spawn, bounded), the test PKI.
+        .target(
+            name: "TestSupport",
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "TCULinkTests",
-            dependencies: ["TCULink"],
+            dependencies: ["TCULink", "TestSupport"],
             path: "Tests/TCULinkTests"
         ),
         .testTarget(
             name: "InteropTests",
             dependencies: [
                 "TCULink", "HostHAL", "TCUPKI", "TCUBackend", "TCUFleet", "DeviceHTTP", "tcu-sim", "tcu-pki",
-                "tcu-backend",
+                "tcu-backend", "TestSupport",
                 "CWolfSSL", .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ],

@@ -2,6 +2,7 @@ import Foundation
 import HostHAL
 import TCUBackend
 import TCULink
+import TestSupport
 import Testing
 
 /// tcu-backend against `openssl s_client`, with device certificates made by OpenSSL:
@@ -162,8 +163,9 @@ import Testing
         client.close()
         #expect(Date().timeIntervalSince(started) < 1)
 
-        #expect(backend.waitForLine("REFUSED", "reason=tls-error") != nil, "\(backend.recorder.lines)")  // at once
-        #expect(backend.waitForLine("REFUSED", "reason=handshake-timeout") != nil, "\(backend.recorder.lines)")  // after 1 s
+        // The first at once, the second after 1 s.
+        #expect(backend.waitForLine("REFUSED", "reason=tls-error") != nil, "\(backend.recorder.lines)")
+        #expect(backend.waitForLine("REFUSED", "reason=handshake-timeout") != nil, "\(backend.recorder.lines)")
     }
 
     @Test func theDeviceRefusesABackendForAnotherName() throws {

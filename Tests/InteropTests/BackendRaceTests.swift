@@ -4,6 +4,7 @@ import Synchronization
 import TCUBackend
 import TCULink
 import TCUPKI
+import TestSupport
 import Testing
 
 /// The defects a review of the backend's lasting parts found (issue 14), each shown with the

@@ -1,5 +1,6 @@
 import Foundation
 import TCUBackend
+import TestSupport
 import Testing
 
 /// The backend's CRL rules (docs/backend.md, "Revocation: whose CRL counts"), with CRLs made by OpenSSL:

@@ -1,6 +1,7 @@
 import Foundation
 import TCUBackend
 import TCUPKI
+import TestSupport
 import Testing
 
 /// The backend against an independent, scripted hostile client (Tests/Conformance/tls_conformance.py, on

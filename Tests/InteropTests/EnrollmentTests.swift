@@ -3,6 +3,7 @@ import HostHAL
 import TCUBackend
 import TCULink
 import TCUPKI
+import TestSupport
 import Testing
 
 /// The whole life of a device key on SoftHSM2: generate on the token, enroll (EST, one-time

@@ -78,7 +78,8 @@ import Testing
         // swift-nio-ssl's custom verification ends every refusal with certificate_unknown (46): the device
         // learns that it was refused, the backend's log says why.
         #expect(throws: TCULinkError(.peerRejectedCertificate, alert: .certificateUnknown)) { _ = try client.connect() }
-        #expect(backend.waitForLine("REFUSED", "device=future", "reason=not-yet-valid") != nil, "\(backend.recorder.lines)")
+        #expect(
+            backend.waitForLine("REFUSED", "device=future", "reason=not-yet-valid") != nil, "\(backend.recorder.lines)")
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import TCUBackend
 import TCUFleet
 import TCUPKI
+import TestSupport
 import Testing
 
 /// A fleet resuming against tcu-backend: every resumption must still be re-judged, and none may be

@@ -4,6 +4,7 @@ import TCUBackend
 import TCUFleet
 import TCULink
 import TCUPKI
+import TestSupport
 import Testing
 
 /// A bounded soak: a fleet against tcu-backend, the backend restarted in the middle, some

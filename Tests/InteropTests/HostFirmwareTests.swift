@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The host "firmware" image: the core compiled in Embedded Swift mode, linked with the C

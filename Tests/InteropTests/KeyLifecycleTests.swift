@@ -2,6 +2,7 @@ import Foundation
 import HostHAL
 import TCULink
 import TCUPKI
+import TestSupport
 import Testing
 
 /// A SoftHSM2 token in a temporary folder, shared by this process's tests.

@@ -1,6 +1,7 @@
 import Foundation
 import HostHAL
 import TCULink
+import TestSupport
 import Testing
 
 /// The host key store and state files: bad input gets a clear, specific error.

@@ -1,5 +1,6 @@
 import Foundation
 import TCUPKI
+import TestSupport
 import Testing
 
 /// tcu-pki's PKI, checked by OpenSSL as the independent verifier, and lint's findings.

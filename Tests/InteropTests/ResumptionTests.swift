@@ -101,6 +101,7 @@ import Testing
             try refused.receive(into: raw, timeoutMilliseconds: 2_000)
         }
         #expect(
-            backend.waitForLine("REFUSED", "reason=unregistered", "(resumed session)") != nil, "\(backend.recorder.lines)")
+            backend.waitForLine("REFUSED", "reason=unregistered", "(resumed session)") != nil,
+            "\(backend.recorder.lines)")
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HostHAL
 import TCULink
+import TestSupport
 import Testing
 
 /// A saved TLS session is a credential (its resumption secret lets the holder resume as the

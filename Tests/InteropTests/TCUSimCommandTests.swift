@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `tcu-sim` as an operator runs it: exit status and the one-line reasons.

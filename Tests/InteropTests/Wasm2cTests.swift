@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The Swift core (with wolfSSL) compiled to a wasm module, translated to C by wasm2c and built

@@ -62,7 +62,9 @@ final class RunningBackend {
     /// Waits (up to 3 s) for a log line containing every fragment.
     func waitForLine(_ fragments: String...) -> String? {
         for _ in 0..<150 {
-            if let line = recorder.lines.first(where: { line in fragments.allSatisfy { line.contains($0) } }) { return line }
+            if let line = recorder.lines.first(where: { line in fragments.allSatisfy { line.contains($0) } }) {
+                return line
+            }
             usleep(20_000)
         }
         return nil

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A program that a build script makes before the tests run (scripts/test builds every artefact
 /// first; the tests only run them). Missing or older than the sources it is made from, it is

@@ -35,7 +35,8 @@ struct FleetFixture {
             configuration: .init(
                 host: "127.0.0.1", port: port, certificateChainFile: folder + "/server.pem",
                 keyFile: folder + "/server.key", clientCAFile: folder + "/device-ca.pem", crlFile: folder + "/crl.pem"),
-            registry: registry, telemetry: telemetry, log: Logger(label: "tcu-backend") { _ in SwiftLogNoOpLogHandler() })
+            registry: registry, telemetry: telemetry,
+            log: Logger(label: "tcu-backend") { _ in SwiftLogNoOpLogHandler() })
         try server.start()
         return server
     }

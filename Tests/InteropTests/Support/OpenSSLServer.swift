@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// `openssl s_server` as the independent peer: started on a free port, stopped at the end.
 final class OpenSSLServer {

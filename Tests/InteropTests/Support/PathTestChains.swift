@@ -1,5 +1,6 @@
 import Foundation
 import TCULink
+import TestSupport
 
 /// The server chains of scripts/make-path-test-chains (one per rule of the path validator),
 /// made by the OpenSSL command line once per test process.

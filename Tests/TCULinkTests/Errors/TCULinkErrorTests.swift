@@ -1,9 +1,10 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import TCULink
 
-@Suite struct ErrorTaxonomyTests {
+@Suite struct TCULinkErrorTests {
     @Test func equalityComparesReasonAndAlertOnly() {
         #expect(TCULinkError(.unknownCA, libraryCode: -188) == TCULinkError(.unknownCA, libraryCode: 0))
         #expect(
@@ -79,8 +80,7 @@ import Testing
 /// The C header and the Swift taxonomy give every reason the same number.
 @Suite struct ReasonHeaderTests {
     static let header: String = {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("BoardSupport/include/tculink_reasons.h").path
+        let path = repositoryRoot.appendingPathComponent("BoardSupport/include/tculink_reasons.h").path
         return (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
     }()
 

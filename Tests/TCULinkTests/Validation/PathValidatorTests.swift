@@ -6,7 +6,7 @@ import Testing
 /// The path validator over the OpenSSL-made test PKI (root → Server CA → leaf). One chain per
 /// rule, in real handshakes and offline, is in InteropTests/ServerVerificationTests.
 @Suite struct PathValidatorTests {
-    let now = WallTime.unixSeconds(Int64(Date().timeIntervalSince1970))
+    let now = TestPKI.referenceTime
     let anchors = TestPKI.certificates("root.pem").map { X509Certificate(der: $0)! }
     let serverCA = TestPKI.certificate("server-ca.pem")
 

@@ -7,7 +7,7 @@ import Testing
 @Suite struct ServerChainVerifierTests {
     let anchors = TestPKI.certificates("root.pem")
     let intermediates = TestPKI.certificates("server-ca.pem")
-    let now = WallTime.unixSeconds(Int64(Date().timeIntervalSince1970))
+    let now = TestPKI.referenceTime
     let policy = ServerCertificatePolicy(serverName: Array("localhost".utf8))
 
     func verify(_ leaf: String, anchors: [[UInt8]]? = nil, intermediates: [[UInt8]]? = nil, at time: WallTime? = nil)

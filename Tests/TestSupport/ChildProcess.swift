@@ -4,14 +4,14 @@ import Foundation
 /// (s_server quits when stdin reaches EOF), its output goes to a log file, and
 /// it is killed and reaped on `stop()`. Foundation's Process could hang in
 /// `waitUntilExit` under the test runner; this cannot.
-final class ChildProcess: @unchecked Sendable {
-    let pid: pid_t
-    let logFile: String
+public final class ChildProcess: @unchecked Sendable {
+    public let pid: pid_t
+    public let logFile: String
     private var stdinWriter: Int32
     private var reaped = false
-    private(set) var exitStatus: Int32 = -1
+    public private(set) var exitStatus: Int32 = -1
 
-    init(_ executable: String, _ arguments: [String], logFile: String) throws {
+    public init(_ executable: String, _ arguments: [String], logFile: String) throws {
         self.logFile = logFile
         var pipeEnds: [Int32] = [0, 0]
         guard pipe(&pipeEnds) == 0 else { throw POSIXError(.EMFILE) }
@@ -40,7 +40,7 @@ final class ChildProcess: @unchecked Sendable {
         stdinWriter = pipeEnds[1]
     }
 
-    var isRunning: Bool {
+    public var isRunning: Bool {
         if reaped { return false }
         var status: Int32 = 0
         if waitpid(pid, &status, WNOHANG) == pid {
@@ -52,13 +52,13 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// Writes `data` to the child's stdin.
-    func send(_ data: [UInt8]) {
+    public func send(_ data: [UInt8]) {
         guard stdinWriter >= 0 else { return }
         _ = data.withUnsafeBytes { write(stdinWriter, $0.baseAddress, $0.count) }
     }
 
     /// Closes stdin and waits up to `timeout` seconds for the child to exit; kills it after that.
-    func wait(timeout: TimeInterval) -> Int32 {
+    public func wait(timeout: TimeInterval) -> Int32 {
         closeInput()
         let deadline = Date().addingTimeInterval(timeout)
         while isRunning && Date() < deadline { usleep(10_000) }
@@ -66,7 +66,7 @@ final class ChildProcess: @unchecked Sendable {
         return exitStatus
     }
 
-    func stop() {
+    public func stop() {
         closeInput()
         guard !reaped else { return }
         kill(pid, SIGKILL)
@@ -88,7 +88,7 @@ final class ChildProcess: @unchecked Sendable {
         (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
     }
 
-    var output: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
+    public var output: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
 
     deinit { stop() }
 }
