@@ -1,11 +1,11 @@
 import Foundation
+import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import TCUPKI
-import Logging
 
 /// The test backend: the mutual-TLS server a TCU meets.
 ///
@@ -109,14 +109,17 @@ public final class BackendServer: Sendable {
         boundPort.withLockedValue { $0 = UInt16(channel.localAddress?.port ?? 0) }
         let descriptors = BackendServer.descriptorLimit()
         if configuration.maxConnections + 64 > descriptors {
-            log.warning("WARNING --max-connections \(configuration.maxConnections) is above what the open-file limit (\(descriptors)) allows; accepts will stall near \(descriptors - 64) connections (raise `ulimit -n`)"
+            log.warning(
+                "WARNING --max-connections \(configuration.maxConnections) is above what the open-file limit (\(descriptors)) allows; accepts will stall near \(descriptors - 64) connections (raise `ulimit -n`)"
             )
         }
         if configuration.requireClientCertificate {
-            log.info("LISTENING \(configuration.host):\(port) client-ca=\(configuration.clientCAFile) crl=\(configuration.crlFile ?? "none")"
+            log.info(
+                "LISTENING \(configuration.host):\(port) client-ca=\(configuration.clientCAFile) crl=\(configuration.crlFile ?? "none")"
             )
         } else {
-            log.info("LISTENING \(configuration.host):\(port) enrollment only (no client certificate; EST cacerts and simpleenroll)"
+            log.info(
+                "LISTENING \(configuration.host):\(port) enrollment only (no client certificate; EST cacerts and simpleenroll)"
             )
         }
     }

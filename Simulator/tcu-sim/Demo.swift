@@ -72,7 +72,9 @@ struct Demo: ParsableCommand {
         }
         func backendLine(for id: String, after mark: Int) -> String {
             for _ in 0..<100 {
-                if let line = recorder.lines.dropFirst(mark).first(where: { $0.contains("device=\(id) ") }) { return line }
+                if let line = recorder.lines.dropFirst(mark).first(where: { $0.contains("device=\(id) ") }) {
+                    return line
+                }
                 usleep(20_000)
             }
             return "(no backend log line)"

@@ -1,6 +1,6 @@
 import Foundation
-import TCUPKI
 import Logging
+import TCUPKI
 
 /// The device API, in the manner of an IoT hub's: a device may only use its own id.
 ///

@@ -1,9 +1,9 @@
 import Foundation
+import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import TCUPKI
-import Logging
 
 /// Serves the device API on one accepted connection: collects each request within its limits (head 16 KiB
 /// by the decoder, body 64 KiB here), runs it on the thread pool (the registry and telemetry write files,

@@ -1,8 +1,8 @@
 import Foundation
+import Logging
 import SwiftASN1
 import TCUPKI
 import X509
-import Logging
 
 /// EST (RFC 7030) enrollment, over the backend's TLS:
 ///
@@ -110,7 +110,8 @@ enum EnrollmentAPI {
             log.info("\(kind) device=\(authorizedID) serial=\(serial) notAfter=\(notAfter)")
             return pkcs7(documents.map(\.derBytes))
         } catch is TokenAlreadyUsed {
-            log.notice("ENROLL-REFUSED device=\(authorizedID) reason=token-used: the one-time token was used by another request"
+            log.notice(
+                "ENROLL-REFUSED device=\(authorizedID) reason=token-used: the one-time token was used by another request"
             )
             return HTTPResponse(status: 401, json: ["error": "unknown device or wrong / used enrollment token"])
         } catch let refusal as PrivatePKI.RequestRefusal {

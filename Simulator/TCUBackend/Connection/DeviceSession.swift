@@ -1,9 +1,9 @@
 import Foundation
+import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 import NIOTLS
-import Logging
 
 /// What the TLS verification callback learned about one connection's device, for the session handler.
 /// Written by the callback's task, read on the connection's event loop.

@@ -1,8 +1,8 @@
 import Foundation
+import Logging
 import NIOConcurrencyHelpers
 import SwiftASN1
 import X509
-import Logging
 
 /// What device chains are judged against: the client-CA certificates, and the CRLs of `--crl`.
 ///

@@ -145,7 +145,9 @@ final class WolfSSLSession {
                     UInt32(WOLFSSL_LOAD_FLAG_DATE_ERR_OKAY))
             }
         } else if let connectionStore {
-            _ = der.withUnsafeBufferPointer { tcu_connection_store_add_anchor(connectionStore, $0.baseAddress, $0.count) }
+            _ = der.withUnsafeBufferPointer {
+                tcu_connection_store_add_anchor(connectionStore, $0.baseAddress, $0.count)
+            }
         }
     }
 
