@@ -151,11 +151,10 @@ public struct PrivatePKI: Sendable {
         }
         let certificate = try makeDeviceCertificate(
             id: id, publicKey: publicKey, start: start, days: days, profile: profile,
-            policyValues: try policies.map { policy in
-                guard let oid = DERBuilder.objectIdentifier(policy) else {
+            policies: try policies.map { policy in
+                do { return try ASN1ObjectIdentifier(dotRepresentation: policy) } catch {
                     throw HostError("\"\(policy)\" is not a dotted OID")
                 }
-                return DERBuilder.sequence(oid)
             })
 
         do {
@@ -172,10 +171,22 @@ public struct PrivatePKI: Sendable {
             try SecureFile.read(path("root.pem"), what: "root CA"), to: outputDirectory + "/trust.pem")
     }
 
+    /// RFC 5280 §4.2.1.4: certificatePolicies, one PolicyInformation per OID, no qualifiers
+    /// (swift-certificates has no type for it).
+    static func certificatePolicies(_ policies: [ASN1ObjectIdentifier]) throws -> Certificate.Extension {
+        var value = DER.Serializer()
+        try value.appendConstructedNode(identifier: .sequence) { list in
+            for policy in policies {
+                try list.appendConstructedNode(identifier: .sequence) { try $0.serialize(policy) }
+            }
+        }
+        return Certificate.Extension(oid: [2, 5, 29, 32], critical: false, value: value.serializedBytes[...])
+    }
+
     /// Signs a device certificate with the device CA and records it in issued.json.
     private func makeDeviceCertificate(
         id: String, publicKey: Certificate.PublicKey, start: Date, days: Int, profile: DeviceProfile,
-        policyValues: [[UInt8]]
+        policies: [ASN1ObjectIdentifier]
     ) throws -> Certificate {
         let (caCertificate, caKey) = try loadDeviceCA()
         let subject = try DistinguishedName([
@@ -200,10 +211,7 @@ public struct PrivatePKI: Sendable {
                 try ExtendedKeyUsage(profile == .client ? [.clientAuth] : [.serverAuth])
                 SubjectKeyIdentifier(hash: publicKey)
                 AuthorityKeyIdentifier(keyIdentifier: caKeyIdentifier)
-                if !policyValues.isEmpty {
-                    Certificate.Extension(
-                        oid: [2, 5, 29, 32], critical: false, value: ArraySlice(DERBuilder.sequence(of: policyValues)))
-                }
+                if !policies.isEmpty { try Self.certificatePolicies(policies) }
             },
             issuerPrivateKey: .init(caKey))
 
@@ -282,8 +290,7 @@ public struct PrivatePKI: Sendable {
         try beforeSigning()
         let certificate = try makeDeviceCertificate(
             id: authorizedID, publicKey: csr.publicKey, start: Date().addingTimeInterval(-300), days: days,
-            profile: .client,
-            policyValues: [])
+            profile: .client, policies: [])
         return try certificate.serializeAsPEM().pemString + "\n"
             + SecureFile.read(path("device-ca.pem"), what: "device CA")
     }
@@ -356,23 +363,39 @@ public struct PrivatePKI: Sendable {
     /// replace a newer CRL with one made from an older list.
     private func writeCRLLocked(_ issued: [IssuedDevice]) throws {
         let (caCertificate, caKey) = try loadDeviceCA()
-        let now = Int64(Date().timeIntervalSince1970)
-        var revoked: [[UInt8]] = []
-        for device in issued {
-            guard let revokedAt = device.revokedAt, let serial = bytes(hex: device.serial) else { continue }
-            revoked.append(DERBuilder.sequence(DERBuilder.integer(serial), DERBuilder.time(revokedAt)))
+        let now = Date()
+        let revoked = issued.compactMap { device -> (serial: [UInt8], at: Date)? in
+            guard let revokedAt = device.revokedAt, let serial = bytes(hex: device.serial) else { return nil }
+            return (serial, Date(timeIntervalSince1970: TimeInterval(revokedAt)))
         }
-        var serializer = DER.Serializer()
-        try serializer.serialize(caCertificate.subject)
-        let ecdsaWithSHA256 = DERBuilder.sequence(DERBuilder.objectIdentifier("1.2.840.10045.4.3.2")!)
-        var tbs =
-            DERBuilder.integer(1) + ecdsaWithSHA256 + serializer.serializedBytes + DERBuilder.time(now - 60)
-            + DERBuilder.time(now + 7 * 86_400)
-        if !revoked.isEmpty { tbs += DERBuilder.sequence(of: revoked) }
-        let tbsCertList = DERBuilder.tlv(0x30, tbs)
-        let signature = try caKey.signature(for: tbsCertList).derRepresentation
-        let crl = DERBuilder.sequence(tbsCertList, ecdsaWithSHA256, DERBuilder.tlv(0x03, [0] + Array(signature)))
-        let pem = PEMDocument(type: "X509 CRL", derBytes: crl).pemString + "\n"
+        let ecdsaWithSHA256: ASN1ObjectIdentifier = "1.2.840.10045.4.3.2"
+        // RFC 5280 §5.1: TBSCertList, then the signature algorithm and the signature.
+        var tbs = DER.Serializer()
+        try tbs.appendConstructedNode(identifier: .sequence) { tbs in
+            try tbs.serialize(1)  // v2
+            try tbs.appendConstructedNode(identifier: .sequence) { try $0.serialize(ecdsaWithSHA256) }
+            try tbs.serialize(caCertificate.subject)
+            try CRLTime.serialize(now.addingTimeInterval(-60), into: &tbs)  // thisUpdate
+            try CRLTime.serialize(now.addingTimeInterval(7 * 86_400), into: &tbs)  // nextUpdate
+            if !revoked.isEmpty {
+                try tbs.appendConstructedNode(identifier: .sequence) { list in
+                    for entry in revoked {
+                        try list.appendConstructedNode(identifier: .sequence) { item in
+                            try item.serialize(ArraySlice(entry.serial))  // INTEGER, the bytes as issued
+                            try CRLTime.serialize(entry.at, into: &item)
+                        }
+                    }
+                }
+            }
+        }
+        let signature = try caKey.signature(for: tbs.serializedBytes).derRepresentation
+        var crl = DER.Serializer()
+        try crl.appendConstructedNode(identifier: .sequence) { crl in
+            crl.serializeRawBytes(tbs.serializedBytes)
+            try crl.appendConstructedNode(identifier: .sequence) { try $0.serialize(ecdsaWithSHA256) }
+            try crl.serialize(ASN1BitString(bytes: ArraySlice(signature)))
+        }
+        let pem = PEMDocument(type: "X509 CRL", derBytes: crl.serializedBytes).pemString + "\n"
         try SecureFile.writePublic(pem, to: path("crl.pem"))
     }
 
@@ -398,4 +421,23 @@ func bytes(hex: String) -> [UInt8]? {
         result.append(value)
     }
     return result
+}
+
+/// RFC 5280 §5.1.2.4: UTCTime through 2049, GeneralizedTime from 2050, always in UTC.
+enum CRLTime {
+    static func serialize(_ date: Date, into serializer: inout DER.Serializer) throws {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        let (year, month, day, hour, minute, second) = (c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+        if year < 2050 {
+            try serializer.serialize(
+                try UTCTime(year: year, month: month, day: day, hours: hour, minutes: minute, seconds: second))
+        } else {
+            try serializer.serialize(
+                try GeneralizedTime(
+                    year: year, month: month, day: day, hours: hour, minutes: minute, seconds: second,
+                    fractionalSeconds: 0))
+        }
+    }
 }
