@@ -1,5 +1,5 @@
 /* handshake_loop.c: full mutual-TLS handshakes through tculink.h over the POSIX HAL, for
- * scripts/bench-wasm2c. The same source is linked once with the natively compiled core and once
+ * scripts/targets/bench-wasm2c. The same source is linked once with the natively compiled core and once
  * with the wasm2c translation (BoardSupport/Wasm2c), each over wolfSSL built from the same source
  * with the same user_settings.h, so the difference is the translation alone.
  *

@@ -1,6 +1,6 @@
 /* user_settings.h: wolfSSL's configuration for bare-metal builds of the TCULink core.
  *
- * Used by scripts/build-embedded to compile the core for armv7em-none-none-eabi and
+ * Used by scripts/targets/build-embedded to compile the core for armv7em-none-none-eabi and
  * riscv32-none-none-eabi against wolfSSL's headers, the way firmware compiles wolfSSL
  * itself. Boards refine it (BoardSupport/<Board>/user_settings.h); what the core needs
  * from wolfSSL is marked REQUIRED.

@@ -2,7 +2,7 @@
  * filesystem), as a TLS 1.3/1.2 *client* with a P-256 device key kept out of wolfSSL.
  *
  * Compiled with -DWOLFSSL_USER_SETTINGS and this folder on the include path. The same file builds
- * the big-endian PowerPC wolfSSL the host tests run under qemu-ppc (scripts/build-wolfssl-cross);
+ * the big-endian PowerPC wolfSSL the host tests run under qemu-ppc (scripts/targets/build-wolfssl-cross);
  * it needs no host-only deviation. Options follow BoardSupport/Embedded/user_settings.h (what the
  * TCULink core REQUIRES) and add the chip's choices. */
 #ifndef TCU_MPC5748G_USER_SETTINGS_H

@@ -1,5 +1,5 @@
 /* tculink_wasm2c.c: the C API of tculink.h, unchanged, over the wasm2c translation of the
- * TCULink wasm module (the Swift core and wolfSSL; see wasm_side.c and scripts/build-wasm2c).
+ * TCULink wasm module (the Swift core and wolfSSL; see wasm_side.c and scripts/targets/build-wasm2c).
  *
  * Firmware links this file, the generated tculink_wasm.c, wabt's wasm-rt-impl.c and its board
  * HAL (tcu_hal.h) exactly as it would link the natively compiled core: same header, same calls.
@@ -27,7 +27,7 @@
 #include "wasm-rt-impl.h"
 
 #if defined(__BYTE_ORDER__) && ((__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__) != (WABT_BIG_ENDIAN + 0))
-#error "WABT_BIG_ENDIAN must be 1 exactly when the host is big-endian (scripts/build-wasm2c sets it)"
+#error "WABT_BIG_ENDIAN must be 1 exactly when the host is big-endian (scripts/targets/build-wasm2c sets it)"
 #endif
 
 #define TCU_WASM_MAX_HALS 16  /* as in wasm_side.c */

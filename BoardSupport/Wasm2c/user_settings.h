@@ -1,4 +1,4 @@
-/* user_settings.h: wolfSSL inside the TCULink wasm module (scripts/build-wasm2c).
+/* user_settings.h: wolfSSL inside the TCULink wasm module (scripts/targets/build-wasm2c).
  *
  * The core and wolfSSL are compiled together for wasm32 and translated to C by wasm2c, so
  * the module imports only the HAL (tcu_hal.h) and nothing of an operating system: no files,

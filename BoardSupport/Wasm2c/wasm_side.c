@@ -1,4 +1,4 @@
-/* wasm_side.c: the inside of the TCULink wasm module (scripts/build-wasm2c).
+/* wasm_side.c: the inside of the TCULink wasm module (scripts/targets/build-wasm2c).
  *
  * The module holds the Swift core and wolfSSL. Everything the outside world provides comes in
  * through the imports declared here, one per tcu_hal.h function plus two for the platform

@@ -6,7 +6,7 @@ import Testing
 /// POSIX HAL and a C super-loop through tculink.h, against openssl s_server and tcu-backend.
 @Suite(.serialized) struct HostFirmwareTests {
     static let image = BuiltArtefact.check(
-        [".build-firmware/tcu-c-api-tests", ".build-firmware/tcu-firmware"], builtBy: "scripts/build-host-firmware")
+        [".build-firmware/tcu-c-api-tests", ".build-firmware/tcu-firmware"], builtBy: "scripts/targets/build-host-firmware")
     let pki = TestPKI.directory
 
     var imagePath: String {
@@ -38,7 +38,7 @@ import Testing
         let result = run(
             "/bin/bash",
             [
-                TestPKI.repository.appendingPathComponent("scripts/run-host-firmware").path, "localhost",
+                TestPKI.repository.appendingPathComponent("scripts/targets/run-host-firmware").path, "localhost",
                 "\(server.port)", "localhost",
                 folder + "/chain.pem", folder + "/key.pem", folder + "/trust.pem", "hello from firmware\n",
             ], timeout: 300)

@@ -10,7 +10,7 @@ import Testing
         [
             ".build-wasm2c/host/tcu-firmware-wasm2c", ".build-wasm2c/host/tcu-c-api-tests-wasm2c",
             ".build-wasm2c/powerpc/tcu-firmware-wasm2c", ".build-wasm2c/powerpc/tcu-c-api-tests-wasm2c",
-        ], builtBy: "scripts/build-wasm2c")
+        ], builtBy: "scripts/targets/build-wasm2c")
     let pki = TestPKI.directory
     let out = TestPKI.repository.appendingPathComponent(".build-wasm2c").path
 
@@ -54,7 +54,7 @@ import Testing
         try #require(Self.build.status == 0)
         let server = try OpenSSLServer(pki: pki)
         defer { server.stop() }
-        let script = TestPKI.repository.appendingPathComponent("scripts/run-wasm2c-ppc").path
+        let script = TestPKI.repository.appendingPathComponent("scripts/targets/run-wasm2c-ppc").path
         let result = run(
             "/bin/bash", [script, "localhost", "\(server.port)", "localhost"] + device() + ["ppc\n"], timeout: 300)
         #expect(result.status == 0 && result.output.contains("reply: cpp"), "\(result.output)")

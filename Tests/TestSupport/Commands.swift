@@ -31,11 +31,11 @@ public func run(_ executable: String, _ arguments: [String], input: String? = ni
 public let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
 
-/// A PKI made by the OpenSSL command line (scripts/make-test-pki) in a temporary folder; its
+/// A PKI made by the OpenSSL command line (scripts/targets/make-test-pki) in a temporary folder; its
 /// certificates have fixed dates (valid 2025-2049, the expired ones 2020-2021).
 public func makeTestPKI(named name: String) -> String {
     let folder = NSTemporaryDirectory() + "tculink-\(name)-pki-\(getpid())"
-    let result = run("/bin/bash", [repositoryRoot.appendingPathComponent("scripts/make-test-pki").path, folder])
+    let result = run("/bin/bash", [repositoryRoot.appendingPathComponent("scripts/targets/make-test-pki").path, folder])
     precondition(result.status == 0, "make-test-pki failed: \(result.output)")
     return folder
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Opens many idle mutual-TLS connections to the test backend from one process, for
-scripts/bench-idle-connections.
+scripts/targets/bench-idle-connections.
 
 Python's ssl module (OpenSSL) on purpose: the client must not share the backend's TLS stack
 (BoringSSL) nor the device's (wolfSSL). One asyncio loop holds every connection, so the client

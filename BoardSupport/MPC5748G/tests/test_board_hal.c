@@ -2,7 +2,7 @@
  *
  *   test_board_hal [ARTIFACT_DIR]
  * With ARTIFACT_DIR it writes pub.der (SubjectPublicKeyInfo), msg.bin, sig.der and
- * msg-altered.bin for `openssl dgst -sha256 -verify` (scripts/test-mpc5748g runs it).
+ * msg-altered.bin for `openssl dgst -sha256 -verify` (scripts/targets/test-mpc5748g runs it).
  * Build with -DTCU_EXPECT_BIG_ENDIAN for the PowerPC run: the byte order is then asserted.
  * Prints one line per check and "N passed, M failed"; exits 1 when any failed. */
 #include <arpa/inet.h>

@@ -2,7 +2,7 @@
  *
  *   tcu-c-api-tests PKI_DIR GOOD_PORT WRONG_NAME_PORT
  *
- * PKI_DIR is a folder made by scripts/make-test-pki; on GOOD_PORT an
+ * PKI_DIR is a folder made by scripts/targets/make-test-pki; on GOOD_PORT an
  * `openssl s_server -Verify 1 -verify_return_error -rev` serves server/good, on
  * WRONG_NAME_PORT one serves server/wrongname. Prints one line per check and
  * "N passed, M failed"; exits non-zero when a check failed. */

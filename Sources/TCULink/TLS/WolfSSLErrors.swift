@@ -15,7 +15,7 @@ enum WolfSSLErrors {
     ///   signature verified, so a CA with one may be filed for the certificate below it.
     /// - name constraints, on the leaf only: wolfSSL 5.5.4 refuses an iPAddress SAN under a CA that
     ///   permits only dNSName subtrees, though RFC 5280 constrains each name form by its own subtrees
-    ///   (336 BetterTLS cases in scripts/limbo-check). wolfSSL also reports this error *before* the
+    ///   (336 BetterTLS cases in scripts/targets/limbo-check). wolfSSL also reports this error *before* the
     ///   signature for a certificate that carries nameConstraints itself, so a leaf that does is
     ///   never set aside (and the validator refuses nameConstraints outside CAs anyway).
     static func isJudgedByValidator(_ code: Int32, depth: Int, certificate der: [UInt8]) -> Bool {

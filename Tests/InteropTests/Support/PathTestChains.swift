@@ -2,13 +2,13 @@ import Foundation
 import TCULink
 import TestSupport
 
-/// The server chains of scripts/make-path-test-chains (one per rule of the path validator),
+/// The server chains of scripts/targets/make-path-test-chains (one per rule of the path validator),
 /// made by the OpenSSL command line once per test process.
 enum PathTestChains {
     static let directory: String = {
         let folder = NSTemporaryDirectory() + "tculink-path-chains-\(getpid())"
         let result = run(
-            "/bin/bash", [TestPKI.repository.appendingPathComponent("scripts/make-path-test-chains").path, folder],
+            "/bin/bash", [TestPKI.repository.appendingPathComponent("scripts/targets/make-path-test-chains").path, folder],
             timeout: 300)
         precondition(result.status == 0, "make-path-test-chains failed: \(result.output)")
         return folder

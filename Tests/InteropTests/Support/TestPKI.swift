@@ -1,7 +1,7 @@
 import Foundation
 import TestSupport
 
-/// A PKI made by the OpenSSL command line (scripts/make-test-pki), once per test process.
+/// A PKI made by the OpenSSL command line (scripts/targets/make-test-pki), once per test process.
 enum TestPKI {
     static let repository = repositoryRoot
 

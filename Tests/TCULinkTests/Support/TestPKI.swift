@@ -2,7 +2,7 @@ import Foundation
 import TCULink
 import TestSupport
 
-/// A PKI made by the OpenSSL command line (scripts/make-test-pki) in a temporary
+/// A PKI made by the OpenSSL command line (scripts/targets/make-test-pki) in a temporary
 /// folder, once per test process.
 enum TestPKI {
     static let directory = makeTestPKI(named: "unit")
