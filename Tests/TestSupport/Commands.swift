@@ -35,7 +35,8 @@ public let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComp
 /// certificates have fixed dates (valid 2025-2049, the expired ones 2020-2021).
 public func makeTestPKI(named name: String) -> String {
     let folder = NSTemporaryDirectory() + "tculink-\(name)-pki-\(getpid())"
-    let result = run("/bin/bash", [repositoryRoot.appendingPathComponent("scripts/targets/make-test-pki").path, folder])
+    let result = run(
+        "/bin/bash", [repositoryRoot.appendingPathComponent("scripts/targets/make-test-pki").path, folder])
     precondition(result.status == 0, "make-test-pki failed: \(result.output)")
     return folder
 }

@@ -8,7 +8,8 @@ enum PathTestChains {
     static let directory: String = {
         let folder = NSTemporaryDirectory() + "tculink-path-chains-\(getpid())"
         let result = run(
-            "/bin/bash", [TestPKI.repository.appendingPathComponent("scripts/targets/make-path-test-chains").path, folder],
+            "/bin/bash",
+            [TestPKI.repository.appendingPathComponent("scripts/targets/make-path-test-chains").path, folder],
             timeout: 300)
         precondition(result.status == 0, "make-path-test-chains failed: \(result.output)")
         return folder
