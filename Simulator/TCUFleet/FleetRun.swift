@@ -126,7 +126,7 @@ public final class FleetRun: Sendable {
                     let response = try HTTPExchange.perform(
                         client, method: "POST", path: "/v1/devices/\(id)/telemetry", host: configuration.serverName,
                         json: body, timeoutMilliseconds: 5_000)
-                    guard response.status == 202 else { throw TCULinkError(.connectionClosed) }
+                    guard response.status == 202 else { throw TelemetryRefused(status: response.status) }
                     let acknowledgedSequence = sequence
                     record {
                         $0.telemetryAcknowledged += 1
@@ -150,11 +150,16 @@ public final class FleetRun: Sendable {
                     continue
                 }
                 saved.record = nil
-                let reason = (error as? TCULinkError).map { "\($0.reason)" } ?? "other"
+                let reason =
+                    (error as? TCULinkError).map { "\($0.reason)" }
+                    ?? (error as? TelemetryRefused).map { "http-\($0.status)" } ?? "\(error)"
                 record { $0.failures[reason, default: 0] += 1 }
-                let failure = (error as? TCULinkError) ?? TCULinkError(.transportFailed)
                 let now = SystemClock.monotonicNow()
-                switch reconnector.failed(failure, now: now, random: entropy.randomWord() ?? 0) {
+                let random = entropy.randomWord() ?? 0
+                let decision =
+                    (error as? TCULinkError).map { reconnector.failed($0, now: now, random: random) }
+                    ?? reconnector.failedTransiently(now: now, random: random)
+                switch decision {
                 case .retry(let at), .pause(let at, _):
                     let wait = min(at > now ? at - now : 0, UInt64(max(0, deadline.timeIntervalSinceNow * 1000)))
                     usleep(UInt32(min(wait, 60_000)) * 1000)
@@ -163,6 +168,11 @@ public final class FleetRun: Sendable {
         }
         if !connectedOnce { record { $0.stuckDevices.append(id) } }
     }
+}
+
+/// The backend answered a telemetry message with another status than 202 Accepted.
+struct TelemetryRefused: Error {
+    let status: Int
 }
 
 /// One device's persistent session slot, in memory (the fleet's devices do not outlive the run).

@@ -45,10 +45,17 @@ public struct Reconnector: Equatable, Sendable {
 
     /// A connection attempt failed at `now`; `random` is a fresh word from the HAL's entropy.
     public mutating func failed(_ error: TCULinkError, now: UInt64, random: UInt32) -> Decision {
-        failures += 1
         if error.reason.isPermanent {
+            failures += 1
             return .pause(until: now + UInt64(policy.permanentFailureDelay), reason: error.reason)
         }
+        return failedTransiently(now: now, random: random)
+    }
+
+    /// An attempt failed for a reason outside the connection (the application's own exchange, e.g.
+    /// an error status from the backend): back off as after a transient failure.
+    public mutating func failedTransiently(now: UInt64, random: UInt32) -> Decision {
+        failures += 1
         let bound = policy.bound(attempt: failures)
         let delay = bound == 0 ? 0 : UInt64(random % (bound + 1))  // full jitter: uniform in [0, bound]
         return .retry(at: now + delay)

@@ -51,6 +51,15 @@ import Testing
                 == .pause(until: 3_600_000, reason: .unknownCA))
     }
 
+    @Test func aFailureOutsideTheConnectionBacksOffLikeATransientOne() {
+        var reconnector = Reconnector(policy: policy)
+        _ = reconnector.failed(TCULinkError(.unknownCA), now: 0, random: 0)  // a permanent one counts too
+        // full jitter under the second bound (2 s), then the third (4 s): never the permanent pause
+        #expect(reconnector.failedTransiently(now: 100, random: 2_000) == .retry(at: 100 + 2_000))
+        #expect(reconnector.failedTransiently(now: 100, random: 4_001) == .retry(at: 100))
+        #expect(reconnector.failures == 3)
+    }
+
     @Test func successResetsTheBackoff() {
         var reconnector = Reconnector(policy: policy)
         for _ in 0..<5 { _ = reconnector.failed(TCULinkError(.connectionRefused), now: 0, random: UInt32.max) }
