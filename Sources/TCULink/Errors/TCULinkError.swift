@@ -103,6 +103,20 @@ public struct TCULinkError: Error, Equatable, Sendable {
         // More verdicts on the server's certificate chain.
         public static let serverCertificateIsCA = Reason(70)
 
+        // MQTT over the TLS connection.
+        public static let mqttNotAuthorized = Reason(80)
+        public static let mqttIdentifierRejected = Reason(81)
+        public static let mqttServerUnavailable = Reason(82)
+        public static let mqttMalformedPacket = Reason(83)
+        public static let mqttPacketTooLarge = Reason(84)
+        public static let mqttKeepAliveTimeout = Reason(85)
+        public static let mqttAcknowledgementTimeout = Reason(86)
+        public static let mqttSubscriptionRefused = Reason(87)
+        public static let mqttExactlyOnceUnsupported = Reason(88)
+        public static let mqttInvalidTopic = Reason(89)
+        public static let mqttUnexpectedPacket = Reason(90)
+        public static let mqttTooManyInFlight = Reason(91)
+
         /// The name in code and logs (`unknownCA`).
         public var name: StaticString { Reason.entry(rawValue)?.name ?? "unknownReason" }
 
@@ -276,6 +290,55 @@ public struct TCULinkError: Error, Equatable, Sendable {
                     name: "serverCertificateIsCA",
                     summary: "server certificate is a CA certificate (cA or keyCertSign), not a server's",
                     permanent: true)
+            case 80:
+                return Entry(
+                    name: "mqttNotAuthorized",
+                    summary: "MQTT broker refused the connection: not authorized (CONNACK 4 or 5)", permanent: true)
+            case 81:
+                return Entry(
+                    name: "mqttIdentifierRejected",
+                    summary: "MQTT broker refused the protocol level or the client id (CONNACK 1 or 2)", permanent: true
+                )
+            case 82:
+                return Entry(
+                    name: "mqttServerUnavailable", summary: "MQTT broker unavailable (CONNACK 3)", permanent: false)
+            case 83:
+                return Entry(
+                    name: "mqttMalformedPacket", summary: "MQTT broker sent bytes that are not an MQTT 3.1.1 packet",
+                    permanent: false)
+            case 84:
+                return Entry(
+                    name: "mqttPacketTooLarge", summary: "MQTT packet larger than the buffer configured for it",
+                    permanent: true)
+            case 85:
+                return Entry(
+                    name: "mqttKeepAliveTimeout", summary: "MQTT broker did not answer PINGREQ in time: link dead",
+                    permanent: false)
+            case 86:
+                return Entry(
+                    name: "mqttAcknowledgementTimeout",
+                    summary: "MQTT broker did not acknowledge a packet in time", permanent: false)
+            case 87:
+                return Entry(
+                    name: "mqttSubscriptionRefused", summary: "MQTT broker refused a subscription (SUBACK 0x80)",
+                    permanent: true)
+            case 88:
+                return Entry(
+                    name: "mqttExactlyOnceUnsupported",
+                    summary: "MQTT QoS 2 (exactly once) is not supported (nor by Azure or AWS)",
+                    permanent: true)
+            case 89:
+                return Entry(
+                    name: "mqttInvalidTopic", summary: "MQTT topic name or filter breaks the topic rules",
+                    permanent: true)
+            case 90:
+                return Entry(
+                    name: "mqttUnexpectedPacket", summary: "MQTT broker sent a packet out of sequence",
+                    permanent: false)
+            case 91:
+                return Entry(
+                    name: "mqttTooManyInFlight",
+                    summary: "too many MQTT publishes awaiting acknowledgement: try again after one", permanent: false)
             default: return nil
             }
         }

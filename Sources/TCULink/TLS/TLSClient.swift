@@ -126,7 +126,7 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
         case .done(let count): return count
         case .wantRead, .wantWrite: return 0
         case .closedByPeer(let code): throw ended(by: TCULinkError(.connectionClosed, libraryCode: code))
-        case .failed(let code): throw ended(by: session.failure(code))
+        case .failed(let code): throw ended(by: session.failure(code, established: true))
         }
     }
 
@@ -142,7 +142,7 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
         case .closedByPeer:
             perform(machine.peerClosed())
             return .closed
-        case .failed(let code): throw ended(by: session.failure(code))
+        case .failed(let code): throw ended(by: session.failure(code, established: true))
         }
     }
 

@@ -107,9 +107,13 @@ final class WolfSSLSession {
         }
     }
 
-    /// A failed call explained with everything the callbacks and the alert history saw.
-    func failure(_ code: Int32) -> TCULinkError {
-        WolfSSLErrors.classify(code, session: pointer, target: callbacks)
+    /// A failed call explained with everything the callbacks and the alert history saw. Once
+    /// `established`, a transport the peer closed without close_notify is `connectionClosed`, not a
+    /// handshake cut short.
+    func failure(_ code: Int32, established: Bool = false) -> TCULinkError {
+        let error = WolfSSLErrors.classify(code, session: pointer, target: callbacks)
+        guard established, error.reason == .peerClosedDuringHandshake else { return error }
+        return TCULinkError(.connectionClosed, libraryCode: error.libraryCode)
     }
 
     // MARK: - What was negotiated

@@ -1,0 +1,141 @@
+import Foundation
+import HostHAL
+import TCULink
+import TestSupport
+import Testing
+
+/// The core's MQTT client against mosquitto (Debian's 2.0), with mosquitto_sub and mosquitto_pub
+/// as independent clients: what the device sends arrives byte-exact, what is sent to it arrives,
+/// and a dead or silent broker ends the session with its own error in bounded time.
+@Suite(.serialized) struct MQTTInteropTests {
+    typealias DeviceMQTT = MQTTClient<POSIXSocketTransport, CountingKeyStore, SimulatedClock>
+
+    /// tcu-0001 (the test PKI's `device`) connected over mutual TLS 1.3 and MQTT.
+    func connectedDevice(
+        _ broker: MosquittoBroker, keepAlive: UInt16 = 30, pingTimeout: UInt32 = 5_000, packetSize: Int = 4096
+    ) throws -> DeviceMQTT {
+        let tls = try makeClient(port: broker.port)
+        _ = try tls.connect()
+        let mqtt = MQTTClient(
+            connection: tls,
+            configuration: .init(
+                clientID: "tcu-0001", keepAliveSeconds: keepAlive, maximumPacketSize: packetSize,
+                pingResponseTimeout: pingTimeout))
+        try mqtt.start()
+        let event = mqtt.nextEvent(timeoutMilliseconds: 5_000)
+        guard event == .connected(sessionPresent: false) else {
+            throw HostError("MQTT did not connect: \(event); broker log: \(broker.log)")
+        }
+        return mqtt
+    }
+
+    @Test func telemetryArrivesByteExactAtAnIndependentSubscriber() throws {
+        let broker = try MosquittoBroker()
+        let mqtt = try connectedDevice(broker)
+        // Every byte value, and JSON: a retained QoS 1 message, so the subscriber gets it whenever it subscribes.
+        let payload = Array("{\"speed_kmh\":42}".utf8) + (0...255).map { UInt8($0) }
+        let topic = "devices/tcu-0001/messages/events/"
+        let id = try payload.withUnsafeBytes { raw in
+            try mqtt.publish(topic: topic, payload: raw, qos: .atLeastOnce, retain: true)
+        }
+        #expect(id != 0)
+        #expect(mqtt.nextEvent(timeoutMilliseconds: 5_000) == .published(packetID: id))
+
+        let received = broker.folder + "/received"  // the payload as mosquitto_sub wrote it, raw (-N)
+        let subscriber = try ChildProcess(
+            "/usr/bin/mosquitto_sub", broker.clientArguments() + ["-t", topic, "-C", "1", "-N", "-W", "10"],
+            logFile: received)
+        #expect(subscriber.wait(timeout: 15) == 0)
+        #expect(FileManager.default.contents(atPath: received) == Data(payload))
+        mqtt.disconnect()
+        #expect(mqtt.step() == .closed(nil))
+    }
+
+    @Test func aMessageForTheDeviceArrivesWithItsTopic() throws {
+        let broker = try MosquittoBroker()
+        let mqtt = try connectedDevice(broker)
+        let filter = "devices/tcu-0001/messages/devicebound/#"
+        let id = try mqtt.subscribe(filter: filter, qos: .atLeastOnce)
+        #expect(mqtt.nextEvent(timeoutMilliseconds: 5_000) == .subscribed(packetID: id, granted: .atLeastOnce))
+
+        let publisher = run(
+            "/usr/bin/mosquitto_pub",
+            broker.clientArguments() + [
+                "-t", "devices/tcu-0001/messages/devicebound/unlock", "-m", "door=1", "-q", "1",
+            ])
+        #expect(publisher.status == 0, "\(publisher.output)")
+        guard case .message(let message) = mqtt.nextEvent(timeoutMilliseconds: 5_000) else {
+            Issue.record("no message; broker log: \(broker.log)")
+            return
+        }
+        #expect(message.qos == .atLeastOnce)
+        let (topic, payload) = try #require(
+            mqtt.withMessage { topic, payload in
+                (String(decoding: topic, as: UTF8.self), String(decoding: payload, as: UTF8.self))
+            })
+        #expect(topic == "devices/tcu-0001/messages/devicebound/unlock")
+        #expect(payload == "door=1")
+        // The next step acknowledges it (the application has taken it) and finds nothing more.
+        guard case .waiting = mqtt.step() else {
+            Issue.record("expected to wait")
+            return
+        }
+        #expect(mqtt.withMessage { _, _ in true } == nil)
+    }
+
+    @Test func aPacketLargerThanTheBufferIsRefusedAndTheSessionGoesOn() throws {
+        let broker = try MosquittoBroker()
+        let mqtt = try connectedDevice(broker, packetSize: 512)
+        let large = [UInt8](repeating: 0x41, count: 600)
+        #expect(throws: TCULinkError(.mqttPacketTooLarge)) {
+            try large.withUnsafeBytes { raw in
+                try mqtt.publish(topic: "devices/tcu-0001/messages/events/", payload: raw, qos: .atLeastOnce)
+            }
+        }
+        let small = [UInt8](repeating: 0x42, count: 100)
+        let id = try small.withUnsafeBytes { raw in
+            try mqtt.publish(topic: "devices/tcu-0001/messages/events/", payload: raw, qos: .atLeastOnce)
+        }
+        #expect(mqtt.nextEvent(timeoutMilliseconds: 5_000) == .published(packetID: id))
+
+        // One larger than the receive buffer, from the broker: the session ends with that reason, untruncated.
+        _ = try mqtt.subscribe(filter: "devices/tcu-0001/messages/devicebound/#", qos: .atMostOnce)
+        guard case .subscribed = mqtt.nextEvent(timeoutMilliseconds: 5_000) else {
+            Issue.record("not subscribed")
+            return
+        }
+        let publisher = run(
+            "/usr/bin/mosquitto_pub",
+            broker.clientArguments() + [
+                "-t", "devices/tcu-0001/messages/devicebound/big", "-m", String(repeating: "x", count: 2_000),
+            ])
+        #expect(publisher.status == 0, "\(publisher.output)")
+        #expect(mqtt.nextEvent(timeoutMilliseconds: 5_000) == .closed(TCULinkError(.mqttPacketTooLarge)))
+    }
+
+    @Test func aKilledBrokerEndsTheSessionAtOnce() throws {
+        let broker = try MosquittoBroker()
+        let mqtt = try connectedDevice(broker)
+        let started = Date()
+        broker.kill()
+        let event = mqtt.nextEvent(timeoutMilliseconds: 5_000)
+        guard case .closed(let error) = event, let error else {
+            Issue.record("expected a failure, got \(event)")
+            return
+        }
+        #expect([.connectionClosed, .connectionReset].contains(error.reason), "\(error.reason)")
+        #expect(Date().timeIntervalSince(started) < 2)
+    }
+
+    @Test func aSilentBrokerIsFoundDeadWithinKeepAliveAndThePingBound() throws {
+        let broker = try MosquittoBroker()
+        let mqtt = try connectedDevice(broker, keepAlive: 2, pingTimeout: 1_000)
+        let started = Date()
+        broker.freeze(true)  // its sockets stay open: no FIN, no RST, as with a pulled cable upstream
+        defer { broker.freeze(false) }
+        let event = mqtt.nextEvent(timeoutMilliseconds: 10_000)
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(event == .closed(TCULinkError(.mqttKeepAliveTimeout)))
+        #expect(elapsed >= 2.5 && elapsed < 4.5, "\(elapsed) s")  // keep-alive 2 s + PINGRESP bound 1 s
+    }
+}
