@@ -7,7 +7,8 @@ struct TCUSim: ParsableCommand {
         commandName: "tcu-sim",
         abstract: "A simulated vehicle telematics unit: the TCULink core over the host HAL.",
         subcommands: [
-            Connect.self, VerifyServer.self, Keygen.self, CSR.self, Enroll.self, Renew.self, Fleet.self, Demo.self,
+            Connect.self, MQTT.self, VerifyServer.self, Keygen.self, CSR.self, Enroll.self, Renew.self, Fleet.self,
+            Demo.self,
         ]
     )
 }

@@ -138,4 +138,20 @@ import Testing
         #expect(event == .closed(TCULinkError(.mqttKeepAliveTimeout)))
         #expect(elapsed >= 2.5 && elapsed < 4.5, "\(elapsed) s")  // keep-alive 2 s + PINGRESP bound 1 s
     }
+
+    @Test func tcuSimPublishesAndReportsRefusalsInOneLine() throws {
+        let broker = try MosquittoBroker()
+        let device = [
+            "--broker", "127.0.0.1:\(broker.port)", "--server-name", "localhost", "--device",
+            TestPKI.directory + "/device",
+        ]
+        let published = run(tcuSimPath, ["mqtt", "publish"] + device + ["--message", "{\"speed_kmh\":7}"])
+        #expect(published.status == 0, "\(published.output)")
+        #expect(
+            published.output.contains(
+                "published:   15 bytes to devices/tcu-0001/messages/events/ (QoS 1, acknowledged)"))
+        let refused = run(tcuSimPath, ["mqtt", "publish"] + device + ["--message", "x", "--topic", "a/#"])
+        #expect(refused.status == 1)
+        #expect(refused.output.contains("FAILED: mqttInvalidTopic"), "\(refused.output)")
+    }
 }
