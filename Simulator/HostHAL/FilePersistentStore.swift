@@ -24,6 +24,7 @@ public struct FilePersistentStore: PersistentStore {
         case .tlsSession: name = "tls-session.bin"
         case .lastKnownGoodTime: name = "last-known-good-time.bin"
         case .enrollmentState: name = "enrollment-state.bin"
+        case .mqttOutbox: name = "mqtt-outbox.bin"
         }
         return directory + "/" + name
     }

@@ -6,6 +6,37 @@ import TCULink
 
 /// `tcu-sim mqtt publish|subscribe`: the core's MQTT client over mutual TLS against a broker
 /// (mosquitto, Azure IoT Hub with `--azure-hub`, AWS IoT Core).
+typealias DeviceMQTT = MQTTClient<POSIXSocketTransport, FileKeyStore, SystemClock, MQTTStateStore>
+
+/// `--state DIR` keeps the outbox in files; without it, in memory for this run.
+struct MQTTStateStore: PersistentStore {
+    var file: FilePersistentStore?
+    var memory = VolatileStore()
+
+    func read(_ slot: PersistentSlot, into buffer: UnsafeMutableRawBufferPointer) throws(TCULinkError) -> Int? {
+        if let file { return try file.read(slot, into: buffer) }
+        return try memory.read(slot, into: buffer)
+    }
+
+    mutating func write(_ slot: PersistentSlot, _ bytes: UnsafeRawBufferPointer) throws(TCULinkError) {
+        if var file {
+            try file.write(slot, bytes)
+            self.file = file
+        } else {
+            try memory.write(slot, bytes)
+        }
+    }
+
+    mutating func erase(_ slot: PersistentSlot) throws(TCULinkError) {
+        if var file {
+            try file.erase(slot)
+            self.file = file
+        } else {
+            try memory.erase(slot)
+        }
+    }
+}
+
 struct MQTT: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "MQTT 3.1.1 over mutual TLS: publish or subscribe as the device.",
@@ -23,9 +54,14 @@ struct MQTT: ParsableCommand {
         @Option(name: .customLong("keep-alive"), help: "Keep-alive, seconds.") var keepAlive: UInt16 = 60
         @Option(name: .customLong("timeout"), help: "How long to wait for each answer, milliseconds.")
         var timeout: UInt32 = 10_000
+        @Option(
+            help:
+                "Folder for the device's state: the outbox of unacknowledged QoS 1 publishes, resent after a restart (default: kept in memory for this run)."
+        )
+        var state: String?
 
         /// Connects TLS, then MQTT; prints one line per step.
-        func connect() throws -> MQTTClient<POSIXSocketTransport, FileKeyStore, SystemClock> {
+        func connect() throws -> DeviceMQTT {
             let parts = broker.split(separator: ":", maxSplits: 1)
             let host = String(parts[0])
             guard let port = parts.count == 2 ? UInt16(parts[1]) : 8883 else {
@@ -50,11 +86,19 @@ struct MQTT: ParsableCommand {
                 print("FAILED: \(Describe.error(error))")
                 throw ExitCode(1)
             }
-            let mqtt = MQTTClient(connection: tls, configuration: settings)
+            let store = MQTTStateStore(
+                file: try state.map { directory throws(HostError) in
+                    try FilePersistentStore(directory: directory)
+                })
+            let mqtt = try MQTTClient(connection: tls, configuration: settings, store: store)
+            if mqtt.outboxWasUnreadable { print("warning:     the outbox in --state was unreadable: set aside") }
             try mqtt.start()
             let event = mqtt.nextEvent(timeoutMilliseconds: timeout)
             guard case .connected(let sessionPresent) = event else { throw Self.failure(event, mqtt) }
             print("mqtt:        connected as \(id) (session present: \(sessionPresent))")
+            if mqtt.resentAfterConnect > 0 {
+                print("outbox:      \(mqtt.resentAfterConnect) unacknowledged message(s) sent again")
+            }
             return mqtt
         }
 
@@ -66,9 +110,7 @@ struct MQTT: ParsableCommand {
             }
         }
 
-        static func failure(_ event: MQTTEvent, _ mqtt: MQTTClient<POSIXSocketTransport, FileKeyStore, SystemClock>)
-            -> ExitCode
-        {
+        static func failure(_ event: MQTTEvent, _ mqtt: DeviceMQTT) -> ExitCode {
             switch event {
             case .closed(let error?): print("FAILED: \(Describe.error(error))")
             case .waiting: print("FAILED: no answer in time")

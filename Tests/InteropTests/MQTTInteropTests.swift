@@ -8,22 +8,24 @@ import Testing
 /// as independent clients: what the device sends arrives byte-exact, what is sent to it arrives,
 /// and a dead or silent broker ends the session with its own error in bounded time.
 @Suite(.serialized) struct MQTTInteropTests {
-    typealias DeviceMQTT = MQTTClient<POSIXSocketTransport, CountingKeyStore, SimulatedClock>
+    typealias DeviceMQTT = MQTTClient<POSIXSocketTransport, CountingKeyStore, SimulatedClock, FilePersistentStore>
 
     /// tcu-0001 (the test PKI's `device`) connected over mutual TLS 1.3 and MQTT.
     func connectedDevice(
-        _ broker: MosquittoBroker, keepAlive: UInt16 = 30, pingTimeout: UInt32 = 5_000, packetSize: Int = 4096
+        _ broker: MosquittoBroker, keepAlive: UInt16 = 30, pingTimeout: UInt32 = 5_000, packetSize: Int = 4096,
+        state: String? = nil, cleanSession: Bool = true
     ) throws -> DeviceMQTT {
         let tls = try makeClient(port: broker.port)
         _ = try tls.connect()
-        let mqtt = MQTTClient(
+        let mqtt = try MQTTClient(
             connection: tls,
             configuration: .init(
-                clientID: "tcu-0001", keepAliveSeconds: keepAlive, maximumPacketSize: packetSize,
-                pingResponseTimeout: pingTimeout))
+                clientID: "tcu-0001", cleanSession: cleanSession, keepAliveSeconds: keepAlive,
+                maximumPacketSize: packetSize, pingResponseTimeout: pingTimeout),
+            store: try FilePersistentStore(directory: state ?? broker.folder + "/device-state"))
         try mqtt.start()
         let event = mqtt.nextEvent(timeoutMilliseconds: 5_000)
-        guard event == .connected(sessionPresent: false) else {
+        guard case .connected = event else {
             throw HostError("MQTT did not connect: \(event); broker log: \(broker.log)")
         }
         return mqtt
@@ -153,5 +155,42 @@ import Testing
         let refused = run(tcuSimPath, ["mqtt", "publish"] + device + ["--message", "x", "--topic", "a/#"])
         #expect(refused.status == 1)
         #expect(refused.output.contains("FAILED: mqttInvalidTopic"), "\(refused.output)")
+    }
+
+    @Test func aDeviceRestartedWithUnacknowledgedPublishesResendsThemAndLosesNone() throws {
+        let broker = try MosquittoBroker()
+        let topic = "devices/tcu-0001/messages/events/"
+        // An auditor with a persistent session: the broker keeps every message for it while it is away.
+        let audit = broker.clientArguments() + ["-c", "-i", "audit", "-q", "1", "-t", topic]
+        let registered = run("/usr/bin/mosquitto_sub", audit + ["-E"])
+        #expect(registered.status == 0, "\(registered.output)")
+
+        let state = broker.folder + "/tcu-0001-state"
+        let first = try connectedDevice(broker, state: state, cleanSession: false)
+        for sequence in 1...5 {
+            try Array("{\"seq\":\(sequence)}".utf8).withUnsafeBytes { raw in
+                _ = try first.publish(topic: topic, payload: raw, qos: .atLeastOnce)
+            }
+        }
+        #expect(first.outbox.messages.count == 5)
+        first.connection.close()  // the TCU loses power before it reads a single PUBACK
+
+        let restarted = try connectedDevice(broker, state: state, cleanSession: false)
+        #expect(restarted.resentAfterConnect == 5)
+        var acknowledged = 0
+        while acknowledged < 5 {
+            guard case .published = restarted.nextEvent(timeoutMilliseconds: 5_000) else { break }
+            acknowledged += 1
+        }
+        #expect(acknowledged == 5)
+        #expect(restarted.outbox.messages.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: state + "/mqtt-outbox.bin"))  // erased once empty
+        restarted.disconnect()
+
+        let drained = run("/usr/bin/mosquitto_sub", audit + ["-W", "3"], timeout: 10)
+        let lines = drained.output.split(separator: "\n").map(String.init).filter { $0.hasPrefix("{") }
+        // Every message arrived; duplicates only as QoS 1 allows (the first sends and the DUP resends).
+        #expect(Set(lines) == Set((1...5).map { "{\"seq\":\($0)}" }), "\(drained.output)")
+        #expect(lines.count <= 10)
     }
 }

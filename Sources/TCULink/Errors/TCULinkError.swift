@@ -116,6 +116,7 @@ public struct TCULinkError: Error, Equatable, Sendable {
         public static let mqttInvalidTopic = Reason(89)
         public static let mqttUnexpectedPacket = Reason(90)
         public static let mqttTooManyInFlight = Reason(91)
+        public static let mqttOutboxFull = Reason(92)
 
         /// The name in code and logs (`unknownCA`).
         public var name: StaticString { Reason.entry(rawValue)?.name ?? "unknownReason" }
@@ -339,6 +340,11 @@ public struct TCULinkError: Error, Equatable, Sendable {
                 return Entry(
                     name: "mqttTooManyInFlight",
                     summary: "too many MQTT publishes awaiting acknowledgement: try again after one", permanent: false)
+            case 92:
+                return Entry(
+                    name: "mqttOutboxFull",
+                    summary: "the MQTT outbox is full of unacknowledged messages: publish refused, none dropped",
+                    permanent: false)
             default: return nil
             }
         }

@@ -6,6 +6,8 @@ public enum PersistentSlot: UInt8, Equatable, Sendable {
     case lastKnownGoodTime = 2
     /// Enrollment progress.
     case enrollmentState = 3
+    /// QoS 1 MQTT publishes not yet acknowledged (`MQTTOutbox`).
+    case mqttOutbox = 4
 }
 
 /// Small slots in non-volatile memory (EEPROM emulation on a board, files on a host).

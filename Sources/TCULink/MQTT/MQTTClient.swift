@@ -14,11 +14,13 @@ public struct MQTTConfiguration: Sendable {
     public var pingResponseTimeout: UInt32
     /// QoS 1 publishes and subscriptions awaiting their answer at once.
     public var maximumInFlight: Int
+    /// The most bytes the outbox of unacknowledged QoS 1 publishes may take in the persistent store.
+    public var outboxCapacity: Int
 
     public init(
         clientID: String, username: String? = nil, cleanSession: Bool = true, keepAliveSeconds: UInt16 = 60,
         maximumPacketSize: Int = 4096, acknowledgementTimeout: UInt32 = 10_000, pingResponseTimeout: UInt32 = 10_000,
-        maximumInFlight: Int = 8
+        maximumInFlight: Int = 8, outboxCapacity: Int = 16 * 1024
     ) {
         self.clientID = clientID
         self.username = username
@@ -28,6 +30,7 @@ public struct MQTTConfiguration: Sendable {
         self.acknowledgementTimeout = acknowledgementTimeout
         self.pingResponseTimeout = pingResponseTimeout
         self.maximumInFlight = maximumInFlight
+        self.outboxCapacity = outboxCapacity
     }
 }
 
@@ -50,13 +53,22 @@ public enum MQTTEvent: Equatable, Sendable {
 }
 
 /// An MQTT 3.1.1 client over an established `TLSClient`: QoS 0 and 1 both ways, keep-alive that
-/// finds a dead link within keep-alive + `pingResponseTimeout`, fixed buffers.
+/// finds a dead link within keep-alive + `pingResponseTimeout`, fixed buffers, and an outbox in
+/// the persistent store that keeps every QoS 1 publish until its PUBACK, across reconnects and reboots.
 ///
 /// The decisions are `MQTTSession`'s; this class encodes, sends, receives and decodes. Drive it
 /// like `TLSClient`: `step()` from the main loop until it says to wait.
-public final class MQTTClient<T: Transport, K: KeyStore, C: Clock> {
+public final class MQTTClient<T: Transport, K: KeyStore, C: Clock, P: PersistentStore> {
     public let connection: TLSClient<T, K, C>
     public let configuration: MQTTConfiguration
+    /// Where the outbox lives (`PersistentSlot.mqttOutbox`).
+    public private(set) var store: P
+    /// QoS 1 publishes not yet acknowledged, as kept in `store`.
+    public private(set) var outbox: MQTTOutbox
+    /// The store held something that is not an outbox: it was set aside (and will be overwritten).
+    public let outboxWasUnreadable: Bool
+    /// How many messages of the outbox went out again after the last CONNACK.
+    public private(set) var resentAfterConnect = 0
     private var session: MQTTSession
     /// One packet out at a time, encoded in place.
     private var outgoing: [UInt8]
@@ -66,9 +78,14 @@ public final class MQTTClient<T: Transport, K: KeyStore, C: Clock> {
     /// The packet handed out as `.message`: consumed (and acknowledged) at the next step.
     private var delivered: (length: Int, publish: MQTTInboundPublish, bodyStart: Int, acknowledge: UInt16?)?
 
-    public init(connection: TLSClient<T, K, C>, configuration: MQTTConfiguration) {
+    /// Reads the outbox `store` holds: what a previous run left unacknowledged goes out again after CONNACK.
+    public init(connection: TLSClient<T, K, C>, configuration: MQTTConfiguration, store: P) throws(TCULinkError) {
         self.connection = connection
         self.configuration = configuration
+        self.store = store
+        let loaded = try MQTTOutbox.load(from: store, capacity: configuration.outboxCapacity)
+        outbox = loaded ?? MQTTOutbox(capacity: configuration.outboxCapacity)
+        outboxWasUnreadable = loaded == nil
         session = MQTTSession(
             timing: .init(
                 keepAliveSeconds: configuration.keepAliveSeconds,
@@ -97,10 +114,22 @@ public final class MQTTClient<T: Transport, K: KeyStore, C: Clock> {
     ) throws(TCULinkError) -> UInt16 {
         switch session.publishRequested(qos: qos, now: connection.now()) {
         case .sendPublish(let id):
-            try send(withdrawingOnFailure: id) { buffer throws(TCULinkError) in
+            let length = try encode(withdrawingOnFailure: id) { buffer throws(TCULinkError) in
                 try MQTTPacketEncoder.publish(
                     topic: topic, payload: payload, qos: qos, retain: retain, packetID: id, into: buffer)
             }
+            if qos == .atLeastOnce {  // kept before it is sent: a reboot from here on loses nothing
+                do throws(TCULinkError) {
+                    try outbox.append(
+                        .init(packetID: id, retain: retain, topic: Array(topic.utf8), payload: Array(payload)))
+                    try outbox.save(to: &store)
+                } catch {
+                    outbox.remove(packetID: id)
+                    session.withdrawn(packetID: id)
+                    throw error
+                }
+            }
+            try transmit(length)
             return id
         case .refuse(let error): throw error
         case .none, .sendConnect, .sendSubscribe, .sendUnsubscribe, .sendPublishAcknowledgement, .sendPingRequest,
@@ -237,8 +266,13 @@ public final class MQTTClient<T: Transport, K: KeyStore, C: Clock> {
             switch action {
             case .none, .deliver, .refuse: return nil
             case .wait(let until): return .waiting(.readable, until: until)
-            case .reportConnected(let sessionPresent): return .connected(sessionPresent: sessionPresent)
-            case .reportPublished(let id): return .published(packetID: id)
+            case .reportConnected(let sessionPresent):
+                try resendOutbox()
+                return .connected(sessionPresent: sessionPresent)
+            case .reportPublished(let id):
+                // A failed save only means the message goes out again after a reboot: QoS 1 allows that.
+                if outbox.remove(packetID: id) { try? outbox.save(to: &store) }
+                return .published(packetID: id)
             case .reportSubscribed(let id, let granted):
                 guard let granted else { return .subscriptionRefused(packetID: id) }
                 return .subscribed(packetID: id, granted: granted)
@@ -271,7 +305,8 @@ public final class MQTTClient<T: Transport, K: KeyStore, C: Clock> {
     ) throws(TCULinkError) -> UInt16 {
         switch session.subscriptionRequested(unsubscribe: unsubscribe, now: connection.now()) {
         case .sendSubscribe(let id), .sendUnsubscribe(let id):
-            try send(withdrawingOnFailure: id) { buffer throws(TCULinkError) in try encode(id, buffer) }
+            try transmit(
+                try self.encode(withdrawingOnFailure: id) { buffer throws(TCULinkError) in try encode(id, buffer) })
             return id
         case .refuse(let error): throw error
         case .none, .sendConnect, .sendPublish, .sendPublishAcknowledgement, .sendPingRequest, .reportConnected,
@@ -281,19 +316,27 @@ public final class MQTTClient<T: Transport, K: KeyStore, C: Clock> {
         }
     }
 
-    /// Encodes one packet into the outgoing buffer and sends it whole, waiting on the transport
-    /// up to the acknowledgement timeout. A packet that cannot be built (too large, a bad topic) is
-    /// refused and the session goes on, its packet id free again; a failure to send ends the session.
-    private func send(
+    /// Encodes one packet and sends it whole (packets that wait for no answer, and CONNECT).
+    private func send(_ encode: (UnsafeMutableRawBufferPointer) throws(TCULinkError) -> Int) throws(TCULinkError) {
+        try transmit(try self.encode(encode))
+    }
+
+    /// Encodes one packet into the outgoing buffer. A packet that cannot be built (too large, a bad
+    /// topic) is refused and the session goes on, its packet id free again.
+    private func encode(
         withdrawingOnFailure packetID: UInt16 = 0, _ encode: (UnsafeMutableRawBufferPointer) throws(TCULinkError) -> Int
-    ) throws(TCULinkError) {
-        let length: Int
+    ) throws(TCULinkError) -> Int {
         do throws(TCULinkError) {
-            length = try outgoing.withMutableBytes { raw throws(TCULinkError) in try encode(raw) }
+            return try outgoing.withMutableBytes { raw throws(TCULinkError) in try encode(raw) }
         } catch {
             if packetID != 0 { session.withdrawn(packetID: packetID) }
             throw error
         }
+    }
+
+    /// Sends the first `length` bytes of the outgoing buffer, waiting on the transport up to the
+    /// acknowledgement timeout. A failure ends the session.
+    private func transmit(_ length: Int) throws(TCULinkError) {
         let deadline = connection.now() + UInt64(configuration.acknowledgementTimeout)
         var offset = 0
         do throws(TCULinkError) {
@@ -313,6 +356,25 @@ public final class MQTTClient<T: Transport, K: KeyStore, C: Clock> {
             throw error
         }
         session.packetSent(now: connection.now())
+    }
+
+    /// After CONNACK: every message of the outbox again, DUP set, with its packet id (§4.4).
+    private func resendOutbox() throws(TCULinkError) {
+        resentAfterConnect = 0
+        for message in outbox.messages {
+            guard case .sendPublish(let id) = session.resendRequested(packetID: message.packetID, now: connection.now())
+            else { continue }
+            let topic = String(decoding: message.topic, as: UTF8.self)
+            let length = try message.payload.withBytes { payload throws(TCULinkError) in
+                try encode { buffer throws(TCULinkError) in
+                    try MQTTPacketEncoder.publish(
+                        topic: topic, payload: payload, qos: .atLeastOnce, retain: message.retain, duplicate: true,
+                        packetID: id, into: buffer)
+                }
+            }
+            try transmit(length)
+            resentAfterConnect += 1
+        }
     }
 
     private func consume(_ count: Int) {

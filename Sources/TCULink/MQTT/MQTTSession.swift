@@ -132,6 +132,22 @@ struct MQTTSession: Sendable {
         }
     }
 
+    /// A publish from the outbox goes out again after CONNACK, with its own packet id (§4.4). It
+    /// waits for its PUBACK like any other, whatever the in-flight limit: it was sent before.
+    mutating func resendRequested(packetID: UInt16, now: UInt64) -> MQTTAction {
+        switch state {
+        case .connected:
+            guard packetID != 0, !inFlight.contains(where: { $0.packetID == packetID }) else {
+                return .refuse(TCULinkError(.invalidState))
+            }
+            inFlight.append(
+                InFlight(packetID: packetID, kind: .publish, deadline: now + UInt64(timing.acknowledgementTimeout)))
+            return .sendPublish(packetID: packetID)
+        case .idle, .connecting, .closed:
+            return .refuse(failure ?? TCULinkError(.invalidState))
+        }
+    }
+
     /// The application subscribes (or, with `unsubscribe`, ends a subscription).
     mutating func subscriptionRequested(unsubscribe: Bool, now: UInt64) -> MQTTAction {
         switch state {

@@ -184,3 +184,17 @@ extension MQTTSessionTests {
         #expect(session.tick(now: 1_000_000) == .sendPingRequest)  // no acknowledgement timeout
     }
 }
+
+extension MQTTSessionTests {
+    @Test func outboxMessagesGoOutAgainWithTheirIdsPastTheInFlightLimit() {
+        var session = connected()
+        for id: UInt16 in [5, 6, 7, 8] {  // four, with a limit of three: all were sent before
+            #expect(session.resendRequested(packetID: id, now: 0) == .sendPublish(packetID: id))
+        }
+        #expect(session.resendRequested(packetID: 5, now: 0) == .refuse(TCULinkError(.invalidState)))
+        #expect(session.publishRequested(qos: .atLeastOnce, now: 0) == .refuse(TCULinkError(.mqttTooManyInFlight)))
+        #expect(session.received(.publishAcknowledgement(packetID: 6), now: 1) == .reportPublished(packetID: 6))
+        var idle = MQTTSession(timing: timing)
+        #expect(idle.resendRequested(packetID: 1, now: 0) == .refuse(TCULinkError(.invalidState)))
+    }
+}
