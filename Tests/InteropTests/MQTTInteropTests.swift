@@ -193,4 +193,39 @@ import Testing
         #expect(Set(lines) == Set((1...5).map { "{\"seq\":\($0)}" }), "\(drained.output)")
         #expect(lines.count <= 10)
     }
+
+    @Test func publishesMadeWhileTheBrokerIsDownAreDeliveredOnceItIsBack() throws {
+        let broker = try MosquittoBroker(persistent: true)
+        let topic = "devices/tcu-0001/messages/events/"
+        let audit = broker.clientArguments() + ["-c", "-i", "audit", "-q", "1", "-t", topic]
+        #expect(run("/usr/bin/mosquitto_sub", audit + ["-E"]).status == 0)
+
+        let state = broker.folder + "/tcu-0001-state"
+        let before = try connectedDevice(broker, state: state, cleanSession: false)
+        broker.stop()  // the broker goes away (saving its sessions)
+        guard case .closed(let error) = before.nextEvent(timeoutMilliseconds: 5_000), error != nil else {
+            Issue.record("the device did not see the broker go")
+            return
+        }
+        for sequence in 1...3 {  // the vehicle keeps driving: its telemetry waits in the outbox
+            let id = try Array("{\"offline\":\(sequence)}".utf8).withUnsafeBytes { raw in
+                try before.publish(topic: topic, payload: raw, qos: .atLeastOnce)
+            }
+            #expect(id == 0)  // queued, not sent
+        }
+        #expect(before.outbox.messages.count == 3)
+
+        try broker.start()
+        let after = try connectedDevice(broker, state: state, cleanSession: false)
+        #expect(after.sentFromQueue == 3 && after.resentAfterConnect == 0)
+        var acknowledged = 0
+        while acknowledged < 3, case .published = after.nextEvent(timeoutMilliseconds: 5_000) { acknowledged += 1 }
+        #expect(acknowledged == 3)
+        #expect(after.outbox.messages.isEmpty)
+        after.disconnect()
+
+        let drained = run("/usr/bin/mosquitto_sub", audit + ["-W", "3"], timeout: 10)
+        let lines = drained.output.split(separator: "\n").map(String.init).filter { $0.hasPrefix("{") }
+        #expect(lines == (1...3).map { "{\"offline\":\($0)}" }, "\(drained.output)")  // exactly once, in order
+    }
 }

@@ -69,6 +69,8 @@ public final class MQTTClient<T: Transport, K: KeyStore, C: Clock, P: Persistent
     public let outboxWasUnreadable: Bool
     /// How many messages of the outbox went out again after the last CONNACK.
     public private(set) var resentAfterConnect = 0
+    /// How many messages queued while disconnected have been sent.
+    public private(set) var sentFromQueue = 0
     private var session: MQTTSession
     /// One packet out at a time, encoded in place.
     private var outgoing: [UInt8]
@@ -131,7 +133,18 @@ public final class MQTTClient<T: Transport, K: KeyStore, C: Clock, P: Persistent
             }
             try transmit(length)
             return id
-        case .refuse(let error): throw error
+        case .refuse(let error):
+            // No session (it ended, or has not started): a QoS 1 message waits in the outbox for the next CONNACK.
+            guard qos == .atLeastOnce, !session.isConnected else { throw error }
+            var store = self.store
+            try MQTTOutbox.enqueue(
+                topic: topic, payload: Array(payload), retain: retain, in: &store,
+                capacity: configuration.outboxCapacity)
+            self.store = store
+            if let reloaded = try MQTTOutbox.load(from: store, capacity: configuration.outboxCapacity) {
+                outbox = reloaded
+            }
+            return 0
         case .none, .sendConnect, .sendSubscribe, .sendUnsubscribe, .sendPublishAcknowledgement, .sendPingRequest,
             .reportConnected, .reportPublished, .reportSubscribed, .reportUnsubscribed, .deliver, .wait,
             .sendDisconnectAndClose, .closeConnection:
@@ -272,6 +285,7 @@ public final class MQTTClient<T: Transport, K: KeyStore, C: Clock, P: Persistent
             case .reportPublished(let id):
                 // A failed save only means the message goes out again after a reboot: QoS 1 allows that.
                 if outbox.remove(packetID: id) { try? outbox.save(to: &store) }
+                try sendQueued()  // a place in flight came free
                 return .published(packetID: id)
             case .reportSubscribed(let id, let granted):
                 guard let granted else { return .subscriptionRefused(packetID: id) }
@@ -358,10 +372,11 @@ public final class MQTTClient<T: Transport, K: KeyStore, C: Clock, P: Persistent
         session.packetSent(now: connection.now())
     }
 
-    /// After CONNACK: every message of the outbox again, DUP set, with its packet id (§4.4).
+    /// After CONNACK: every message of the outbox that was sent before goes out again, DUP set,
+    /// with its packet id (§4.4); then those queued while disconnected, as the in-flight limit allows.
     private func resendOutbox() throws(TCULinkError) {
         resentAfterConnect = 0
-        for message in outbox.messages {
+        for message in outbox.messages where message.packetID != 0 {
             guard case .sendPublish(let id) = session.resendRequested(packetID: message.packetID, now: connection.now())
             else { continue }
             let topic = String(decoding: message.topic, as: UTF8.self)
@@ -374,6 +389,36 @@ public final class MQTTClient<T: Transport, K: KeyStore, C: Clock, P: Persistent
             }
             try transmit(length)
             resentAfterConnect += 1
+        }
+        try sendQueued()
+    }
+
+    /// Sends the messages queued while disconnected, each with a new packet id, while the in-flight
+    /// limit allows; the rest go as PUBACKs free places.
+    private func sendQueued() throws(TCULinkError) {
+        var index = 0
+        while index < outbox.messages.count {
+            let message = outbox.messages[index]
+            guard message.packetID == 0 else {
+                index += 1
+                continue
+            }
+            guard case .sendPublish(let id) = session.publishRequested(qos: .atLeastOnce, now: connection.now()) else {
+                return  // in flight is full, or the session ended
+            }
+            let topic = String(decoding: message.topic, as: UTF8.self)
+            let length = try message.payload.withBytes { payload throws(TCULinkError) in
+                try encode(withdrawingOnFailure: id) { buffer throws(TCULinkError) in
+                    try MQTTPacketEncoder.publish(
+                        topic: topic, payload: payload, qos: .atLeastOnce, retain: message.retain, packetID: id,
+                        into: buffer)
+                }
+            }
+            outbox.assign(packetID: id, toQueuedAt: index)
+            try outbox.save(to: &store)  // the id before the packet: a resend after a reboot carries the same id
+            try transmit(length)
+            sentFromQueue += 1
+            index += 1
         }
     }
 

@@ -8,6 +8,7 @@
 /// length (4), topic, payload. The count makes a slot cut at a record boundary unreadable, not short.
 public struct MQTTOutbox: Equatable, Sendable {
     public struct Message: Equatable, Sendable {
+        /// 0 for a message queued while disconnected and never sent: it gets an id when it goes out.
         public var packetID: UInt16
         public var retain: Bool
         public var topic: [UInt8]
@@ -40,9 +41,15 @@ public struct MQTTOutbox: Equatable, Sendable {
         messages.append(message)
     }
 
+    /// Records the packet id a queued message went out with.
+    mutating func assign(packetID: UInt16, toQueuedAt index: Int) {
+        if messages.indices.contains(index), messages[index].packetID == 0 { messages[index].packetID = packetID }
+    }
+
     /// Removes the message with this packet id; false when there is none.
     @discardableResult
     public mutating func remove(packetID: UInt16) -> Bool {
+        guard packetID != 0 else { return false }
         guard let index = messages.firstIndex(where: { $0.packetID == packetID }) else { return false }
         messages.remove(at: index)
         return true
@@ -78,9 +85,9 @@ public struct MQTTOutbox: Equatable, Sendable {
             var payloadLength = 0
             for offset in 5..<9 { payloadLength = payloadLength << 8 | Int(bytes[index + offset]) }
             index += recordOverhead
-            guard id != 0, retain <= 1, topicLength > 0, bytes.count - index >= topicLength,
+            guard retain <= 1, topicLength > 0, bytes.count - index >= topicLength,
                 bytes.count - index - topicLength >= payloadLength,
-                !outbox.messages.contains(where: { $0.packetID == id })
+                id == 0 || !outbox.messages.contains(where: { $0.packetID == id })
             else { return nil }
             outbox.messages.append(
                 Message(
@@ -97,6 +104,17 @@ public struct MQTTOutbox: Equatable, Sendable {
         let length = try buffer.withMutableBytes { raw throws(TCULinkError) in try store.read(.mqttOutbox, into: raw) }
         guard let length else { return MQTTOutbox(capacity: capacity) }
         return decode(Array(buffer[0..<length]), capacity: capacity)
+    }
+
+    /// Queues a QoS 1 publish while there is no connection (no `MQTTClient`, or its session has
+    /// ended): it goes out after the next CONNACK of a client over this store.
+    public static func enqueue<P: PersistentStore>(
+        topic: String, payload: [UInt8], retain: Bool = false, in store: inout P, capacity: Int
+    ) throws(TCULinkError) {
+        try MQTTPacketEncoder.checkTopicName(topic)
+        guard var outbox = try load(from: store, capacity: capacity) else { throw TCULinkError(.storageFailed) }
+        try outbox.append(Message(packetID: 0, retain: retain, topic: Array(topic.utf8), payload: payload))
+        try outbox.save(to: &store)
     }
 
     /// Writes the outbox to `store` (atomically, as the HAL promises); an empty one erases the slot.

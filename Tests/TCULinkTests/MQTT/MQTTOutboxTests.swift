@@ -54,3 +54,22 @@ import Testing
         #expect(MQTTOutbox.decode(twice, capacity: 256) == nil)
     }
 }
+
+extension MQTTOutboxTests {
+    @Test func messagesQueuedWhileDisconnectedWaitWithoutAPacketId() throws {
+        var store = VolatileStore()
+        try MQTTOutbox.enqueue(topic: "t/1", payload: [1], in: &store, capacity: 256)
+        try MQTTOutbox.enqueue(topic: "t/2", payload: [2], retain: true, in: &store, capacity: 256)
+        #expect(throws: TCULinkError(.mqttInvalidTopic)) {
+            try MQTTOutbox.enqueue(topic: "t/#", payload: [], in: &store, capacity: 256)
+        }
+        var outbox = try #require(try MQTTOutbox.load(from: store, capacity: 256))
+        #expect(outbox.messages.map(\.packetID) == [0, 0])  // two unsent messages may share id 0
+        let removedZero = outbox.remove(packetID: 0)
+        #expect(!removedZero)  // a PUBACK never names 0
+        outbox.assign(packetID: 9, toQueuedAt: 1)
+        outbox.assign(packetID: 10, toQueuedAt: 1)  // already has one: unchanged
+        #expect(outbox.messages.map(\.packetID) == [0, 9])
+        #expect(MQTTOutbox.decode(outbox.encoded(), capacity: 256) == outbox)
+    }
+}
