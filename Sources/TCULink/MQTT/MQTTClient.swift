@@ -122,11 +122,11 @@ public final class MQTTClient<T: Transport, K: KeyStore, C: Clock, P: Persistent
             }
             if qos == .atLeastOnce {  // kept before it is sent: a reboot from here on loses nothing
                 do throws(TCULinkError) {
-                    try outbox.append(
-                        .init(packetID: id, retain: retain, topic: Array(topic.utf8), payload: Array(payload)))
-                    try outbox.save(to: &store)
+                    try keep { outbox throws(TCULinkError) in
+                        try outbox.append(
+                            .init(packetID: id, retain: retain, topic: Array(topic.utf8), payload: Array(payload)))
+                    }
                 } catch {
-                    outbox.remove(packetID: id)
                     session.withdrawn(packetID: id)
                     throw error
                 }
@@ -136,13 +136,8 @@ public final class MQTTClient<T: Transport, K: KeyStore, C: Clock, P: Persistent
         case .refuse(let error):
             // No session (it ended, or has not started): a QoS 1 message waits in the outbox for the next CONNACK.
             guard qos == .atLeastOnce, !session.isConnected else { throw error }
-            var store = self.store
-            try MQTTOutbox.enqueue(
-                topic: topic, payload: Array(payload), retain: retain, in: &store,
-                capacity: configuration.outboxCapacity)
-            self.store = store
-            if let reloaded = try MQTTOutbox.load(from: store, capacity: configuration.outboxCapacity) {
-                outbox = reloaded
+            try keep { outbox throws(TCULinkError) in
+                try outbox.queue(topic: topic, payload: Array(payload), retain: retain)
             }
             return 0
         case .none, .sendConnect, .sendSubscribe, .sendUnsubscribe, .sendPublishAcknowledgement, .sendPingRequest,
@@ -351,19 +346,11 @@ public final class MQTTClient<T: Transport, K: KeyStore, C: Clock, P: Persistent
     /// Sends the first `length` bytes of the outgoing buffer, waiting on the transport up to the
     /// acknowledgement timeout. A failure ends the session.
     private func transmit(_ length: Int) throws(TCULinkError) {
-        let deadline = connection.now() + UInt64(configuration.acknowledgementTimeout)
-        var offset = 0
         do throws(TCULinkError) {
-            while offset < length {
-                let start = offset
-                let sent = try outgoing.withBytes { raw throws(TCULinkError) in
-                    try connection.send(UnsafeRawBufferPointer(rebasing: raw[start..<length]))
-                }
-                offset += sent
-                if sent == 0 {
-                    if connection.now() >= deadline { throw TCULinkError(.ioTimeout) }
-                    connection.waitForTransport(.writable, until: deadline)
-                }
+            try outgoing.withBytes { raw throws(TCULinkError) in
+                try connection.sendAll(
+                    UnsafeRawBufferPointer(rebasing: raw[0..<length]),
+                    timeoutMilliseconds: configuration.acknowledgementTimeout)
             }
         } catch {
             perform(session.failed(error))
@@ -379,15 +366,7 @@ public final class MQTTClient<T: Transport, K: KeyStore, C: Clock, P: Persistent
         for message in outbox.messages where message.packetID != 0 {
             guard case .sendPublish(let id) = session.resendRequested(packetID: message.packetID, now: connection.now())
             else { continue }
-            let topic = String(decoding: message.topic, as: UTF8.self)
-            let length = try message.payload.withBytes { payload throws(TCULinkError) in
-                try encode { buffer throws(TCULinkError) in
-                    try MQTTPacketEncoder.publish(
-                        topic: topic, payload: payload, qos: .atLeastOnce, retain: message.retain, duplicate: true,
-                        packetID: id, into: buffer)
-                }
-            }
-            try transmit(length)
+            try transmit(try encode(message, packetID: id, duplicate: true))
             resentAfterConnect += 1
         }
         try sendQueued()
@@ -406,20 +385,33 @@ public final class MQTTClient<T: Transport, K: KeyStore, C: Clock, P: Persistent
             guard case .sendPublish(let id) = session.publishRequested(qos: .atLeastOnce, now: connection.now()) else {
                 return  // in flight is full, or the session ended
             }
-            let topic = String(decoding: message.topic, as: UTF8.self)
-            let length = try message.payload.withBytes { payload throws(TCULinkError) in
-                try encode(withdrawingOnFailure: id) { buffer throws(TCULinkError) in
-                    try MQTTPacketEncoder.publish(
-                        topic: topic, payload: payload, qos: .atLeastOnce, retain: message.retain, packetID: id,
-                        into: buffer)
-                }
-            }
-            outbox.assign(packetID: id, toQueuedAt: index)
-            try outbox.save(to: &store)  // the id before the packet: a resend after a reboot carries the same id
+            let length = try encode(message, packetID: id, duplicate: false)
+            // The id is kept before the packet goes: a resend after a reboot carries the same id.
+            try keep { outbox throws(TCULinkError) in outbox.assign(packetID: id, toQueuedAt: index) }
             try transmit(length)
             sentFromQueue += 1
             index += 1
         }
+    }
+
+    /// Encodes a message of the outbox as a QoS 1 PUBLISH with `packetID`; a failure frees the id.
+    private func encode(_ message: MQTTOutbox.Message, packetID: UInt16, duplicate: Bool) throws(TCULinkError) -> Int {
+        let topic = String(decoding: message.topic, as: UTF8.self)
+        return try message.payload.withBytes { payload throws(TCULinkError) in
+            try encode(withdrawingOnFailure: packetID) { buffer throws(TCULinkError) in
+                try MQTTPacketEncoder.publish(
+                    topic: topic, payload: payload, qos: .atLeastOnce, retain: message.retain, duplicate: duplicate,
+                    packetID: packetID, into: buffer)
+            }
+        }
+    }
+
+    /// Changes the outbox and writes it to the store: both or, when either fails, neither.
+    private func keep(_ change: (inout MQTTOutbox) throws(TCULinkError) -> Void) throws(TCULinkError) {
+        var updated = outbox
+        try change(&updated)
+        try updated.save(to: &store)
+        outbox = updated
     }
 
     private func consume(_ count: Int) {

@@ -111,10 +111,15 @@ public struct MQTTOutbox: Equatable, Sendable {
     public static func enqueue<P: PersistentStore>(
         topic: String, payload: [UInt8], retain: Bool = false, in store: inout P, capacity: Int
     ) throws(TCULinkError) {
-        try MQTTPacketEncoder.checkTopicName(topic)
         guard var outbox = try load(from: store, capacity: capacity) else { throw TCULinkError(.storageFailed) }
-        try outbox.append(Message(packetID: 0, retain: retain, topic: Array(topic.utf8), payload: payload))
+        try outbox.queue(topic: topic, payload: payload, retain: retain)
         try outbox.save(to: &store)
+    }
+
+    /// Adds a message not sent yet (packet id 0), after checking its topic.
+    mutating func queue(topic: String, payload: [UInt8], retain: Bool) throws(TCULinkError) {
+        try MQTTPacketEncoder.checkTopicName(topic)
+        try append(Message(packetID: 0, retain: retain, topic: Array(topic.utf8), payload: payload))
     }
 
     /// Writes the outbox to `store` (atomically, as the HAL promises); an empty one erases the slot.

@@ -20,18 +20,15 @@ extension TLSClient {
 
     /// Sends all of `bytes`, waiting on the transport; fails after `timeoutMilliseconds`.
     public func sendAll(_ bytes: [UInt8], timeoutMilliseconds: UInt32) throws(TCULinkError) {
+        try bytes.withBytes { raw throws(TCULinkError) in try sendAll(raw, timeoutMilliseconds: timeoutMilliseconds) }
+    }
+
+    /// Sends all of `bytes`, waiting on the transport; fails after `timeoutMilliseconds`.
+    public func sendAll(_ bytes: UnsafeRawBufferPointer, timeoutMilliseconds: UInt32) throws(TCULinkError) {
         let deadline = clock.monotonicMilliseconds() + UInt64(timeoutMilliseconds)
         var offset = 0
         while offset < bytes.count {
-            var result: Result<Int, TCULinkError> = .success(0)
-            bytes.withUnsafeBytes { raw in
-                do throws(TCULinkError) {
-                    result = .success(try send(UnsafeRawBufferPointer(rebasing: raw[offset...])))
-                } catch {
-                    result = .failure(error)
-                }
-            }
-            let sent = try result.get()
+            let sent = try send(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
             offset += sent
             if sent == 0 {
                 if clock.monotonicMilliseconds() >= deadline { throw TCULinkError(.ioTimeout) }
