@@ -41,14 +41,12 @@ struct FleetFixture {
         return server
     }
 
-    /// A started backend on a port that can be taken again after a restart. A port from the
-    /// kernel's ephemeral range (what port 0 gives) can be handed to another test's outgoing
-    /// connection while the backend is down: CI saw the restart fail with EADDRINUSE. Ports below
-    /// 32768 are never handed out as ephemeral ones (Linux's default `ip_local_port_range`).
+    /// A started backend on a port that can be taken again after a restart (`restartablePort`);
+    /// tried again on another when one is taken between the probe and the bind.
     func startRestartableBackend() throws -> BackendServer {
         var lastError: Error?
         for _ in 0..<50 {
-            do { return try startBackend(port: UInt16.random(in: 20_000..<32_768)) } catch { lastError = error }
+            do { return try startBackend(port: try restartablePort()) } catch { lastError = error }
         }
         throw lastError!
     }

@@ -1,5 +1,4 @@
 import Foundation
-import HostSupport
 import TestSupport
 
 /// mosquitto from Debian as the device's MQTT peer: TLS 1.3 on a free loopback port, a client
@@ -12,7 +11,7 @@ final class MosquittoBroker {
 
     /// - Parameter persistent: keep sessions and queued messages in a database across a restart (`stop()`, `start()`).
     init(pki: String = TestPKI.directory, persistent: Bool = false) throws {
-        port = try Self.restartablePort()
+        port = try restartablePort()
         folder = NSTemporaryDirectory() + "tculink-mosquitto-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let configuration = """
@@ -61,27 +60,6 @@ final class MosquittoBroker {
         Glibc.kill(process.pid, SIGTERM)
         _ = process.wait(timeout: 10)
         self.process = nil
-    }
-
-    /// A free port below 32768, which Linux never hands out as an ephemeral one: the broker can be
-    /// started again on it after a stop without another test's connection having taken it.
-    static func restartablePort() throws -> UInt16 {
-        for _ in 0..<100 {
-            let port = UInt16.random(in: 20_000..<32_768)
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = port.bigEndian
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            if bound == 0 { return port }
-        }
-        throw HostError("no free port below 32768")
     }
 
     /// Freezes (SIGSTOP) or thaws (SIGCONT) the broker: a silent peer, its sockets still open.

@@ -42,21 +42,35 @@ final class OpenSSLServer {
 
 /// A port nobody listens on at this moment (the kernel's choice for port 0).
 func freePort() throws -> UInt16 {
+    guard let port = bindProbe(0) else { throw POSIXError(.EADDRINUSE) }
+    return port
+}
+
+/// A free port below 32768, which Linux never hands out as an ephemeral one (its default
+/// `ip_local_port_range`): a server can be started again on it after a stop without another
+/// test's outgoing connection having taken it meanwhile (CI saw that happen with port 0).
+func restartablePort() throws -> UInt16 {
+    for _ in 0..<100 {
+        if let port = bindProbe(UInt16.random(in: 20_000..<32_768)) { return port }
+    }
+    throw POSIXError(.EADDRINUSE)
+}
+
+/// Binds a socket to 127.0.0.1:`port` (0: any) and closes it; the port it got, nil when taken.
+private func bindProbe(_ port: UInt16) -> UInt16? {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
+    address.sin_port = port.bigEndian
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    try withUnsafeMutablePointer(to: &address) { pointer in
-        try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            guard bind(fd, $0, length) == 0, getsockname(fd, $0, &length) == 0 else {
-                throw POSIXError(.EADDRINUSE)
-            }
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
         }
     }
-    return UInt16(bigEndian: address.sin_port)
+    return bound ? UInt16(bigEndian: address.sin_port) : nil
 }
 
 /// Waits (at most 10 s) until something accepts TCP connections on 127.0.0.1:port.
