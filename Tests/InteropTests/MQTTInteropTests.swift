@@ -229,3 +229,65 @@ import Testing
         #expect(lines == (1...3).map { "{\"offline\":\($0)}" }, "\(drained.output)")  // exactly once, in order
     }
 }
+
+/// A store whose writes fail while `full` is set, as a full disk or a worn-out flash sector does.
+final class StoreFault: @unchecked Sendable { var full = false }
+
+struct FaultyStore: PersistentStore {
+    var inner = VolatileStore()
+    let fault: StoreFault
+
+    func read(_ slot: PersistentSlot, into buffer: UnsafeMutableRawBufferPointer) throws(TCULinkError) -> Int? {
+        try inner.read(slot, into: buffer)
+    }
+
+    mutating func write(_ slot: PersistentSlot, _ bytes: UnsafeRawBufferPointer) throws(TCULinkError) {
+        if fault.full { throw TCULinkError(.storageFailed) }
+        try inner.write(slot, bytes)
+    }
+
+    mutating func erase(_ slot: PersistentSlot) throws(TCULinkError) { try inner.erase(slot) }
+}
+
+extension MQTTInteropTests {
+    /// A QoS 1 publish the store cannot keep is refused before anything is sent: it would not
+    /// survive a reboot. The outbox stays as it was and the session goes on.
+    @Test func aPublishTheStoreCannotKeepIsRefusedAndNothingIsSent() throws {
+        let broker = try MosquittoBroker()
+        let tls = try makeClient(port: broker.port)
+        _ = try tls.connect()
+        let fault = StoreFault()
+        let mqtt = try MQTTClient(
+            connection: tls, configuration: .init(clientID: "tcu-0001"), store: FaultyStore(fault: fault))
+        try mqtt.start()
+        guard case .connected = mqtt.nextEvent(timeoutMilliseconds: 5_000) else {
+            Issue.record("not connected; broker log: \(broker.log)")
+            return
+        }
+        let topic = "devices/tcu-0001/messages/events/"
+        let subscriber = try ChildProcess(
+            "/usr/bin/mosquitto_sub", broker.clientArguments() + ["-t", topic, "-C", "1", "-W", "10"],
+            logFile: broker.folder + "/received")
+        Thread.sleep(forTimeInterval: 0.5)  // subscribed before anything is published
+
+        fault.full = true
+        #expect(throws: TCULinkError(.storageFailed)) {
+            try Array("lost?".utf8).withUnsafeBytes { raw in
+                try mqtt.publish(topic: topic, payload: raw, qos: .atLeastOnce)
+            }
+        }
+        #expect(mqtt.outbox.isEmpty && mqtt.failure == nil)
+
+        fault.full = false
+        let id = try Array("kept".utf8).withUnsafeBytes { raw in
+            try mqtt.publish(topic: topic, payload: raw, qos: .atLeastOnce)
+        }
+        #expect(mqtt.nextEvent(timeoutMilliseconds: 5_000) == .published(packetID: id))
+        #expect(subscriber.wait(timeout: 15) == 0)
+        // The subscriber's first message is the one that was kept: the refused one never left the device.
+        #expect(
+            String(decoding: FileManager.default.contents(atPath: broker.folder + "/received") ?? Data(), as: UTF8.self)
+                == "kept\n")
+        mqtt.disconnect()
+    }
+}

@@ -122,9 +122,8 @@ public final class MQTTClient<T: Transport, K: KeyStore, C: Clock, P: Persistent
             }
             if qos == .atLeastOnce {  // kept before it is sent: a reboot from here on loses nothing
                 do throws(TCULinkError) {
-                    try keep { outbox throws(TCULinkError) in
-                        try outbox.append(
-                            .init(packetID: id, retain: retain, topic: Array(topic.utf8), payload: Array(payload)))
+                    try keep(undo: { $0.removeLast() }) { outbox throws(TCULinkError) in
+                        try outbox.append(packetID: id, retain: retain, topic: topic.utf8, payload: payload)
                     }
                 } catch {
                     session.withdrawn(packetID: id)
@@ -136,8 +135,8 @@ public final class MQTTClient<T: Transport, K: KeyStore, C: Clock, P: Persistent
         case .refuse(let error):
             // No session (it ended, or has not started): a QoS 1 message waits in the outbox for the next CONNACK.
             guard qos == .atLeastOnce, !session.isConnected else { throw error }
-            try keep { outbox throws(TCULinkError) in
-                try outbox.queue(topic: topic, payload: Array(payload), retain: retain)
+            try keep(undo: { $0.removeLast() }) { outbox throws(TCULinkError) in
+                try outbox.queue(topic: topic, payload: payload, retain: retain)
             }
             return 0
         case .none, .sendConnect, .sendSubscribe, .sendUnsubscribe, .sendPublishAcknowledgement, .sendPingRequest,
@@ -363,10 +362,13 @@ public final class MQTTClient<T: Transport, K: KeyStore, C: Clock, P: Persistent
     /// with its packet id (§4.4); then those queued while disconnected, as the in-flight limit allows.
     private func resendOutbox() throws(TCULinkError) {
         resentAfterConnect = 0
-        for message in outbox.messages where message.packetID != 0 {
-            guard case .sendPublish(let id) = session.resendRequested(packetID: message.packetID, now: connection.now())
+        var next = outbox.record(startingAt: MQTTOutbox.headerSize)
+        while let record = next {
+            next = outbox.record(startingAt: record.end)
+            guard record.packetID != 0,
+                case .sendPublish(let id) = session.resendRequested(packetID: record.packetID, now: connection.now())
             else { continue }
-            try transmit(try encode(message, packetID: id, duplicate: true))
+            try transmit(try encode(record, packetID: id, duplicate: true))
             resentAfterConnect += 1
         }
         try sendQueued()
@@ -375,43 +377,48 @@ public final class MQTTClient<T: Transport, K: KeyStore, C: Clock, P: Persistent
     /// Sends the messages queued while disconnected, each with a new packet id, while the in-flight
     /// limit allows; the rest go as PUBACKs free places.
     private func sendQueued() throws(TCULinkError) {
-        var index = 0
-        while index < outbox.messages.count {
-            let message = outbox.messages[index]
-            guard message.packetID == 0 else {
-                index += 1
-                continue
-            }
+        var next = outbox.record(startingAt: MQTTOutbox.headerSize)
+        while let record = next {
+            next = outbox.record(startingAt: record.end)
+            guard record.packetID == 0 else { continue }
             guard case .sendPublish(let id) = session.publishRequested(qos: .atLeastOnce, now: connection.now()) else {
                 return  // in flight is full, or the session ended
             }
-            let length = try encode(message, packetID: id, duplicate: false)
+            let length = try encode(record, packetID: id, duplicate: false)
             // The id is kept before the packet goes: a resend after a reboot carries the same id.
-            try keep { outbox throws(TCULinkError) in outbox.assign(packetID: id, toQueuedAt: index) }
+            try keep(undo: { $0.unassign(recordAt: record.offset) }) { outbox throws(TCULinkError) in
+                outbox.assign(packetID: id, toRecordAt: record.offset)
+            }
             try transmit(length)
             sentFromQueue += 1
-            index += 1
         }
     }
 
-    /// Encodes a message of the outbox as a QoS 1 PUBLISH with `packetID`; a failure frees the id.
-    private func encode(_ message: MQTTOutbox.Message, packetID: UInt16, duplicate: Bool) throws(TCULinkError) -> Int {
-        let topic = String(decoding: message.topic, as: UTF8.self)
-        return try message.payload.withBytes { payload throws(TCULinkError) in
+    /// Encodes a record of the outbox as a QoS 1 PUBLISH with `packetID`; a failure frees the id.
+    private func encode(
+        _ record: MQTTOutbox.Record, packetID: UInt16, duplicate: Bool
+    ) throws(TCULinkError) -> Int {
+        try outbox.withRecord(record) { topic, payload throws(TCULinkError) in
             try encode(withdrawingOnFailure: packetID) { buffer throws(TCULinkError) in
                 try MQTTPacketEncoder.publish(
-                    topic: topic, payload: payload, qos: .atLeastOnce, retain: message.retain, duplicate: duplicate,
-                    packetID: packetID, into: buffer)
+                    topicBytes: topic, payload: payload, qos: .atLeastOnce, retain: record.retain,
+                    duplicate: duplicate, packetID: packetID, into: buffer)
             }
         }
     }
 
-    /// Changes the outbox and writes it to the store: both or, when either fails, neither.
-    private func keep(_ change: (inout MQTTOutbox) throws(TCULinkError) -> Void) throws(TCULinkError) {
-        var updated = outbox
-        try change(&updated)
-        try updated.save(to: &store)
-        outbox = updated
+    /// Changes the outbox in place and writes it to the store: both or, when the store fails,
+    /// neither (`undo` takes the change back). A change that throws has changed nothing.
+    private func keep(
+        undo: (inout MQTTOutbox) -> Void, _ change: (inout MQTTOutbox) throws(TCULinkError) -> Void
+    ) throws(TCULinkError) {
+        try change(&outbox)
+        do throws(TCULinkError) {
+            try outbox.save(to: &store)
+        } catch {
+            undo(&outbox)
+            throw error
+        }
     }
 
     private func consume(_ count: Int) {

@@ -6,13 +6,35 @@
 /// message dropped to make room. The slot holds a version byte and the number of messages (2
 /// bytes), then one record per message: packet id (2 bytes), retain (1), topic length (2), payload
 /// length (4), topic, payload. The count makes a slot cut at a record boundary unreadable, not short.
+///
+/// The outbox *is* that slot image, in one buffer of `capacity` bytes allocated once: adding,
+/// numbering and removing a message edit it in place and a save writes it as it is, so a QoS 1
+/// publish allocates nothing.
 public struct MQTTOutbox: Equatable, Sendable {
+    /// A message as a value (tests, tools); the client reads records in place.
     public struct Message: Equatable, Sendable {
         /// 0 for a message queued while disconnected and never sent: it gets an id when it goes out.
         public var packetID: UInt16
         public var retain: Bool
         public var topic: [UInt8]
         public var payload: [UInt8]
+
+        public init(packetID: UInt16, retain: Bool, topic: [UInt8], payload: [UInt8]) {
+            self.packetID = packetID
+            self.retain = retain
+            self.topic = topic
+            self.payload = payload
+        }
+    }
+
+    /// Where one record lies in the image.
+    struct Record {
+        var offset: Int
+        var packetID: UInt16
+        var retain: Bool
+        var topic: Range<Int>
+        var payload: Range<Int>
+        var end: Int { payload.upperBound }
     }
 
     static let formatVersion: UInt8 = 1
@@ -21,138 +43,244 @@ public struct MQTTOutbox: Equatable, Sendable {
 
     /// The most bytes the slot may take.
     public let capacity: Int
-    public private(set) var messages: [Message] = []
-
-    public init(capacity: Int) { self.capacity = capacity }
-
+    /// The slot's bytes; `encodedSize` of them are in use.
+    private var image: [UInt8]
     /// The slot's size with these messages.
-    public var encodedSize: Int {
-        var size = Self.headerSize
-        for message in messages { size += Self.recordOverhead + message.topic.count + message.payload.count }
-        return size
+    public private(set) var encodedSize = headerSize
+    /// How many messages it holds.
+    public private(set) var count = 0
+
+    public init(capacity: Int) {
+        self.capacity = capacity
+        image = [UInt8](repeating: 0, count: max(Self.headerSize, capacity))
+        image[0] = Self.formatVersion
+    }
+
+    public static func == (left: MQTTOutbox, right: MQTTOutbox) -> Bool {
+        left.capacity == right.capacity && left.encoded() == right.encoded()
+    }
+
+    public var isEmpty: Bool { count == 0 }
+
+    /// The messages, in the order they were added (allocates: for tests and tools).
+    public var messages: [Message] {
+        var result: [Message] = []
+        forEachRecord { record in
+            result.append(
+                Message(
+                    packetID: record.packetID, retain: record.retain, topic: Array(image[record.topic]),
+                    payload: Array(image[record.payload])))
+            return true
+        }
+        return result
     }
 
     /// Adds a message; `mqttOutboxFull` when it would take the slot past `capacity`.
     public mutating func append(_ message: Message) throws(TCULinkError) {
-        let size = Self.recordOverhead + message.topic.count + message.payload.count
-        guard encodedSize + size <= capacity, messages.count < Int(UInt16.max) else {
-            throw TCULinkError(.mqttOutboxFull)
+        try message.payload.withBytes { payload throws(TCULinkError) in
+            try append(packetID: message.packetID, retain: message.retain, topic: message.topic, payload: payload)
         }
-        messages.append(message)
     }
 
-    /// Records the packet id a queued message went out with.
-    mutating func assign(packetID: UInt16, toQueuedAt index: Int) {
-        if messages.indices.contains(index), messages[index].packetID == 0 { messages[index].packetID = packetID }
+    /// Adds a record at the end of the image, copying topic and payload into it.
+    mutating func append<Topic: Collection>(
+        packetID: UInt16, retain: Bool, topic: Topic, payload: UnsafeRawBufferPointer
+    ) throws(TCULinkError) where Topic.Element == UInt8 {
+        let topicLength = topic.count
+        guard topicLength <= 65_535, payload.count <= Int(UInt32.max), count < Int(UInt16.max),
+            capacity - encodedSize >= Self.recordOverhead + topicLength + payload.count
+        else { throw TCULinkError(.mqttOutboxFull) }
+        var at = encodedSize
+        putU16(packetID, at: at)
+        image[at + 2] = retain ? 1 : 0
+        putU16(UInt16(topicLength), at: at + 3)
+        let length = UInt32(payload.count)
+        putU16(UInt16(length >> 16), at: at + 5)
+        putU16(UInt16(length & 0xFFFF), at: at + 7)
+        at += Self.recordOverhead
+        for byte in topic {
+            image[at] = byte
+            at += 1
+        }
+        for byte in payload {
+            image[at] = byte
+            at += 1
+        }
+        encodedSize = at
+        setCount(count + 1)
     }
+
+    /// Takes the last record off again (the undo of `append` when the store refused it).
+    mutating func removeLast() {
+        var last: Record?
+        forEachRecord { record in
+            last = record
+            return true
+        }
+        guard let last else { return }
+        encodedSize = last.offset
+        setCount(count - 1)
+    }
+
+    /// Records the packet id a queued message (the record at `offset`) went out with; false when it has one.
+    @discardableResult
+    mutating func assign(packetID: UInt16, toRecordAt offset: Int) -> Bool {
+        guard let record = record(startingAt: offset), record.packetID == 0 else { return false }
+        putU16(packetID, at: offset)
+        return true
+    }
+
+    /// Gives the record at `offset` packet id 0 again (the undo of `assign`).
+    mutating func unassign(recordAt offset: Int) { putU16(0, at: offset) }
 
     /// Removes the message with this packet id; false when there is none.
     @discardableResult
     public mutating func remove(packetID: UInt16) -> Bool {
         guard packetID != 0 else { return false }
-        guard let index = messages.firstIndex(where: { $0.packetID == packetID }) else { return false }
-        messages.remove(at: index)
+        var found: Record?
+        forEachRecord { record in
+            if record.packetID == packetID { found = record }
+            return found == nil
+        }
+        guard let found else { return false }
+        let tail = encodedSize - found.end
+        for index in 0..<tail { image[found.offset + index] = image[found.end + index] }
+        encodedSize -= found.end - found.offset
+        setCount(count - 1)
         return true
     }
 
-    public func encoded() -> [UInt8] {
-        var bytes: [UInt8] = [Self.formatVersion, UInt8(messages.count >> 8), UInt8(messages.count & 0xFF)]
-        bytes.reserveCapacity(encodedSize)
-        for message in messages {
-            bytes += [UInt8(message.packetID >> 8), UInt8(message.packetID & 0xFF), message.retain ? 1 : 0]
-            bytes += [UInt8(message.topic.count >> 8), UInt8(message.topic.count & 0xFF)]
-            let length = UInt32(message.payload.count)
-            bytes += [
-                UInt8(length >> 24), UInt8((length >> 16) & 0xFF), UInt8((length >> 8) & 0xFF), UInt8(length & 0xFF),
-            ]
-            bytes += message.topic
-            bytes += message.payload
-        }
-        return bytes
+    /// The record that starts at `offset` (`headerSize` for the first, a record's `end` for the one
+    /// after it); nil past the last.
+    func record(startingAt offset: Int) -> Record? {
+        guard offset >= Self.headerSize, offset < encodedSize else { return nil }
+        let topicLength = Int(u16(at: offset + 3))
+        let payloadLength = Int(u16(at: offset + 5)) << 16 | Int(u16(at: offset + 7))
+        let topicStart = offset + Self.recordOverhead
+        return Record(
+            offset: offset, packetID: u16(at: offset), retain: image[offset + 2] == 1,
+            topic: topicStart..<(topicStart + topicLength),
+            payload: (topicStart + topicLength)..<(topicStart + topicLength + payloadLength))
     }
+
+    /// Calls `body` with each record in order while it returns true.
+    func forEachRecord(_ body: (Record) -> Bool) {
+        var next = record(startingAt: Self.headerSize)
+        while let record = next, body(record) { next = self.record(startingAt: record.end) }
+    }
+
+    /// Calls `body` with a record's topic and payload bytes.
+    func withRecord<R>(
+        _ record: Record, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(TCULinkError) -> R
+    ) throws(TCULinkError) -> R {
+        try image.withBytes { raw throws(TCULinkError) in
+            try body(
+                UnsafeRawBufferPointer(rebasing: raw[record.topic]),
+                UnsafeRawBufferPointer(rebasing: raw[record.payload]))
+        }
+    }
+
+    /// The slot's bytes as a new array.
+    public func encoded() -> [UInt8] { Array(image[0..<encodedSize]) }
 
     /// The outbox a slot holds; nil for bytes that are not one (the caller reports it and starts empty).
     public static func decode(_ bytes: [UInt8], capacity: Int) -> MQTTOutbox? {
-        guard bytes.count >= headerSize, bytes[0] == formatVersion, bytes.count <= capacity else { return nil }
-        let count = Int(bytes[1]) << 8 | Int(bytes[2])
         var outbox = MQTTOutbox(capacity: capacity)
-        var index = headerSize
-        while index < bytes.count {
-            guard bytes.count - index >= recordOverhead else { return nil }
-            let id = UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1])
-            let retain = bytes[index + 2]
-            let topicLength = Int(bytes[index + 3]) << 8 | Int(bytes[index + 4])
-            var payloadLength = 0
-            for offset in 5..<9 { payloadLength = payloadLength << 8 | Int(bytes[index + offset]) }
-            index += recordOverhead
-            guard retain <= 1, topicLength > 0, bytes.count - index >= topicLength,
-                bytes.count - index - topicLength >= payloadLength,
-                id == 0 || !outbox.messages.contains(where: { $0.packetID == id })
-            else { return nil }
-            outbox.messages.append(
-                Message(
-                    packetID: id, retain: retain == 1, topic: Array(bytes[index..<(index + topicLength)]),
-                    payload: Array(bytes[(index + topicLength)..<(index + topicLength + payloadLength)])))
-            index += topicLength + payloadLength
+        guard bytes.count <= outbox.image.count else { return nil }
+        for index in bytes.indices { outbox.image[index] = bytes[index] }
+        return outbox.adopt(length: bytes.count) ? outbox : nil
+    }
+
+    /// Checks the first `length` bytes of the image as a slot and takes them as the content; after
+    /// false the outbox is not to be used (its callers drop it).
+    private mutating func adopt(length: Int) -> Bool {
+        guard length >= Self.headerSize, length <= capacity, image[0] == Self.formatVersion else { return false }
+        let announced = Int(u16(at: 1))
+        encodedSize = length  // `holds` reads the records checked so far
+        var offset = Self.headerSize
+        var seen = 0
+        while offset < length {
+            guard length - offset >= Self.recordOverhead else { return false }
+            let id = u16(at: offset)
+            let topicLength = Int(u16(at: offset + 3))
+            let payloadLength = Int(u16(at: offset + 5)) << 16 | Int(u16(at: offset + 7))
+            let bodyStart = offset + Self.recordOverhead
+            guard image[offset + 2] <= 1, topicLength > 0, length - bodyStart >= topicLength,
+                length - bodyStart - topicLength >= payloadLength, id == 0 || !holds(packetID: id, before: offset)
+            else { return false }
+            offset = bodyStart + topicLength + payloadLength
+            seen += 1
         }
-        return outbox.messages.count == count ? outbox : nil
+        guard seen == announced else { return false }
+        count = seen
+        return true
+    }
+
+    /// Whether a record before `end` carries this packet id.
+    private func holds(packetID: UInt16, before end: Int) -> Bool {
+        var found = false
+        forEachRecord { record in
+            found = record.offset < end && record.packetID == packetID
+            return !found && record.end < end
+        }
+        return found
     }
 
     /// The outbox kept in `store`: empty when the slot is empty; nil when it holds something else.
     public static func load<P: PersistentStore>(from store: P, capacity: Int) throws(TCULinkError) -> MQTTOutbox? {
-        var buffer = [UInt8](repeating: 0, count: capacity)
-        let length = try buffer.withMutableBytes { raw throws(TCULinkError) in try store.read(.mqttOutbox, into: raw) }
+        var outbox = MQTTOutbox(capacity: capacity)
+        let length = try outbox.image.withMutableBytes { raw throws(TCULinkError) in
+            try store.read(.mqttOutbox, into: raw)
+        }
         guard let length else { return MQTTOutbox(capacity: capacity) }
-        return decode(Array(buffer[0..<length]), capacity: capacity)
+        return outbox.adopt(length: length) ? outbox : nil
     }
 
     /// Queues a QoS 1 publish while there is no connection (no `MQTTClient`, or its session has
     /// ended): it goes out after the next CONNACK of a client over this store.
     public static func enqueue<P: PersistentStore>(
-        topic: String, payload: [UInt8], retain: Bool = false, in store: inout P, capacity: Int
+        topic: String, payload: UnsafeRawBufferPointer, retain: Bool = false, in store: inout P, capacity: Int
     ) throws(TCULinkError) {
         guard var outbox = try load(from: store, capacity: capacity) else { throw TCULinkError(.storageFailed) }
         try outbox.queue(topic: topic, payload: payload, retain: retain)
         try outbox.save(to: &store)
     }
 
+    public static func enqueue<P: PersistentStore>(
+        topic: String, payload: [UInt8], retain: Bool = false, in store: inout P, capacity: Int
+    ) throws(TCULinkError) {
+        try payload.withBytes { raw throws(TCULinkError) in
+            try enqueue(topic: topic, payload: raw, retain: retain, in: &store, capacity: capacity)
+        }
+    }
+
     /// Adds a message not sent yet (packet id 0), after checking its topic.
-    mutating func queue(topic: String, payload: [UInt8], retain: Bool) throws(TCULinkError) {
-        try MQTTPacketEncoder.checkTopicName(topic)
-        try append(Message(packetID: 0, retain: retain, topic: Array(topic.utf8), payload: payload))
+    mutating func queue(topic: String, payload: UnsafeRawBufferPointer, retain: Bool) throws(TCULinkError) {
+        try MQTTPacketEncoder.checkTopicName(topic.utf8)
+        try append(packetID: 0, retain: retain, topic: topic.utf8, payload: payload)
     }
 
     /// Writes the outbox to `store` (atomically, as the HAL promises); an empty one erases the slot.
     public func save<P: PersistentStore>(to store: inout P) throws(TCULinkError) {
-        if messages.isEmpty {
+        if isEmpty {
             try store.erase(.mqttOutbox)
             return
         }
-        let bytes = encoded()
-        try bytes.withBytes { raw throws(TCULinkError) in try store.write(.mqttOutbox, raw) }
-    }
-}
-
-/// A `PersistentStore` in RAM: for a board without non-volatile memory to spare (nothing survives
-/// a reboot) and for tests.
-public struct VolatileStore: PersistentStore {
-    private var slots: [(PersistentSlot, [UInt8])] = []
-
-    public init() {}
-
-    public func read(_ slot: PersistentSlot, into buffer: UnsafeMutableRawBufferPointer) throws(TCULinkError) -> Int? {
-        guard let record = slots.first(where: { $0.0 == slot })?.1 else { return nil }
-        guard record.count <= buffer.count else { throw TCULinkError(.storageFailed) }
-        for index in record.indices { buffer[index] = record[index] }
-        return record.count
+        let size = encodedSize
+        try image.withBytes { raw throws(TCULinkError) in
+            try store.write(.mqttOutbox, UnsafeRawBufferPointer(rebasing: raw[0..<size]))
+        }
     }
 
-    public mutating func write(_ slot: PersistentSlot, _ bytes: UnsafeRawBufferPointer) throws(TCULinkError) {
-        try erase(slot)
-        slots.append((slot, Array(bytes)))
+    private mutating func setCount(_ value: Int) {
+        count = value
+        putU16(UInt16(value), at: 1)
     }
 
-    public mutating func erase(_ slot: PersistentSlot) throws(TCULinkError) {
-        slots.removeAll { $0.0 == slot }
+    private func u16(at offset: Int) -> UInt16 { UInt16(image[offset]) << 8 | UInt16(image[offset + 1]) }
+
+    private mutating func putU16(_ value: UInt16, at offset: Int) {
+        image[offset] = UInt8(value >> 8)
+        image[offset + 1] = UInt8(value & 0xFF)
     }
 }

@@ -79,13 +79,23 @@ public enum MQTTPacketEncoder {
         topic: String, payload: UnsafeRawBufferPointer, qos: MQTTQoS, retain: Bool = false, duplicate: Bool = false,
         packetID: UInt16 = 0, into buffer: UnsafeMutableRawBufferPointer
     ) throws(TCULinkError) -> Int {
+        try publish(
+            topicBytes: topic.utf8, payload: payload, qos: qos, retain: retain, duplicate: duplicate,
+            packetID: packetID, into: buffer)
+    }
+
+    /// PUBLISH with the topic as UTF-8 bytes (a String's view, or a record of the outbox).
+    static func publish<Topic: Collection>(
+        topicBytes topic: Topic, payload: UnsafeRawBufferPointer, qos: MQTTQoS, retain: Bool, duplicate: Bool,
+        packetID: UInt16, into buffer: UnsafeMutableRawBufferPointer
+    ) throws(TCULinkError) -> Int where Topic.Element == UInt8 {
         guard qos != .exactlyOnce else { throw TCULinkError(.mqttExactlyOnceUnsupported) }
         try checkTopicName(topic)
         guard qos == .atMostOnce || packetID != 0 else { throw TCULinkError(.invalidState) }
         let header = 0x30 | (duplicate && qos != .atMostOnce ? 0x08 : 0) | (qos.rawValue << 1) | (retain ? 1 : 0)
-        let body = stringSize(topic) + (qos == .atMostOnce ? 0 : 2) + payload.count
+        let body = 2 + topic.count + (qos == .atMostOnce ? 0 : 2) + payload.count
         var writer = try MQTTByteWriter(buffer, header: header, remainingLength: body)
-        try writer.string(topic)
+        try writer.text(topic)
         if qos != .atMostOnce { try writer.u16(packetID) }
         try writer.bytes(payload)
         return writer.position
@@ -137,10 +147,10 @@ public enum MQTTPacketEncoder {
     // MARK: - Rules on names
 
     /// A topic name for PUBLISH: 1 to 65,535 bytes of UTF-8, no wildcard, no NUL (§4.7.3, §1.5.3).
-    static func checkTopicName(_ topic: String) throws(TCULinkError) {
-        let count = topic.utf8.count
+    static func checkTopicName<Topic: Collection>(_ topic: Topic) throws(TCULinkError) where Topic.Element == UInt8 {
+        let count = topic.count
         guard count > 0, count <= 65_535 else { throw TCULinkError(.mqttInvalidTopic) }
-        for byte in topic.utf8 where byte == UInt8(ascii: "+") || byte == UInt8(ascii: "#") || byte == 0 {
+        for byte in topic where byte == UInt8(ascii: "+") || byte == UInt8(ascii: "#") || byte == 0 {
             throw TCULinkError(.mqttInvalidTopic)
         }
     }
@@ -213,11 +223,14 @@ struct MQTTByteWriter {
         try byte(UInt8(value & 0xFF))
     }
 
-    mutating func string(_ string: String) throws(TCULinkError) {
-        let count = string.utf8.count
+    mutating func string(_ string: String) throws(TCULinkError) { try text(string.utf8) }
+
+    /// A UTF-8 string field: its length in two bytes, then the bytes (§1.5.3).
+    mutating func text<Text: Collection>(_ text: Text) throws(TCULinkError) where Text.Element == UInt8 {
+        let count = text.count
         guard count <= 65_535 else { throw TCULinkError(.mqttInvalidTopic) }
         try u16(UInt16(count))
-        for value in string.utf8 { try byte(value) }
+        for value in text { try byte(value) }
     }
 
     mutating func bytes(_ raw: UnsafeRawBufferPointer) throws(TCULinkError) {

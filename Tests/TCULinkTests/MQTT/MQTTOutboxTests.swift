@@ -67,8 +67,11 @@ extension MQTTOutboxTests {
         #expect(outbox.messages.map(\.packetID) == [0, 0])  // two unsent messages may share id 0
         let removedZero = outbox.remove(packetID: 0)
         #expect(!removedZero)  // a PUBACK never names 0
-        outbox.assign(packetID: 9, toQueuedAt: 1)
-        outbox.assign(packetID: 10, toQueuedAt: 1)  // already has one: unchanged
+        let first = try #require(outbox.record(startingAt: MQTTOutbox.headerSize))
+        let second = try #require(outbox.record(startingAt: first.end))
+        let assigned = outbox.assign(packetID: 9, toRecordAt: second.offset)
+        let again = outbox.assign(packetID: 10, toRecordAt: second.offset)  // already has one: unchanged
+        #expect(assigned && !again)
         #expect(outbox.messages.map(\.packetID) == [0, 9])
         #expect(MQTTOutbox.decode(outbox.encoded(), capacity: 256) == outbox)
     }
