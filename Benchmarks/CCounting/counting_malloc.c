@@ -22,9 +22,10 @@ extern void *__libc_valloc(size_t size);
 extern void *__libc_pvalloc(size_t size);
 extern void __libc_free(void *pointer);
 
-static _Atomic size_t in_use, peak;
+static _Atomic size_t in_use, peak, allocations;
 
 static void grow(size_t bytes) {
+    atomic_fetch_add(&allocations, 1);
     size_t now = atomic_fetch_add(&in_use, bytes) + bytes;
     size_t seen = atomic_load(&peak);
     while (now > seen && !atomic_compare_exchange_weak(&peak, &seen, now)) {
@@ -72,3 +73,4 @@ void *realloc(void *pointer, size_t size) {
 void tcu_process_heap_reset_peak(void) { atomic_store(&peak, atomic_load(&in_use)); }
 size_t tcu_process_heap_in_use(void) { return atomic_load(&in_use); }
 size_t tcu_process_heap_peak(void) { return atomic_load(&peak); }
+size_t tcu_process_allocations(void) { return atomic_load(&allocations); }

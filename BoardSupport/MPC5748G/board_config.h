@@ -40,10 +40,11 @@
 #endif
 
 /* RAM images of the two record sets (one static buffer each in tcu_mpc5748g). The store holds a
- * TLS session (~1-2 KB), a time and the enrollment state; the identity holds the wrapped key
- * (131 bytes) and the certificates (a lean chain is ~1.5 KB). */
+ * TLS session (~1-2 KB), a time, the enrollment state and the MQTT outbox (tcu_mqtt_config.
+ * outbox_capacity: up to ~5 KB here); the identity holds the wrapped key (131 bytes) and the
+ * certificates (a lean chain is ~1.5 KB). */
 #ifndef TCU_MPC_STORE_IMAGE_MAX
-#define TCU_MPC_STORE_IMAGE_MAX 4096U
+#define TCU_MPC_STORE_IMAGE_MAX 8192U
 #endif
 #ifndef TCU_MPC_IDENTITY_IMAGE_MAX
 #define TCU_MPC_IDENTITY_IMAGE_MAX 4096U

@@ -6,7 +6,8 @@
 #include "board_internal.h"
 
 static int slot_valid(int slot) {
-    return slot == TCU_SLOT_TLS_SESSION || slot == TCU_SLOT_LAST_KNOWN_GOOD_TIME || slot == TCU_SLOT_ENROLLMENT_STATE;
+    return slot == TCU_SLOT_TLS_SESSION || slot == TCU_SLOT_LAST_KNOWN_GOOD_TIME || slot == TCU_SLOT_ENROLLMENT_STATE ||
+           slot == TCU_SLOT_MQTT_OUTBOX;
 }
 
 int32_t tcu_mpc_store_read(void *context, int slot, uint8_t *buffer, size_t capacity) {

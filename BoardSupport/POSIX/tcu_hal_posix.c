@@ -254,7 +254,7 @@ static int entropy_fill(void *context, uint8_t *buffer, size_t length) {
 /* ---- Persistent store: one file per slot, replaced by rename ---- */
 
 static int slot_path(tcu_posix_hal *hal, int slot, char *path, size_t size) {
-    if (hal->state_dir[0] == '\0' || slot < 1 || slot > 3) return -1;
+    if (hal->state_dir[0] == '\0' || slot < 1 || slot > 4) return -1;
     snprintf(path, size, "%s/slot-%d.bin", hal->state_dir, slot);
     return 0;
 }

@@ -68,6 +68,7 @@ extern "C" {
 #define TCU_SLOT_TLS_SESSION 1
 #define TCU_SLOT_LAST_KNOWN_GOOD_TIME 2
 #define TCU_SLOT_ENROLLMENT_STATE 3
+#define TCU_SLOT_MQTT_OUTBOX 4 /**< QoS 1 publishes not yet acknowledged: up to tcu_mqtt_config.outbox_capacity bytes */
 /**@}*/
 
 typedef struct tcu_hal {

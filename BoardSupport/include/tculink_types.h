@@ -56,6 +56,68 @@ typedef struct tcu_connection_info {
     char cipher_suite[64];      /**< NUL-terminated */
 } tcu_connection_info;
 
+
+/* ---- MQTT (tcu_mqtt_*) ---- */
+
+typedef struct tcu_mqtt tcu_mqtt;
+
+/** @name tcu_mqtt_config.flags */
+/**@{*/
+#define TCU_MQTT_FLAG_PERSISTENT_SESSION 0x1u /**< clean session off: the broker keeps subscriptions and QoS 1
+                                                   messages while the device is away (needed for DUP resends) */
+/**@}*/
+
+typedef struct tcu_mqtt_config {
+    const char *client_id;     /**< the device id: the certificate's CN for Azure IoT Hub and AWS IoT Core (copied) */
+    const char *username;      /**< NULL for none; Azure: "{hub}/{device}/?api-version=2021-04-12" (copied) */
+    uint32_t flags;            /**< TCU_MQTT_FLAG_* */
+    uint16_t keep_alive_s;     /**< 0 = 60; Azure IoT Hub allows at most 1177 */
+    uint16_t max_in_flight;    /**< QoS 1 publishes and subscriptions awaiting their answer at once; 0 = 8 */
+    uint32_t max_packet_size;  /**< the largest packet sent and received; 0 = 4096. Two buffers this size are
+                                    allocated once, by tcu_mqtt_create */
+    uint32_t ack_timeout_ms;   /**< how long CONNACK, PUBACK, SUBACK, UNSUBACK may take; 0 = 10000 */
+    uint32_t ping_timeout_ms;  /**< how long PINGRESP may take: a dead link is found within keep-alive + this;
+                                    0 = 10000 */
+    uint32_t outbox_capacity;  /**< the most bytes slot TCU_SLOT_MQTT_OUTBOX may take; 0 = 16384. One buffer this
+                                    size is allocated once */
+} tcu_mqtt_config;
+
+/** @name tcu_mqtt_step() events (tcu_mqtt_event.kind) */
+/**@{*/
+#define TCU_MQTT_WAITING 0               /**< nothing now: step again when the transport is readable or at
+                                              event.wait.until_ms */
+#define TCU_MQTT_CONNECTED 1             /**< CONNACK accepted; event.session_present */
+#define TCU_MQTT_PUBLISHED 2             /**< the PUBACK of event.packet_id came: the message left the outbox */
+#define TCU_MQTT_SUBSCRIBED 3            /**< SUBACK for event.packet_id; event.granted_qos */
+#define TCU_MQTT_SUBSCRIPTION_REFUSED 4  /**< SUBACK 0x80 for event.packet_id; the session goes on */
+#define TCU_MQTT_UNSUBSCRIBED 5          /**< UNSUBACK for event.packet_id */
+#define TCU_MQTT_MESSAGE 6               /**< a message arrived: read it with tcu_mqtt_receive() before the next
+                                              step, which acknowledges it (QoS 1) */
+#define TCU_MQTT_CLOSED 7                /**< the session ended; event.reason 0 after tcu_mqtt_disconnect() */
+/**@}*/
+
+typedef struct tcu_mqtt_event {
+    int kind;                /**< TCU_MQTT_* */
+    uint16_t packet_id;      /**< PUBLISHED, SUBSCRIBED, SUBSCRIPTION_REFUSED, UNSUBSCRIBED, MESSAGE (0 for QoS 0) */
+    uint8_t granted_qos;     /**< SUBSCRIBED; MESSAGE: the message's QoS */
+    uint8_t session_present; /**< CONNECTED: the broker still had the session */
+    tcu_wait wait;           /**< WAITING: what to wait for, until when */
+    int reason;              /**< CLOSED: TCU_REASON_*, 0 for an orderly end */
+} tcu_mqtt_event;
+
+/** A message handed out by tcu_mqtt_receive(): pointers into the client's receive buffer, valid until the
+ *  next tcu_mqtt_step() or tcu_mqtt_free(). The topic is not NUL-terminated. */
+typedef struct tcu_mqtt_message {
+    const uint8_t *topic;
+    size_t topic_length;
+    const uint8_t *payload;
+    size_t payload_length;
+    uint16_t packet_id; /**< 0 for QoS 0 */
+    uint8_t qos;
+    uint8_t retain;
+    uint8_t duplicate;
+} tcu_mqtt_message;
+
 #ifdef __cplusplus
 }
 #endif

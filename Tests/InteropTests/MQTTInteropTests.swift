@@ -291,3 +291,25 @@ extension MQTTInteropTests {
         mqtt.disconnect()
     }
 }
+
+extension MQTTInteropTests {
+    /// BoardSupport/POSIX/tests/test_c_mqtt.c: tcu_mqtt_* driven from C (the core in Embedded mode,
+    /// the C POSIX HAL), with its own assertions, against mosquitto; then what it published is
+    /// read back with mosquitto_sub.
+    @Test func theCAPIDrivesMQTTFromC() throws {
+        #expect(HostFirmwareTests.image.status == 0, "\(HostFirmwareTests.image.output)")
+        let broker = try MosquittoBroker()
+        let state = broker.folder + "/c-device-state"
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        let tests = TestPKI.repository.appendingPathComponent(".build-firmware/tcu-c-mqtt-tests").path
+        let result = run(tests, [TestPKI.directory, "\(broker.port)", state], timeout: 120)
+        #expect(result.status == 0, "\(result.output)\nbroker log: \(broker.log)")
+        #expect(result.output.contains(" passed, 0 failed"), "\(result.output)")
+        #expect(result.output.contains("core and HAL 0,"), "\(result.output)")
+
+        let retained = run(
+            "/usr/bin/mosquitto_sub",
+            broker.clientArguments() + ["-t", "devices/tcu-0001/messages/events/", "-C", "1", "-W", "5"])
+        #expect(retained.output == "{\"from\":\"c-api\"}\n", "\(retained.output)")
+    }
+}

@@ -439,8 +439,16 @@ static void test_store(void) {
     uint32_t crc = tcu_mpc_crc32(tcu_mpc_crc32(0, raw, 12), raw + 16, board.store.length);
     CHECK(tcu_mpc_get_u32(raw + 12) == crc, "header CRC, big-endian");
 
+    /* The MQTT outbox: kilobytes beside the session, through a reboot. */
+    static uint8_t outbox[4096], outbox_back[4096];
+    for (size_t i = 0; i < sizeof outbox; i++) outbox[i] = (uint8_t)(i * 7);
+    CHECK(hal.store_write(hal.context, TCU_SLOT_MQTT_OUTBOX, outbox, sizeof outbox) == 0, "4 KB MQTT outbox");
+
     CHECK(reboot() == 0, "reboot");
     CHECK(hal.store_read(hal.context, TCU_SLOT_TLS_SESSION, buffer, sizeof buffer) == 8, "survives reboot");
+    CHECK(hal.store_read(hal.context, TCU_SLOT_MQTT_OUTBOX, outbox_back, sizeof outbox_back) == (int32_t)sizeof outbox &&
+              memcmp(outbox, outbox_back, sizeof outbox) == 0,
+          "the outbox survives the reboot");
     CHECK(hal.store_erase(hal.context, TCU_SLOT_TLS_SESSION) == 0, "erase");
     CHECK(hal.store_read(hal.context, TCU_SLOT_TLS_SESSION, buffer, sizeof buffer) == -1, "erased");
     CHECK(hal.store_erase(hal.context, TCU_SLOT_TLS_SESSION) == 0, "erase twice");

@@ -162,3 +162,29 @@ public struct CHALClock: Clock {
         hal.pointee.clock_monotonic_ms(hal.pointee.context)
     }
 }
+
+/// `PersistentStore` over the table's store functions.
+public struct CHALStore: PersistentStore {
+    let hal: UnsafePointer<tcu_hal>
+
+    public func read(_ slot: PersistentSlot, into buffer: UnsafeMutableRawBufferPointer) throws(TCULinkError) -> Int? {
+        let base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        let length = hal.pointee.store_read(hal.pointee.context, Int32(slot.rawValue), base, buffer.count)
+        if length == -1 { return nil }
+        guard length >= 0, Int(length) <= buffer.count else { throw TCULinkError(.storageFailed) }
+        return Int(length)
+    }
+
+    public mutating func write(_ slot: PersistentSlot, _ bytes: UnsafeRawBufferPointer) throws(TCULinkError) {
+        let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard hal.pointee.store_write(hal.pointee.context, Int32(slot.rawValue), base, bytes.count) == 0 else {
+            throw TCULinkError(.storageFailed)
+        }
+    }
+
+    public mutating func erase(_ slot: PersistentSlot) throws(TCULinkError) {
+        guard hal.pointee.store_erase(hal.pointee.context, Int32(slot.rawValue)) == 0 else {
+            throw TCULinkError(.storageFailed)
+        }
+    }
+}

@@ -8,8 +8,13 @@ typealias CBoundClient = TLSClient<CHALTransport, CHALKeyStore, CHALClock>
 /// The object behind an opaque `tcu_client *`.
 final class CClientHandle {
     let client: CBoundClient
+    /// The HAL the client was made over: an MQTT session over it keeps its outbox in this table's store.
+    let hal: UnsafePointer<tcu_hal>
 
-    init(client: CBoundClient) { self.client = client }
+    init(client: CBoundClient, hal: UnsafePointer<tcu_hal>) {
+        self.client = client
+        self.hal = hal
+    }
 
     static func from(_ pointer: OpaquePointer?) -> CClientHandle? {
         guard let pointer else { return nil }
@@ -61,7 +66,7 @@ public func tcu_client_create_with_context(
             configuration: configuration, transport: CHALTransport(hal: hal), keyStore: CHALKeyStore(hal: hal),
             clock: CHALClock(hal: hal), context: contextFromHandle(contextHandle))
         reasonOut?.pointee = 0
-        return OpaquePointer(Unmanaged.passRetained(CClientHandle(client: client)).toOpaque())
+        return OpaquePointer(Unmanaged.passRetained(CClientHandle(client: client, hal: hal)).toOpaque())
     } catch {
         return refuse(error.reason)
     }

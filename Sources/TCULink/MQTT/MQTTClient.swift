@@ -114,16 +114,32 @@ public final class MQTTClient<T: Transport, K: KeyStore, C: Clock, P: Persistent
     public func publish(
         topic: String, payload: UnsafeRawBufferPointer, qos: MQTTQoS, retain: Bool = false
     ) throws(TCULinkError) -> UInt16 {
+        try publishUTF8(topic.utf8, payload: payload, qos: qos, retain: retain)
+    }
+
+    /// The same with the topic as UTF-8 bytes: a C caller's topic goes in without becoming a String
+    /// (which would allocate).
+    @discardableResult
+    public func publish(
+        topicBytes topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, qos: MQTTQoS, retain: Bool = false
+    ) throws(TCULinkError) -> UInt16 {
+        try publishUTF8(topic, payload: payload, qos: qos, retain: retain)
+    }
+
+    private func publishUTF8<Topic: Collection>(
+        _ topic: Topic, payload: UnsafeRawBufferPointer, qos: MQTTQoS, retain: Bool
+    ) throws(TCULinkError) -> UInt16 where Topic.Element == UInt8 {
         switch session.publishRequested(qos: qos, now: connection.now()) {
         case .sendPublish(let id):
             let length = try encode(withdrawingOnFailure: id) { buffer throws(TCULinkError) in
                 try MQTTPacketEncoder.publish(
-                    topic: topic, payload: payload, qos: qos, retain: retain, packetID: id, into: buffer)
+                    topicBytes: topic, payload: payload, qos: qos, retain: retain, duplicate: false, packetID: id,
+                    into: buffer)
             }
             if qos == .atLeastOnce {  // kept before it is sent: a reboot from here on loses nothing
                 do throws(TCULinkError) {
                     try keep(undo: { $0.removeLast() }) { outbox throws(TCULinkError) in
-                        try outbox.append(packetID: id, retain: retain, topic: topic.utf8, payload: payload)
+                        try outbox.append(packetID: id, retain: retain, topic: topic, payload: payload)
                     }
                 } catch {
                     session.withdrawn(packetID: id)
@@ -163,6 +179,9 @@ public final class MQTTClient<T: Transport, K: KeyStore, C: Clock, P: Persistent
             try MQTTPacketEncoder.unsubscribe(filter: filter, packetID: id, into: buffer)
         }
     }
+
+    /// The message of the last `.message` event, until the next `step()`.
+    public var deliveredMessage: MQTTInboundPublish? { delivered?.publish }
 
     /// The message of the last `.message` event: its topic and payload, valid inside `body` only.
     public func withMessage<R>(_ body: (_ topic: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) -> R) -> R?

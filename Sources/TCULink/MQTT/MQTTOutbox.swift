@@ -242,7 +242,7 @@ public struct MQTTOutbox: Equatable, Sendable {
         topic: String, payload: UnsafeRawBufferPointer, retain: Bool = false, in store: inout P, capacity: Int
     ) throws(TCULinkError) {
         guard var outbox = try load(from: store, capacity: capacity) else { throw TCULinkError(.storageFailed) }
-        try outbox.queue(topic: topic, payload: payload, retain: retain)
+        try outbox.queue(topic: topic.utf8, payload: payload, retain: retain)
         try outbox.save(to: &store)
     }
 
@@ -255,9 +255,11 @@ public struct MQTTOutbox: Equatable, Sendable {
     }
 
     /// Adds a message not sent yet (packet id 0), after checking its topic.
-    mutating func queue(topic: String, payload: UnsafeRawBufferPointer, retain: Bool) throws(TCULinkError) {
-        try MQTTPacketEncoder.checkTopicName(topic.utf8)
-        try append(packetID: 0, retain: retain, topic: topic.utf8, payload: payload)
+    mutating func queue<Topic: Collection>(
+        topic: Topic, payload: UnsafeRawBufferPointer, retain: Bool
+    ) throws(TCULinkError) where Topic.Element == UInt8 {
+        try MQTTPacketEncoder.checkTopicName(topic)
+        try append(packetID: 0, retain: retain, topic: topic, payload: payload)
     }
 
     /// Writes the outbox to `store` (atomically, as the HAL promises); an empty one erases the slot.

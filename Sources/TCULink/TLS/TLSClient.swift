@@ -113,6 +113,9 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
     /// Why the connection failed, if it did.
     public var failure: TCULinkError? { machine.failure }
 
+    /// Whether the handshake is done and the connection open: application data may flow.
+    public var isEstablished: Bool { machine.isEstablished }
+
     /// Closes the connection (with close_notify when established). Safe to call twice.
     public func close() { perform(machine.closeRequested()) }
 
