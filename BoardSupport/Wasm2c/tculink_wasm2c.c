@@ -40,6 +40,13 @@ enum {
     INFO_VERSION = 0, INFO_ACCEPTANCE = 2, INFO_RESUMED = 3, INFO_HANDSHAKE_MS = 4, INFO_SUITE = 8, INFO_SIZE = 72,
     CONFIG_HOST = 0, CONFIG_PORT = 4, CONFIG_SERVER_NAME = 8, CONFIG_FLAGS = 12, CONFIG_CONNECT_MS = 16,
     CONFIG_HANDSHAKE_MS = 20, CONFIG_ACCEPTANCE_MS = 24, CONFIG_MAX_FRAGMENT = 28, CONFIG_SIZE = 32,
+    MQTT_CONFIG_CLIENT_ID = 0, MQTT_CONFIG_USERNAME = 4, MQTT_CONFIG_FLAGS = 8, MQTT_CONFIG_KEEP_ALIVE = 12,
+    MQTT_CONFIG_IN_FLIGHT = 14, MQTT_CONFIG_PACKET_SIZE = 16, MQTT_CONFIG_ACK_MS = 20, MQTT_CONFIG_PING_MS = 24,
+    MQTT_CONFIG_OUTBOX = 28, MQTT_CONFIG_SIZE = 32,
+    EVENT_KIND = 0, EVENT_PACKET_ID = 4, EVENT_GRANTED_QOS = 6, EVENT_SESSION_PRESENT = 7, EVENT_WAIT = 8,
+    EVENT_REASON = 24, EVENT_SIZE = 32,
+    MESSAGE_TOPIC = 0, MESSAGE_TOPIC_LENGTH = 4, MESSAGE_PAYLOAD = 8, MESSAGE_PAYLOAD_LENGTH = 12,
+    MESSAGE_PACKET_ID = 16, MESSAGE_QOS = 18, MESSAGE_RETAIN = 19, MESSAGE_DUPLICATE = 20, MESSAGE_SIZE = 24,
 };
 
 struct Z_env_instance_t {
@@ -58,6 +65,8 @@ struct tcu_client {
     uint32_t hal;        /* its HAL's id */
     uint32_t scratch;    /* WAIT_SIZE + INFO_SIZE + 4 bytes in the module */
     uint32_t buffer;     /* CHUNK bytes in the module for send/receive */
+    uint32_t sessions;   /* tcu_mqtt sessions over it: they keep its HAL id (their outbox's store) alive */
+    bool freed;          /* tcu_client_free came while sessions were open: the last tcu_mqtt_free forgets it */
 };
 
 /* ---- The module's memory, seen from outside ---- */
@@ -587,19 +596,312 @@ void tcu_client_close(tcu_client *client) {
     Z_tculinkZ_tcu_client_close(&module, client->handle);
 }
 
-void tcu_client_free(tcu_client *client) {
-    if (!client) return;
-    ENTER_OR(goto forget);
-    enter(client->hal);
-    Z_tculinkZ_tcu_client_free(&module, client->handle);
+/* The module's side of a client's end: its scratch, its buffer, its HAL id's certificates.
+ * Called under the caller's ENTER_OR. */
+static void release_client_in_module(const tcu_client *client) {
     Z_tculinkZ_tcu_wasm_free(&module, client->scratch);
     Z_tculinkZ_tcu_wasm_free(&module, client->buffer);
     Z_tculinkZ_tcu_wasm_hal_release(&module, client->hal);
-forget:
+}
+
+/* The native side: the HAL id is free again. */
+static void forget_client(tcu_client *client) {
     if (trapped) close_transport_natively(client);
     hals[client->hal] = NULL;
     if (entered_hal == client->hal) entered_hal = UINT32_MAX;
     free(client);
+}
+
+/* An MQTT session holds its client (tculink.h: "tcu_mqtt_create keeps client alive until
+ * tcu_mqtt_free"): inside the module the session keeps the core's client; here the client's HAL id
+ * stays registered until the last session is freed, so that the session's outbox never reaches
+ * the store of a HAL that has taken over the id meanwhile. */
+void tcu_client_free(tcu_client *client) {
+    if (!client) return;
+    ENTER_OR(goto forget);
+    enter(client->hal);
+    Z_tculinkZ_tcu_client_free(&module, client->handle); /* closes; the sessions' references keep it */
+    if (client->sessions == 0) release_client_in_module(client);
+forget:
+    if (client->sessions > 0) {
+        client->freed = true;
+        return;
+    }
+    forget_client(client);
+}
+
+/* ---- tculink.h: MQTT (tcu_mqtt_*) over an established client ----
+ *
+ * A session's module memory is allocated once, by tcu_mqtt_create: scratch for an event, a message
+ * and a reason, and one buffer of the session's packet size for what a call passes in (a topic or a
+ * filter with its NUL, then a payload). What does not fit that buffer could not fit a packet either
+ * (the packet adds at least 4 bytes of headers to topic and payload) and is refused with
+ * -TCU_REASON_MQTT_PACKET_TOO_LARGE before the module is entered, never cut. (The native core checks
+ * the session and the topic first, so for such a call it may name another refusal; and while no
+ * session is up it queues an oversize QoS 1 message in the outbox, which this glue refuses.)
+ *
+ * A received message is copied out of the module (whose memory is stored back to front on a
+ * big-endian host) into a native buffer of the packet size, owned by the session: the pointers
+ * tcu_mqtt_receive hands out are valid until the next tcu_mqtt_step or tcu_mqtt_free, as tculink.h
+ * promises. After a trap: negative reasons are -TCU_WASM_REASON_TRAPPED, steps report
+ * TCU_MQTT_CLOSED with reason TCU_WASM_REASON_TRAPPED, tcu_mqtt_receive and tcu_mqtt_pending -1.
+ * The outbox is saved through the store imports above, which move at most CHUNK bytes (16 KiB, the
+ * default outbox_capacity): with a larger outbox_capacity, an outbox grown past 16 KiB is not saved. */
+
+enum { SCRATCH_EVENT = 0, SCRATCH_MESSAGE = EVENT_SIZE, SCRATCH_REASON = EVENT_SIZE + MESSAGE_SIZE,
+       SCRATCH_SIZE = EVENT_SIZE + MESSAGE_SIZE + 4 };
+
+struct tcu_mqtt {
+    uint32_t handle;    /* the session inside the module */
+    tcu_client *client; /* held until tcu_mqtt_free (its HAL id: the outbox's store) */
+    uint32_t hal;       /* the client's HAL id */
+    uint32_t scratch;   /* SCRATCH_SIZE bytes in the module */
+    uint32_t buffer;    /* `room` bytes in the module: a topic or filter with its NUL, then a payload */
+    uint32_t room;      /* the packet size (max_packet_size; 0 = 4096; at least 16, as the core's buffers) */
+    uint8_t *received;  /* `room` native bytes: the last message's topic, then its payload */
+};
+
+#define MQTT_TRAPPED (-TCU_WASM_REASON_TRAPPED)
+
+tcu_mqtt *tcu_mqtt_create(tcu_client *client, const tcu_mqtt_config *config, int *reason_out) {
+    if (reason_out) *reason_out = TCU_REASON_INVALID_CONFIGURATION; /* until the module says otherwise */
+    if (!client || !config || !config->client_id) return NULL; /* as the native core */
+    uint32_t room = config->max_packet_size ? config->max_packet_size : 4096;
+    if (room < 16) room = 16;
+    tcu_mqtt *volatile mqtt = calloc(1, sizeof *mqtt); /* volatile: GCC cannot tell it survives the longjmp */
+    uint8_t *received = mqtt ? malloc(room) : NULL;
+    if (!received) {
+        if (reason_out) *reason_out = TCU_REASON_OUT_OF_MEMORY;
+        free(mqtt);
+        return NULL;
+    }
+    mqtt->client = client;
+    mqtt->hal = client->hal;
+    mqtt->room = room;
+    mqtt->received = received;
+    volatile uint32_t client_id = 0, username = 0, settings = 0;
+    ENTER_OR(goto failed);
+    enter(client->hal);
+    client_id = module_string(config->client_id);
+    username = config->username ? module_string(config->username) : 0;
+    if (!client_id || (config->username && !username)) goto failed; /* longer than 4 KiB, or no memory */
+    settings = Z_tculinkZ_tcu_wasm_alloc(&module, MQTT_CONFIG_SIZE);
+    mqtt->scratch = Z_tculinkZ_tcu_wasm_alloc(&module, SCRATCH_SIZE);
+    mqtt->buffer = Z_tculinkZ_tcu_wasm_alloc(&module, mqtt->room);
+    if (!settings || !mqtt->scratch || !mqtt->buffer) {
+        if (reason_out) *reason_out = TCU_REASON_OUT_OF_MEMORY;
+        goto failed;
+    }
+    store(settings + MQTT_CONFIG_CLIENT_ID, client_id, 4);
+    store(settings + MQTT_CONFIG_USERNAME, username, 4);
+    store(settings + MQTT_CONFIG_FLAGS, config->flags, 4);
+    store(settings + MQTT_CONFIG_KEEP_ALIVE, config->keep_alive_s, 2);
+    store(settings + MQTT_CONFIG_IN_FLIGHT, config->max_in_flight, 2);
+    store(settings + MQTT_CONFIG_PACKET_SIZE, config->max_packet_size, 4);
+    store(settings + MQTT_CONFIG_ACK_MS, config->ack_timeout_ms, 4);
+    store(settings + MQTT_CONFIG_PING_MS, config->ping_timeout_ms, 4);
+    store(settings + MQTT_CONFIG_OUTBOX, config->outbox_capacity, 4);
+    uint32_t reason = mqtt->scratch + SCRATCH_REASON;
+    store(reason, 0, 4);
+    mqtt->handle = Z_tculinkZ_tcu_mqtt_create(&module, client->handle, settings, reason);
+    if (reason_out) *reason_out = (int)(int32_t)load(reason, 4);
+    Z_tculinkZ_tcu_wasm_free(&module, client_id); /* the core copies both strings */
+    Z_tculinkZ_tcu_wasm_free(&module, username);
+    Z_tculinkZ_tcu_wasm_free(&module, settings);
+    if (mqtt->handle) {
+        client->sessions++;
+        return mqtt;
+    }
+    client_id = username = settings = 0;
+failed:
+    if (trapped && reason_out) *reason_out = TCU_WASM_REASON_TRAPPED;
+    if (!trapped) {
+        Z_tculinkZ_tcu_wasm_free(&module, client_id);
+        Z_tculinkZ_tcu_wasm_free(&module, username);
+        Z_tculinkZ_tcu_wasm_free(&module, settings);
+        Z_tculinkZ_tcu_wasm_free(&module, mqtt->scratch);
+        Z_tculinkZ_tcu_wasm_free(&module, mqtt->buffer);
+    }
+    free(mqtt->received);
+    free(mqtt);
+    return NULL;
+}
+
+int tcu_mqtt_connect(tcu_mqtt *mqtt) {
+    if (!mqtt) return -TCU_REASON_INVALID_STATE; /* as the native core */
+    ENTER_OR(return MQTT_TRAPPED);
+    enter(mqtt->hal);
+    return (int)(int32_t)Z_tculinkZ_tcu_mqtt_connect(&module, mqtt->handle);
+}
+
+int32_t tcu_mqtt_publish(tcu_mqtt *mqtt, const char *topic, const uint8_t *payload, size_t length, int qos,
+                         int retain) {
+    if (!mqtt || !topic || (!payload && length)) return -TCU_REASON_INVALID_STATE; /* as the native core */
+    ENTER_OR(return MQTT_TRAPPED);
+    size_t topic_size = strlen(topic) + 1; /* after the setjmp: nothing to keep across a longjmp */
+    if (topic_size > mqtt->room || length > mqtt->room - topic_size) return -TCU_REASON_MQTT_PACKET_TOO_LARGE;
+    enter(mqtt->hal);
+    uint32_t at = mqtt->buffer + (uint32_t)topic_size;
+    copy_in(mqtt->buffer, topic, (uint32_t)topic_size);
+    if (length) copy_in(at, payload, (uint32_t)length);
+    return (int32_t)Z_tculinkZ_tcu_mqtt_publish(&module, mqtt->handle, mqtt->buffer, payload ? at : 0, (u32)length,
+                                                (u32)qos, (u32)retain);
+}
+
+int32_t tcu_mqtt_subscribe(tcu_mqtt *mqtt, const char *filter, int qos) {
+    if (!mqtt || !filter) return -TCU_REASON_INVALID_STATE; /* as the native core */
+    ENTER_OR(return MQTT_TRAPPED);
+    size_t size = strlen(filter) + 1;
+    if (size > mqtt->room) return -TCU_REASON_MQTT_PACKET_TOO_LARGE;
+    enter(mqtt->hal);
+    copy_in(mqtt->buffer, filter, (uint32_t)size);
+    return (int32_t)Z_tculinkZ_tcu_mqtt_subscribe(&module, mqtt->handle, mqtt->buffer, (u32)qos);
+}
+
+int32_t tcu_mqtt_unsubscribe(tcu_mqtt *mqtt, const char *filter) {
+    if (!mqtt || !filter) return -TCU_REASON_INVALID_STATE;
+    ENTER_OR(return MQTT_TRAPPED);
+    size_t size = strlen(filter) + 1;
+    if (size > mqtt->room) return -TCU_REASON_MQTT_PACKET_TOO_LARGE;
+    enter(mqtt->hal);
+    copy_in(mqtt->buffer, filter, (uint32_t)size);
+    return (int32_t)Z_tculinkZ_tcu_mqtt_unsubscribe(&module, mqtt->handle, mqtt->buffer);
+}
+
+/* What a step reports when there is no session to step (as the native core) or the module trapped. */
+static int mqtt_closed(tcu_mqtt_event *event_out, int reason) {
+    if (event_out) {
+        memset(event_out, 0, sizeof *event_out);
+        event_out->kind = TCU_MQTT_CLOSED;
+        event_out->reason = reason;
+    }
+    return TCU_MQTT_CLOSED;
+}
+
+int tcu_mqtt_step(tcu_mqtt *mqtt, tcu_mqtt_event *event_out) {
+    if (!mqtt) return mqtt_closed(event_out, TCU_REASON_INVALID_STATE);
+    ENTER_OR(return mqtt_closed(event_out, TCU_WASM_REASON_TRAPPED));
+    enter(mqtt->hal);
+    uint32_t event = mqtt->scratch + SCRATCH_EVENT;
+    int kind = (int)(int32_t)Z_tculinkZ_tcu_mqtt_step(&module, mqtt->handle, event_out ? event : 0);
+    if (event_out) { /* the core writes the whole event, every field, whatever the kind */
+        memset(event_out, 0, sizeof *event_out);
+        event_out->kind = (int)(int32_t)load(event + EVENT_KIND, 4);
+        event_out->packet_id = (uint16_t)load(event + EVENT_PACKET_ID, 2);
+        event_out->granted_qos = (uint8_t)load(event + EVENT_GRANTED_QOS, 1);
+        event_out->session_present = (uint8_t)load(event + EVENT_SESSION_PRESENT, 1);
+        event_out->wait.readable = (int)(int32_t)load(event + EVENT_WAIT + WAIT_READABLE, 4);
+        event_out->wait.until_ms = load(event + EVENT_WAIT + WAIT_UNTIL, 8);
+        event_out->reason = (int)(int32_t)load(event + EVENT_REASON, 4);
+    }
+    return kind;
+}
+
+int tcu_mqtt_receive(const tcu_mqtt *mqtt, tcu_mqtt_message *message_out) {
+    if (!mqtt || !message_out) return -1;
+    ENTER_OR(return -1);
+    enter(mqtt->hal);
+    uint32_t message = mqtt->scratch + SCRATCH_MESSAGE;
+    if ((int32_t)Z_tculinkZ_tcu_mqtt_receive(&module, mqtt->handle, message) != 0) return -1;
+    uint32_t topic = (uint32_t)load(message + MESSAGE_TOPIC, 4);
+    uint32_t topic_length = (uint32_t)load(message + MESSAGE_TOPIC_LENGTH, 4);
+    uint32_t payload = (uint32_t)load(message + MESSAGE_PAYLOAD, 4);
+    uint32_t payload_length = (uint32_t)load(message + MESSAGE_PAYLOAD_LENGTH, 4);
+    /* Addresses and counts from inside the module: within its memory and within the native buffer
+     * (a received packet is at most `room` bytes, topic and payload included), or nothing. */
+    if (topic_length > mqtt->room || payload_length > mqtt->room - topic_length || !in_bounds(topic, topic_length) ||
+        !in_bounds(payload, payload_length))
+        return -1;
+    copy_out(mqtt->received, topic, topic_length);
+    copy_out(mqtt->received + topic_length, payload, payload_length);
+    memset(message_out, 0, sizeof *message_out);
+    message_out->topic = topic ? mqtt->received : NULL;
+    message_out->topic_length = topic_length;
+    message_out->payload = payload ? mqtt->received + topic_length : NULL;
+    message_out->payload_length = payload_length;
+    message_out->packet_id = (uint16_t)load(message + MESSAGE_PACKET_ID, 2);
+    message_out->qos = (uint8_t)load(message + MESSAGE_QOS, 1);
+    message_out->retain = (uint8_t)load(message + MESSAGE_RETAIN, 1);
+    message_out->duplicate = (uint8_t)load(message + MESSAGE_DUPLICATE, 1);
+    return 0;
+}
+
+int32_t tcu_mqtt_pending(const tcu_mqtt *mqtt) {
+    if (!mqtt) return 0; /* as the native core */
+    ENTER_OR(return -1); /* unknown: not 0, which would say everything was acknowledged */
+    enter(mqtt->hal);
+    return (int32_t)Z_tculinkZ_tcu_mqtt_pending(&module, mqtt->handle);
+}
+
+/* No session and no client: the HAL gets an id for the call only, as in tcu_context_create. */
+int tcu_mqtt_enqueue(const tcu_hal *hal, uint32_t outbox_capacity, const char *topic, const uint8_t *payload,
+                     size_t length, int retain) {
+    if (!hal || tcu_hal_missing_function(hal) != 0 || !topic || (!payload && length))
+        return -TCU_REASON_INVALID_CONFIGURATION; /* as the native core */
+    size_t topic_size = strlen(topic) + 1;
+    size_t capacity = outbox_capacity ? outbox_capacity : 16 * 1024; /* the core's default */
+    /* Topic and payload alone would take the outbox past its capacity (each record adds more): the
+     * core refuses that as full; refused here before copying it into the module. */
+    if (topic_size - 1 > capacity || length > capacity - (topic_size - 1) || length > UINT32_MAX - topic_size)
+        return -TCU_REASON_MQTT_OUTBOX_FULL;
+    volatile uint32_t id = free_hal_id(); /* read again after a trap's longjmp */
+    if (id >= TCU_WASM_MAX_HALS) return -TCU_REASON_OUT_OF_MEMORY;
+    hals[id] = hal;
+    volatile uint32_t text = 0;
+    volatile int result = -TCU_REASON_OUT_OF_MEMORY;
+    ENTER_OR(goto done);
+    enter(id);
+    if (!start_module()) {
+        result = -TCU_REASON_ENTROPY_FAILED;
+        goto done;
+    }
+    text = Z_tculinkZ_tcu_wasm_alloc(&module, (u32)(topic_size + length)); /* at most the capacity + 1, < 4 GiB */
+    if (!text) goto done;
+    copy_in(text, topic, (uint32_t)topic_size);
+    if (length) copy_in(text + (uint32_t)topic_size, payload, (uint32_t)length);
+    result = (int)(int32_t)Z_tculinkZ_tcu_mqtt_enqueue(&module, Z_tculinkZ_tcu_wasm_hal_enter(&module, id),
+                                                       outbox_capacity, text,
+                                                       payload ? text + (uint32_t)topic_size : 0, (u32)length,
+                                                       (u32)retain);
+done:
+    /* A trap in here longjmps back to ENTER_OR and comes to done again with `trapped` set. */
+    if (!trapped && instantiated) {
+        Z_tculinkZ_tcu_wasm_free(&module, text);
+        Z_tculinkZ_tcu_wasm_hal_release(&module, id);
+    }
+    hals[id] = NULL;
+    if (entered_hal == id) entered_hal = UINT32_MAX;
+    return trapped ? MQTT_TRAPPED : result;
+}
+
+void tcu_mqtt_disconnect(tcu_mqtt *mqtt) {
+    if (!mqtt) return;
+    ENTER_OR(close_transport_natively(mqtt->client); return); /* tculink.h: it closes the connection */
+    enter(mqtt->hal);
+    Z_tculinkZ_tcu_mqtt_disconnect(&module, mqtt->handle);
+}
+
+int tcu_mqtt_error(const tcu_mqtt *mqtt) {
+    if (trapped) return TCU_WASM_REASON_TRAPPED;
+    if (!mqtt) return 0; /* as the native core */
+    ENTER_OR(return TCU_WASM_REASON_TRAPPED);
+    enter(mqtt->hal);
+    return (int)(int32_t)Z_tculinkZ_tcu_mqtt_error(&module, mqtt->handle);
+}
+
+void tcu_mqtt_free(tcu_mqtt *mqtt) {
+    if (!mqtt) return;
+    tcu_client *client = mqtt->client;
+    ENTER_OR(goto forget);
+    enter(mqtt->hal);
+    Z_tculinkZ_tcu_mqtt_free(&module, mqtt->handle); /* and its reference on the core's client */
+    Z_tculinkZ_tcu_wasm_free(&module, mqtt->scratch);
+    Z_tculinkZ_tcu_wasm_free(&module, mqtt->buffer);
+    if (client->freed && client->sessions == 1) release_client_in_module(client);
+forget:
+    free(mqtt->received);
+    free(mqtt);
+    if (--client->sessions == 0 && client->freed) forget_client(client);
 }
 
 /** The module's linear memory now (it only grows): what the translated core and wolfSSL take

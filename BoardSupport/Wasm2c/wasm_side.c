@@ -198,6 +198,24 @@ _Static_assert(offsetof(tcu_client_config, host) == 0 && offsetof(tcu_client_con
                    offsetof(tcu_client_config, acceptance_timeout_ms) == 24 &&
                    offsetof(tcu_client_config, max_fragment_length) == 28 && sizeof(tcu_client_config) == 32,
                "tcu_client_config layout");
+/* The MQTT part of the API (tcu_mqtt_*): the config is written, the event and the message read by the host. */
+_Static_assert(offsetof(tcu_mqtt_config, client_id) == 0 && offsetof(tcu_mqtt_config, username) == 4 &&
+                   offsetof(tcu_mqtt_config, flags) == 8 && offsetof(tcu_mqtt_config, keep_alive_s) == 12 &&
+                   offsetof(tcu_mqtt_config, max_in_flight) == 14 && offsetof(tcu_mqtt_config, max_packet_size) == 16 &&
+                   offsetof(tcu_mqtt_config, ack_timeout_ms) == 20 && offsetof(tcu_mqtt_config, ping_timeout_ms) == 24 &&
+                   offsetof(tcu_mqtt_config, outbox_capacity) == 28 && sizeof(tcu_mqtt_config) == 32,
+               "tcu_mqtt_config layout");
+_Static_assert(offsetof(tcu_mqtt_event, kind) == 0 && offsetof(tcu_mqtt_event, packet_id) == 4 &&
+                   offsetof(tcu_mqtt_event, granted_qos) == 6 && offsetof(tcu_mqtt_event, session_present) == 7 &&
+                   offsetof(tcu_mqtt_event, wait) == 8 && offsetof(tcu_mqtt_event, reason) == 24 &&
+                   sizeof(tcu_mqtt_event) == 32,
+               "tcu_mqtt_event layout");
+_Static_assert(offsetof(tcu_mqtt_message, topic) == 0 && offsetof(tcu_mqtt_message, topic_length) == 4 &&
+                   offsetof(tcu_mqtt_message, payload) == 8 && offsetof(tcu_mqtt_message, payload_length) == 12 &&
+                   offsetof(tcu_mqtt_message, packet_id) == 16 && offsetof(tcu_mqtt_message, qos) == 18 &&
+                   offsetof(tcu_mqtt_message, retain) == 19 && offsetof(tcu_mqtt_message, duplicate) == 20 &&
+                   sizeof(tcu_mqtt_message) == 24,
+               "tcu_mqtt_message layout");
 
 /* ---- What wolfSSL and Embedded Swift need from the platform ---- */
 

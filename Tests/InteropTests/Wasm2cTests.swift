@@ -9,7 +9,8 @@ import Testing
     static let build = BuiltArtefact.check(
         [
             ".build-wasm2c/host/tcu-firmware-wasm2c", ".build-wasm2c/host/tcu-c-api-tests-wasm2c",
-            ".build-wasm2c/powerpc/tcu-firmware-wasm2c", ".build-wasm2c/powerpc/tcu-c-api-tests-wasm2c",
+            ".build-wasm2c/host/tcu-c-mqtt-tests-wasm2c", ".build-wasm2c/powerpc/tcu-firmware-wasm2c",
+            ".build-wasm2c/powerpc/tcu-c-api-tests-wasm2c", ".build-wasm2c/powerpc/tcu-c-mqtt-tests-wasm2c",
         ], builtBy: "scripts/targets/build-wasm2c")
     let pki = TestPKI.directory
     let out = TestPKI.repository.appendingPathComponent(".build-wasm2c").path
@@ -106,5 +107,24 @@ import Testing
             target, "tcu-c-api-tests-wasm2c", [pki, "\(good.port)", "\(wrongName.port)"], timeout: 180)
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains(" passed, 0 failed"), "\(result.output)")
+    }
+
+    /// BoardSupport/POSIX/tests/test_c_mqtt.c, unchanged, over the glue: tcu_mqtt_* against mosquitto (a
+    /// persistent session, QoS 1 both ways, every byte value, refusals, the outbox queued without a client).
+    /// Each run gets a broker of its own: the program relies on the session it makes itself.
+    @Test(arguments: ["host", "powerpc"]) func theCMQTTTestProgramPasses(target: String) throws {
+        try #require(Self.build.status == 0)
+        let broker = try MosquittoBroker(pki: pki)
+        defer { broker.kill() }
+        let state = broker.folder + "/c-device-state"
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        let result = execute(target, "tcu-c-mqtt-tests-wasm2c", [pki, "\(broker.port)", state], timeout: 180)
+        #expect(result.status == 0, "\(result.output)\nbroker log: \(broker.log)")
+        #expect(result.output.contains(" passed, 0 failed"), "\(result.output)")
+
+        let retained = run(
+            "/usr/bin/mosquitto_sub",
+            broker.clientArguments(pki: pki) + ["-t", "devices/tcu-0001/messages/events/", "-C", "1", "-W", "5"])
+        #expect(retained.output == "{\"from\":\"c-api\"}\n", "\(retained.output)")
     }
 }
