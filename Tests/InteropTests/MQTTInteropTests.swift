@@ -214,6 +214,13 @@ import Testing
             #expect(id == 0)  // queued, not sent
         }
         #expect(before.outbox.messages.count == 3)
+        // One that no packet buffer could carry is refused, not kept to block the outbox forever.
+        #expect(throws: TCULinkError(.mqttPacketTooLarge)) {
+            try [UInt8](repeating: 0x41, count: 5_000).withUnsafeBytes { raw in
+                try before.publish(topic: topic, payload: raw, qos: .atLeastOnce)
+            }
+        }
+        #expect(before.outbox.messages.count == 3)
 
         try broker.start()
         let after = try connectedDevice(broker, state: state, cleanSession: false)

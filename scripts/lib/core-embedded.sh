@@ -12,7 +12,8 @@ up_to_date() {
 # compile_core_embedded OUTPUT [swiftc options: -target, -Xcc flags…]: the core (Sources/TCULink)
 # as one object, Embedded Swift, whole-module, -Osize. Skipped when OUTPUT is newer than the
 # core, the C headers it imports, this file, the calling script and $CORE_EXTRA_INPUTS (e.g. the
-# user_settings.h and wolfSSL build the -Xcc flags point at).
+# user_settings.h and wolfSSL build the -Xcc flags point at). $CORE_EXCLUDE, an extended regular
+# expression, leaves the matching source paths out (to measure what a part of the core costs).
 compile_core_embedded() {
   local output=$1
   shift
@@ -23,7 +24,7 @@ compile_core_embedded() {
     return 0
   fi
   local sources
-  mapfile -t sources < <(find Sources/TCULink -name '*.swift' | sort)
+  mapfile -t sources < <(find Sources/TCULink -name '*.swift' | grep -vE "${CORE_EXCLUDE:-^$}" | sort)
   mkdir -p "$(dirname "$output")"
   swiftc -enable-experimental-feature Embedded -wmo -parse-as-library -Osize -module-name TCULink \
     -I Sources/CWolfSSL -I BoardSupport/include "$@" -c "${sources[@]}" -o "$output"

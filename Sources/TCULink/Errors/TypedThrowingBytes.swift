@@ -19,3 +19,20 @@ extension Array where Element == UInt8 {
         return try result!.get()
     }
 }
+
+extension String {
+    /// The string's UTF-8 bytes in place (made contiguous first, which a native string already is),
+    /// for a body that throws `TCULinkError`: byte-level code then has one form, not one per type.
+    func withUTF8Bytes<R>(_ body: (UnsafeRawBufferPointer) throws(TCULinkError) -> R) throws(TCULinkError) -> R {
+        var string = self
+        var result: Result<R, TCULinkError>?
+        string.withUTF8 { utf8 in
+            do throws(TCULinkError) {
+                result = .success(try body(UnsafeRawBufferPointer(utf8)))
+            } catch {
+                result = .failure(error)
+            }
+        }
+        return try result!.get()
+    }
+}

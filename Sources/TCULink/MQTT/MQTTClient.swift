@@ -114,7 +114,9 @@ public final class MQTTClient<T: Transport, K: KeyStore, C: Clock, P: Persistent
     public func publish(
         topic: String, payload: UnsafeRawBufferPointer, qos: MQTTQoS, retain: Bool = false
     ) throws(TCULinkError) -> UInt16 {
-        try publishUTF8(topic.utf8, payload: payload, qos: qos, retain: retain)
+        try topic.withUTF8Bytes { topic throws(TCULinkError) in
+            try publishUTF8(topic, payload: payload, qos: qos, retain: retain)
+        }
     }
 
     /// The same with the topic as UTF-8 bytes: a C caller's topic goes in without becoming a String
@@ -126,9 +128,9 @@ public final class MQTTClient<T: Transport, K: KeyStore, C: Clock, P: Persistent
         try publishUTF8(topic, payload: payload, qos: qos, retain: retain)
     }
 
-    private func publishUTF8<Topic: Collection>(
-        _ topic: Topic, payload: UnsafeRawBufferPointer, qos: MQTTQoS, retain: Bool
-    ) throws(TCULinkError) -> UInt16 where Topic.Element == UInt8 {
+    private func publishUTF8(
+        _ topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, qos: MQTTQoS, retain: Bool
+    ) throws(TCULinkError) -> UInt16 {
         switch session.publishRequested(qos: qos, now: connection.now()) {
         case .sendPublish(let id):
             let length = try encode(withdrawingOnFailure: id) { buffer throws(TCULinkError) in
@@ -151,6 +153,9 @@ public final class MQTTClient<T: Transport, K: KeyStore, C: Clock, P: Persistent
         case .refuse(let error):
             // No session (it ended, or has not started): a QoS 1 message waits in the outbox for the next CONNACK.
             guard qos == .atLeastOnce, !session.isConnected else { throw error }
+            // Kept only if it can go out later: a message the buffer cannot hold would wait forever.
+            let size = MQTTPacketEncoder.publishSize(topicLength: topic.count, payloadLength: payload.count, qos: qos)
+            guard size <= outgoing.count else { throw TCULinkError(.mqttPacketTooLarge) }
             try keep(undo: { $0.removeLast() }) { outbox throws(TCULinkError) in
                 try outbox.queue(topic: topic, payload: payload, retain: retain)
             }
@@ -403,7 +408,12 @@ public final class MQTTClient<T: Transport, K: KeyStore, C: Clock, P: Persistent
             guard case .sendPublish(let id) = session.publishRequested(qos: .atLeastOnce, now: connection.now()) else {
                 return  // in flight is full, or the session ended
             }
-            let length = try encode(record, packetID: id, duplicate: false)
+            let length: Int
+            do throws(TCULinkError) {
+                length = try encode(record, packetID: id, duplicate: false)
+            } catch  where error.reason == .mqttPacketTooLarge {
+                continue  // queued by another configuration (`MQTTOutbox.enqueue`): it stays, counted as pending
+            }
             // The id is kept before the packet goes: a resend after a reboot carries the same id.
             try keep(undo: { $0.unassign(recordAt: record.offset) }) { outbox throws(TCULinkError) in
                 outbox.assign(packetID: id, toRecordAt: record.offset)

@@ -77,34 +77,36 @@ public struct MQTTOutbox: Equatable, Sendable {
 
     /// Adds a message; `mqttOutboxFull` when it would take the slot past `capacity`.
     public mutating func append(_ message: Message) throws(TCULinkError) {
-        try message.payload.withBytes { payload throws(TCULinkError) in
-            try append(packetID: message.packetID, retain: message.retain, topic: message.topic, payload: payload)
+        try message.topic.withBytes { topic throws(TCULinkError) in
+            try message.payload.withBytes { payload throws(TCULinkError) in
+                try append(packetID: message.packetID, retain: message.retain, topic: topic, payload: payload)
+            }
         }
     }
 
     /// Adds a record at the end of the image, copying topic and payload into it.
-    mutating func append<Topic: Collection>(
-        packetID: UInt16, retain: Bool, topic: Topic, payload: UnsafeRawBufferPointer
-    ) throws(TCULinkError) where Topic.Element == UInt8 {
+    mutating func append(
+        packetID: UInt16, retain: Bool, topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer
+    ) throws(TCULinkError) {
         let topicLength = topic.count
-        guard topicLength <= 65_535, payload.count <= Int(UInt32.max), count < Int(UInt16.max),
+        // UInt64, not Int(UInt32.max): that traps where Int is 32 bits (the boards, wasm32).
+        guard topicLength <= 65_535, UInt64(payload.count) <= UInt64(UInt32.max), count < Int(UInt16.max),
             capacity - encodedSize >= Self.recordOverhead + topicLength + payload.count
         else { throw TCULinkError(.mqttOutboxFull) }
         var at = encodedSize
-        putU16(packetID, at: at)
-        image[at + 2] = retain ? 1 : 0
-        putU16(UInt16(topicLength), at: at + 3)
         let length = UInt32(payload.count)
-        putU16(UInt16(length >> 16), at: at + 5)
-        putU16(UInt16(length & 0xFFFF), at: at + 7)
-        at += Self.recordOverhead
-        for byte in topic {
-            image[at] = byte
-            at += 1
-        }
-        for byte in payload {
-            image[at] = byte
-            at += 1
+        image.withUnsafeMutableBytes { raw in  // the record in one access to the buffer
+            raw[at] = UInt8(packetID >> 8)
+            raw[at + 1] = UInt8(packetID & 0xFF)
+            raw[at + 2] = retain ? 1 : 0
+            raw[at + 3] = UInt8(topicLength >> 8)
+            raw[at + 4] = UInt8(topicLength & 0xFF)
+            for index in 0..<4 { raw[at + 5 + index] = UInt8(truncatingIfNeeded: length >> (24 - 8 * index)) }
+            at += Self.recordOverhead
+            UnsafeMutableRawBufferPointer(rebasing: raw[at...]).copyMemory(from: topic)
+            at += topic.count
+            UnsafeMutableRawBufferPointer(rebasing: raw[at...]).copyMemory(from: payload)
+            at += payload.count
         }
         encodedSize = at
         setCount(count + 1)
@@ -242,7 +244,9 @@ public struct MQTTOutbox: Equatable, Sendable {
         topic: String, payload: UnsafeRawBufferPointer, retain: Bool = false, in store: inout P, capacity: Int
     ) throws(TCULinkError) {
         guard var outbox = try load(from: store, capacity: capacity) else { throw TCULinkError(.storageFailed) }
-        try outbox.queue(topic: topic.utf8, payload: payload, retain: retain)
+        try topic.withUTF8Bytes { topic throws(TCULinkError) in
+            try outbox.queue(topic: topic, payload: payload, retain: retain)
+        }
         try outbox.save(to: &store)
     }
 
@@ -255,9 +259,9 @@ public struct MQTTOutbox: Equatable, Sendable {
     }
 
     /// Adds a message not sent yet (packet id 0), after checking its topic.
-    mutating func queue<Topic: Collection>(
-        topic: Topic, payload: UnsafeRawBufferPointer, retain: Bool
-    ) throws(TCULinkError) where Topic.Element == UInt8 {
+    mutating func queue(
+        topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, retain: Bool
+    ) throws(TCULinkError) {
         try MQTTPacketEncoder.checkTopicName(topic)
         try append(packetID: 0, retain: retain, topic: topic, payload: payload)
     }

@@ -79,16 +79,18 @@ public enum MQTTPacketEncoder {
         topic: String, payload: UnsafeRawBufferPointer, qos: MQTTQoS, retain: Bool = false, duplicate: Bool = false,
         packetID: UInt16 = 0, into buffer: UnsafeMutableRawBufferPointer
     ) throws(TCULinkError) -> Int {
-        try publish(
-            topicBytes: topic.utf8, payload: payload, qos: qos, retain: retain, duplicate: duplicate,
-            packetID: packetID, into: buffer)
+        try topic.withUTF8Bytes { topic throws(TCULinkError) in
+            try publish(
+                topicBytes: topic, payload: payload, qos: qos, retain: retain, duplicate: duplicate,
+                packetID: packetID, into: buffer)
+        }
     }
 
-    /// PUBLISH with the topic as UTF-8 bytes (a String's view, or a record of the outbox).
-    static func publish<Topic: Collection>(
-        topicBytes topic: Topic, payload: UnsafeRawBufferPointer, qos: MQTTQoS, retain: Bool, duplicate: Bool,
-        packetID: UInt16, into buffer: UnsafeMutableRawBufferPointer
-    ) throws(TCULinkError) -> Int where Topic.Element == UInt8 {
+    /// PUBLISH with the topic as UTF-8 bytes (a String's, a C string's, or a record of the outbox).
+    static func publish(
+        topicBytes topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, qos: MQTTQoS, retain: Bool,
+        duplicate: Bool, packetID: UInt16, into buffer: UnsafeMutableRawBufferPointer
+    ) throws(TCULinkError) -> Int {
         guard qos != .exactlyOnce else { throw TCULinkError(.mqttExactlyOnceUnsupported) }
         try checkTopicName(topic)
         guard qos == .atMostOnce || packetID != 0 else { throw TCULinkError(.invalidState) }
@@ -99,6 +101,14 @@ public enum MQTTPacketEncoder {
         if qos != .atMostOnce { try writer.u16(packetID) }
         try writer.bytes(payload)
         return writer.position
+    }
+
+    /// The size of a PUBLISH with a topic and payload this long: fixed header, remaining length, body.
+    static func publishSize(topicLength: Int, payloadLength: Int, qos: MQTTQoS) -> Int {
+        let remaining = 2 + topicLength + (qos == .atMostOnce ? 0 : 2) + payloadLength
+        var lengthBytes = 1
+        while lengthBytes < 4, remaining >= 1 << (7 * lengthBytes) { lengthBytes += 1 }
+        return 1 + lengthBytes + remaining
     }
 
     /// PUBACK (§3.4), the answer to a QoS 1 PUBLISH from the broker.
@@ -147,11 +157,16 @@ public enum MQTTPacketEncoder {
     // MARK: - Rules on names
 
     /// A topic name for PUBLISH: 1 to 65,535 bytes of UTF-8, no wildcard, no NUL (§4.7.3, §1.5.3).
-    static func checkTopicName<Topic: Collection>(_ topic: Topic) throws(TCULinkError) where Topic.Element == UInt8 {
-        let count = topic.count
-        guard count > 0, count <= 65_535 else { throw TCULinkError(.mqttInvalidTopic) }
-        for byte in topic where byte == UInt8(ascii: "+") || byte == UInt8(ascii: "#") || byte == 0 {
-            throw TCULinkError(.mqttInvalidTopic)
+    static func checkTopicName(_ topic: UnsafeRawBufferPointer) throws(TCULinkError) {
+        guard topic.count > 0, topic.count <= 65_535, let bytes = topic.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        else { throw TCULinkError(.mqttInvalidTopic) }
+        var index = 0
+        while index < topic.count {  // on every publish: a plain loop, no iterator
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "+") || byte == UInt8(ascii: "#") || byte == 0 {
+                throw TCULinkError(.mqttInvalidTopic)
+            }
+            index += 1
         }
     }
 
@@ -223,21 +238,20 @@ struct MQTTByteWriter {
         try byte(UInt8(value & 0xFF))
     }
 
-    mutating func string(_ string: String) throws(TCULinkError) { try text(string.utf8) }
+    mutating func string(_ string: String) throws(TCULinkError) {
+        try string.withUTF8Bytes { utf8 throws(TCULinkError) in try text(utf8) }
+    }
 
     /// A UTF-8 string field: its length in two bytes, then the bytes (§1.5.3).
-    mutating func text<Text: Collection>(_ text: Text) throws(TCULinkError) where Text.Element == UInt8 {
-        let count = text.count
-        guard count <= 65_535 else { throw TCULinkError(.mqttInvalidTopic) }
-        try u16(UInt16(count))
-        for value in text { try byte(value) }
+    mutating func text(_ text: UnsafeRawBufferPointer) throws(TCULinkError) {
+        guard text.count <= 65_535 else { throw TCULinkError(.mqttInvalidTopic) }
+        try u16(UInt16(text.count))
+        try bytes(text)
     }
 
     mutating func bytes(_ raw: UnsafeRawBufferPointer) throws(TCULinkError) {
         guard buffer.count - position >= raw.count else { throw TCULinkError(.mqttPacketTooLarge) }
-        for value in raw {
-            buffer[position] = value
-            position += 1
-        }
+        UnsafeMutableRawBufferPointer(rebasing: buffer[position...]).copyMemory(from: raw)
+        position += raw.count
     }
 }
