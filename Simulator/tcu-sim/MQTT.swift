@@ -6,7 +6,7 @@ import TCULink
 
 /// `tcu-sim mqtt publish|subscribe`: the core's MQTT client over mutual TLS against a broker
 /// (mosquitto, Azure IoT Hub with `--azure-hub`, AWS IoT Core).
-typealias DeviceMQTT = MQTTClient<POSIXSocketTransport, FileKeyStore, SystemClock, MQTTStateStore>
+typealias DeviceMQTT = MQTTClient<FaultyTransport<POSIXSocketTransport>, FileKeyStore, SystemClock, MQTTStateStore>
 
 /// `--state DIR` keeps the outbox in files; without it, in memory for this run.
 struct MQTTStateStore: PersistentStore {
@@ -59,9 +59,36 @@ struct MQTT: ParsableCommand {
                 "Folder for the device's state: the outbox of unacknowledged QoS 1 publishes, resent after a restart (default: kept in memory for this run)."
         )
         var state: String?
+        @Option(
+            name: .customLong("fault"),
+            help:
+                "Inject a link fault into every connection (repeatable), as for connect: latency:MS, bandwidth:BYTES_PER_S, drop:N, reset:N, silent:N, corrupt:N."
+        )
+        var faultSpecs: [String] = []
+        @Option(
+            help:
+                "Reconnect up to this many times when a connection fails or a session ends: capped exponential backoff with full jitter, TLS session resumption, the outbox resent."
+        )
+        var retries: Int = 0
 
-        /// Connects TLS, then MQTT; prints one line per step.
-        func connect() throws -> DeviceMQTT {
+        func faults() throws -> [TransportFault] {
+            try faultSpecs.map { spec in
+                guard let fault = TransportFault(spec) else {
+                    throw ValidationError(
+                        "--fault \(spec): expected latency:MS, bandwidth:BPS, drop:N, reset:N, silent:N or corrupt:N")
+                }
+                return fault
+            }
+        }
+
+        func store() throws -> MQTTStateStore {
+            MQTTStateStore(
+                file: try state.map { directory throws(HostError) in try FilePersistentStore(directory: directory) })
+        }
+
+        /// Connects TLS (resuming `resumption` when given), then MQTT over `store`; prints one line per
+        /// step. Throws the core's error when either fails.
+        func connect(store: MQTTStateStore, resumption: [UInt8]? = nil) throws -> DeviceMQTT {
             let parts = broker.split(separator: ":", maxSplits: 1)
             let host = String(parts[0])
             guard let port = parts.count == 2 ? UInt16(parts[1]) : 8883 else {
@@ -78,28 +105,34 @@ struct MQTT: ParsableCommand {
             settings.acknowledgementTimeout = timeout
             let tls = try TLSClient(
                 configuration: ClientConfiguration(host: host, port: port, serverName: serverName ?? azureHub ?? host),
-                transport: POSIXSocketTransport(), keyStore: keyStore, clock: SystemClock())
-            do {
-                let report = try tls.connect()
-                print("tls:         \(report.protocolVersion), \(report.cipherSuite)")
-            } catch {
-                print("FAILED: \(Describe.error(error))")
-                throw ExitCode(1)
-            }
-            let store = MQTTStateStore(
-                file: try state.map { directory throws(HostError) in
-                    try FilePersistentStore(directory: directory)
-                })
+                transport: FaultyTransport(POSIXSocketTransport(), faults: try faults()), keyStore: keyStore,
+                clock: SystemClock(), resumption: resumption)
+            let report = try tls.connect()
+            print("tls:         \(report.protocolVersion), \(report.cipherSuite)\(report.resumed ? ", resumed" : "")")
             let mqtt = try MQTTClient(connection: tls, configuration: settings, store: store)
             if mqtt.outboxWasUnreadable { print("warning:     the outbox in --state was unreadable: set aside") }
             try mqtt.start()
             let event = mqtt.nextEvent(timeoutMilliseconds: timeout)
-            guard case .connected(let sessionPresent) = event else { throw Self.failure(event, mqtt) }
+            guard case .connected(let sessionPresent) = event else {
+                if case .closed(let error?) = event { throw error }
+                throw TCULinkError(.mqttAcknowledgementTimeout)  // no CONNACK in time
+            }
             print("mqtt:        connected as \(id) (session present: \(sessionPresent))")
             if mqtt.resentAfterConnect > 0 {
                 print("outbox:      \(mqtt.resentAfterConnect) unacknowledged message(s) sent again")
             }
+            if mqtt.sentFromQueue > 0 { print("outbox:      \(mqtt.sentFromQueue) queued message(s) sent") }
             return mqtt
+        }
+
+        /// Connects once, without retrying: the core's refusal as one line, exit 1.
+        func connect() throws -> DeviceMQTT {
+            do {
+                return try connect(store: try store())
+            } catch let error as TCULinkError {
+                print("FAILED: \(Describe.error(error))")
+                throw ExitCode(1)
+            }
         }
 
         /// A refusal of the core's (a bad topic, a packet too large) as one line, exit 1.
@@ -122,28 +155,65 @@ struct MQTT: ParsableCommand {
 
     struct Publish: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Publish one message and wait for its PUBACK (QoS 1).")
+            abstract: "Publish messages and wait for their PUBACKs (QoS 1), reconnecting with --retries.")
         @OptionGroup var options: Options
         @Option(help: "Topic (default with --azure-hub: the device's telemetry topic).") var topic: String?
-        @Option(help: "The message.") var message: String
+        @Option(help: "The message; {n} is replaced by its sequence number (1, 2, ...).") var message: String
         @Option(help: "0 or 1 (2 is refused, as by Azure and AWS).") var qos: UInt8 = 1
+        @Option(help: "How many messages to publish.") var count: Int = 1
+        @Option(help: "Milliseconds between two messages.") var interval: UInt32 = 0
 
         func run() throws { try Options.reporting(publish) }
 
         func publish() throws {
-            let mqtt = try options.connect()
-            let topic = self.topic ?? AzureIoTHub.telemetryTopic(deviceID: mqtt.configuration.clientID)
             guard let qos = MQTTQoS(rawValue: qos) else { throw ValidationError("--qos 0 or 1") }
-            let id = try Array(message.utf8).withUnsafeBytes { raw in
-                try mqtt.publish(topic: topic, payload: raw, qos: qos)
+            guard count >= 1 else { throw ValidationError("--count: at least 1") }
+            let link = ReconnectingLink(options: options)
+            var mqtt = try link.connectFirst()
+            let topic = self.topic ?? AzureIoTHub.telemetryTopic(deviceID: mqtt.configuration.clientID)
+            var published = 0
+            var bytes = 0
+            while published < count || !mqtt.outbox.isEmpty {
+                if published < count {
+                    let text = message.replacingOccurrences(of: "{n}", with: "\(published + 1)")
+                    // With no session (it dropped) a QoS 1 message waits in the outbox for the next CONNACK.
+                    do {
+                        _ = try Array(text.utf8).withUnsafeBytes { raw in
+                            try mqtt.publish(topic: topic, payload: raw, qos: qos)
+                        }
+                    } catch let error as TCULinkError where mqtt.failure != nil {
+                        // The link failed while sending: a QoS 1 message is in the outbox already.
+                        mqtt = try link.reconnect(after: error, replacing: mqtt)
+                    }
+                    published += 1
+                    bytes += text.utf8.count
+                    if qos == .atMostOnce { continue }
+                }
+                // Wait for PUBACKs until the next message is due (or, after the last, until the outbox is empty).
+                let wait = published < count ? Double(interval) / 1000 : Double(options.timeout) / 1000
+                var until = Date().addingTimeInterval(wait)
+                while !mqtt.outbox.isEmpty || published < count {
+                    let left = UInt32(max(0, until.timeIntervalSinceNow * 1000))
+                    let event = mqtt.nextEvent(timeoutMilliseconds: left)
+                    if case .closed(let error) = event {
+                        mqtt = try link.reconnect(after: error ?? TCULinkError(.connectionClosed), replacing: mqtt)
+                        until = Date().addingTimeInterval(wait)
+                        continue
+                    }
+                    if case .waiting = event {
+                        guard published == count else { break }  // time for the next message
+                        throw Options.failure(event, mqtt)  // the last PUBACK did not come
+                    }
+                }
             }
-            if qos == .atLeastOnce {
-                let event = mqtt.nextEvent(timeoutMilliseconds: options.timeout)
-                guard event == .published(packetID: id) else { throw Options.failure(event, mqtt) }
+            let acknowledged = qos == .atLeastOnce ? ", acknowledged" : ""
+            if count == 1 {
+                print("published:   \(bytes) bytes to \(topic) (QoS \(qos.rawValue)\(acknowledged))")
+            } else {
+                print(
+                    "published:   \(count) messages, \(bytes) bytes, to \(topic) (QoS \(qos.rawValue)\(acknowledged); \(link.reconnects) reconnect(s))"
+                )
             }
-            print(
-                "published:   \(message.utf8.count) bytes to \(topic) (QoS \(qos.rawValue)\(qos == .atLeastOnce ? ", acknowledged" : ""))"
-            )
             mqtt.disconnect()
         }
     }
@@ -182,6 +252,54 @@ struct MQTT: ParsableCommand {
             }
             _ = mqtt.step()  // acknowledges the last message
             mqtt.disconnect()
+        }
+    }
+}
+
+/// The device's link to the broker across failures: each connection over the `--fault`s, a failed
+/// one retried after the core's `Reconnector` (capped exponential backoff, full jitter), resuming
+/// the first full handshake's TLS session, with the outbox carried from one session to the next.
+final class ReconnectingLink {
+    let options: MQTT.Options
+    private var reconnector = Reconnector(policy: ReconnectionPolicy(base: 500, cap: 8_000, permanentFailureDelay: 0))
+    private var entropy = OSEntropy()
+    private var resumption: [UInt8]?
+    private(set) var reconnects = 0
+
+    init(options: MQTT.Options) { self.options = options }
+
+    /// The first connection, retried as `--retries` allows.
+    func connectFirst() throws -> DeviceMQTT {
+        try connect(store: try options.store(), after: nil)
+    }
+
+    /// A new session after `error` ended `old`: its outbox (in `old.store`) goes out again after CONNACK.
+    func reconnect(after error: TCULinkError, replacing old: DeviceMQTT) throws -> DeviceMQTT {
+        try connect(store: old.store, after: error)
+    }
+
+    private func connect(store: MQTTStateStore, after error: TCULinkError?) throws -> DeviceMQTT {
+        var failure = error
+        while true {
+            if let failure {
+                let now = SystemClock().monotonicMilliseconds()
+                let decision = reconnector.failed(failure, now: now, random: entropy.randomWord() ?? 0)
+                guard reconnector.failures <= options.retries, case .retry(let at) = decision else {
+                    print("FAILED: \(Describe.error(failure))")
+                    throw ExitCode(1)
+                }
+                print("retry:       \(failure.reason) (attempt \(reconnector.failures), in \(at - now) ms)")
+                Thread.sleep(forTimeInterval: Double(at - now) / 1000)
+                reconnects += 1
+            }
+            do {
+                let mqtt = try options.connect(store: store, resumption: resumption)
+                if resumption == nil { resumption = mqtt.connection.sessionForResumption() }
+                reconnector.succeeded()
+                return mqtt
+            } catch let error as TCULinkError {
+                failure = error
+            }
         }
     }
 }

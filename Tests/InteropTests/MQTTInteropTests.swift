@@ -157,6 +157,31 @@ import Testing
         #expect(refused.output.contains("FAILED: mqttInvalidTopic"), "\(refused.output)")
     }
 
+    /// tcu-sim over a link that resets every connection after 3,000 bytes received: it reconnects
+    /// with backoff, resumes the TLS session, resends the outbox, and every message arrives.
+    @Test func tcuSimReconnectsThroughLinkResetsAndLosesNothing() throws {
+        let broker = try MosquittoBroker()
+        let topic = "devices/tcu-0001/messages/events/"
+        let audit = broker.clientArguments() + ["-c", "-i", "audit", "-q", "1", "-t", topic]
+        #expect(run("/usr/bin/mosquitto_sub", audit + ["-E"]).status == 0)
+        let result = run(
+            tcuSimPath,
+            [
+                "mqtt", "publish", "--broker", "127.0.0.1:\(broker.port)", "--server-name", "localhost", "--device",
+                TestPKI.directory + "/device", "--message", "{\"seq\":{n}}", "--count", "12", "--interval", "50",
+                "--fault", "reset:3000", "--retries", "20",
+            ], timeout: 120)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("published:   12 messages"), "\(result.output)")
+        #expect(result.output.contains("retry:       connectionReset"), "\(result.output)")
+        #expect(result.output.contains(", resumed"), "\(result.output)")  // the reconnects resumed the TLS session
+
+        let drained = run("/usr/bin/mosquitto_sub", audit + ["-W", "3"], timeout: 10)
+        let lines = drained.output.split(separator: "\n").map(String.init).filter { $0.hasPrefix("{") }
+        #expect(Set(lines) == Set((1...12).map { "{\"seq\":\($0)}" }), "\(drained.output)")
+        #expect(lines.count <= 24)  // duplicates only as QoS 1 allows
+    }
+
     @Test func aDeviceRestartedWithUnacknowledgedPublishesResendsThemAndLosesNone() throws {
         let broker = try MosquittoBroker()
         let topic = "devices/tcu-0001/messages/events/"
