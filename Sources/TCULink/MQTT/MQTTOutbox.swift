@@ -65,12 +65,13 @@ public struct MQTTOutbox: Equatable, Sendable {
     /// The messages, in the order they were added (allocates: for tests and tools).
     public var messages: [Message] {
         var result: [Message] = []
-        forEachRecord { record in
+        var next = record(startingAt: Self.headerSize)
+        while let record = next {
             result.append(
                 Message(
                     packetID: record.packetID, retain: record.retain, topic: Array(image[record.topic]),
                     payload: Array(image[record.payload])))
-            return true
+            next = self.record(startingAt: record.end)
         }
         return result
     }
@@ -115,9 +116,10 @@ public struct MQTTOutbox: Equatable, Sendable {
     /// Takes the last record off again (the undo of `append` when the store refused it).
     mutating func removeLast() {
         var last: Record?
-        forEachRecord { record in
+        var next = record(startingAt: Self.headerSize)
+        while let record = next {
             last = record
-            return true
+            next = self.record(startingAt: record.end)
         }
         guard let last else { return }
         encodedSize = last.offset
@@ -138,18 +140,24 @@ public struct MQTTOutbox: Equatable, Sendable {
     /// Removes the message with this packet id; false when there is none.
     @discardableResult
     public mutating func remove(packetID: UInt16) -> Bool {
-        guard packetID != 0 else { return false }
-        var found: Record?
-        forEachRecord { record in
-            if record.packetID == packetID { found = record }
-            return found == nil
-        }
-        guard let found else { return false }
+        guard packetID != 0, let found = first(withPacketID: packetID, before: encodedSize) else { return false }
         let tail = encodedSize - found.end
-        for index in 0..<tail { image[found.offset + index] = image[found.end + index] }
+        image.withUnsafeMutableBytes { raw in  // down, front to back: the ranges may overlap
+            for index in 0..<tail { raw[found.offset + index] = raw[found.end + index] }
+        }
         encodedSize -= found.end - found.offset
         setCount(count - 1)
         return true
+    }
+
+    /// The first record before `end` that carries this packet id.
+    private func first(withPacketID packetID: UInt16, before end: Int) -> Record? {
+        var next = record(startingAt: Self.headerSize)
+        while let record = next, record.offset < end {
+            if record.packetID == packetID { return record }
+            next = self.record(startingAt: record.end)
+        }
+        return nil
     }
 
     /// The record that starts at `offset` (`headerSize` for the first, a record's `end` for the one
@@ -163,12 +171,6 @@ public struct MQTTOutbox: Equatable, Sendable {
             offset: offset, packetID: u16(at: offset), retain: image[offset + 2] == 1,
             topic: topicStart..<(topicStart + topicLength),
             payload: (topicStart + topicLength)..<(topicStart + topicLength + payloadLength))
-    }
-
-    /// Calls `body` with each record in order while it returns true.
-    func forEachRecord(_ body: (Record) -> Bool) {
-        var next = record(startingAt: Self.headerSize)
-        while let record = next, body(record) { next = self.record(startingAt: record.end) }
     }
 
     /// Calls `body` with a record's topic and payload bytes.
@@ -208,7 +210,8 @@ public struct MQTTOutbox: Equatable, Sendable {
             let payloadLength = Int(u16(at: offset + 5)) << 16 | Int(u16(at: offset + 7))
             let bodyStart = offset + Self.recordOverhead
             guard image[offset + 2] <= 1, topicLength > 0, length - bodyStart >= topicLength,
-                length - bodyStart - topicLength >= payloadLength, id == 0 || !holds(packetID: id, before: offset)
+                length - bodyStart - topicLength >= payloadLength,
+                id == 0 || first(withPacketID: id, before: offset) == nil
             else { return false }
             offset = bodyStart + topicLength + payloadLength
             seen += 1
@@ -216,16 +219,6 @@ public struct MQTTOutbox: Equatable, Sendable {
         guard seen == announced else { return false }
         count = seen
         return true
-    }
-
-    /// Whether a record before `end` carries this packet id.
-    private func holds(packetID: UInt16, before end: Int) -> Bool {
-        var found = false
-        forEachRecord { record in
-            found = record.offset < end && record.packetID == packetID
-            return !found && record.end < end
-        }
-        return found
     }
 
     /// The outbox kept in `store`: empty when the slot is empty; nil when it holds something else.

@@ -172,12 +172,15 @@ public enum MQTTPacketEncoder {
 
     /// A topic filter for SUBSCRIBE: `#` only as the whole last level, `+` only as a whole level (§4.7.1).
     static func checkTopicFilter(_ filter: String) throws(TCULinkError) {
-        let count = filter.utf8.count
-        guard count > 0, count <= 65_535 else { throw TCULinkError(.mqttInvalidTopic) }
+        try filter.withUTF8Bytes { filter throws(TCULinkError) in try checkTopicFilter(bytes: filter) }
+    }
+
+    private static func checkTopicFilter(bytes filter: UnsafeRawBufferPointer) throws(TCULinkError) {
+        guard filter.count > 0, filter.count <= 65_535 else { throw TCULinkError(.mqttInvalidTopic) }
         var levelLength = 0
         var wildcard: UInt8 = 0  // the wildcard in the current level, 0 for none
         var afterMultiLevel = false
-        for byte in filter.utf8 {
+        for byte in filter {
             if afterMultiLevel || byte == 0 { throw TCULinkError(.mqttInvalidTopic) }
             if byte == UInt8(ascii: "/") {
                 if wildcard != 0 && levelLength != 1 { throw TCULinkError(.mqttInvalidTopic) }
