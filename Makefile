@@ -3,7 +3,7 @@
 # script (scripts/targets/) skips the steps whose inputs have not changed, so running one twice
 # costs nothing. `make` alone lists them.
 .PHONY: help check-embedded embedded host-firmware run-host-firmware wasm2c run-wasm2c-ppc board-tests \
-	wolfssl-cross board-config-core demo-openssl limbo test-pki path-chains bench-idle bench-wasm2c
+	wolfssl-cross board-config-core demo-openssl limbo test-pki path-chains bench-idle bench-wasm2c bench-mqtt
 
 help:
 	@sed -n 's/^## //p' Makefile
@@ -53,3 +53,6 @@ bench-idle:
 ## bench-wasm2c        the wasm2c build's cost per handshake against the native one
 bench-wasm2c:
 	scripts/targets/bench-wasm2c
+## bench-mqtt          a QoS 1 publish through the C API against a C loop over wolfSSL; the MQTT flash
+bench-mqtt:
+	scripts/targets/bench-mqtt
