@@ -3,7 +3,7 @@
 # script (scripts/targets/) skips the steps whose inputs have not changed, so running one twice
 # costs nothing. `make` alone lists them.
 .PHONY: help check-embedded embedded host-firmware run-host-firmware wasm2c run-wasm2c-ppc board-tests \
-	wolfssl-cross board-config-core demo-openssl limbo test-pki path-chains bench-idle bench-wasm2c bench-mqtt
+	wolfssl-cross board-config-core demo-openssl limbo test-pki path-chains bench-idle bench-wasm2c bench-mqtt mosquitto-auth
 
 help:
 	@sed -n 's/^## //p' Makefile
@@ -56,3 +56,6 @@ bench-wasm2c:
 ## bench-mqtt          a QoS 1 publish through the C API against a C loop over wolfSSL; the MQTT flash
 bench-mqtt:
 	scripts/targets/bench-mqtt
+## mosquitto-auth      tculink-mosquitto-auth, the broker plugin (and its sanitizer build for the tests)
+mosquitto-auth:
+	scripts/targets/build-mosquitto-auth

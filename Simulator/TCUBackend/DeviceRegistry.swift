@@ -21,6 +21,9 @@ public final class DeviceRegistry: Sendable {
         public var addedAt: Int64
         /// SHA-256 (hex) of the one-time enrollment token, while one is pending. The token itself is never stored.
         public var enrollTokenSHA256: String?
+        /// "backend" for a backend identity (the broker plugin lets it read all telemetry and write commands);
+        /// absent for a device.
+        public var role: String?
     }
 
     public let path: String
@@ -45,7 +48,7 @@ public final class DeviceRegistry: Sendable {
         try load().sorted { $0.id < $1.id }
     }
 
-    public func add(_ id: String, note: String? = nil) throws {
+    public func add(_ id: String, note: String? = nil, role: String? = nil) throws {
         guard DeviceID.isValid(id) else {
             throw HostError("device id \"\(id)\" is not allowed (refused, not renamed): use \(DeviceID.rule)")
         }
@@ -54,7 +57,9 @@ public final class DeviceRegistry: Sendable {
                 throw HostError("device \(id) is already registered")
             }
             devices.append(
-                Device(id: id, note: note, addedAt: Int64(Date().timeIntervalSince1970), enrollTokenSHA256: nil))
+                Device(
+                    id: id, note: note, addedAt: Int64(Date().timeIntervalSince1970), enrollTokenSHA256: nil, role: role
+                ))
         }
     }
 

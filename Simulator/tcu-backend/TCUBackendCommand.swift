@@ -124,6 +124,8 @@ struct Devices: ParsableCommand {
         @OptionGroup var options: RegistryOption
         @Argument(help: "The device id.") var id: String
         @Option(help: "A note kept with the device.") var note: String?
+        @Flag(help: "A backend identity, not a device: the broker plugin lets it read every device's telemetry.")
+        var backend = false
         @Option(
             name: .customLong("enroll-token-file"),
             help: "A file holding a one-time enrollment token (16+ characters) for EST simpleenroll.")
@@ -131,7 +133,7 @@ struct Devices: ParsableCommand {
         func run() throws {
             do {
                 let registry = DeviceRegistry(path: try options.path())
-                try registry.add(id, note: note)
+                try registry.add(id, note: note, role: backend ? "backend" : nil)
                 if let enrollTokenFile {
                     guard let data = FileManager.default.contents(atPath: enrollTokenFile) else {
                         throw fail("\(enrollTokenFile): not found")
@@ -141,7 +143,9 @@ struct Devices: ParsableCommand {
                     )
                 }
             } catch let error as ExitCode { throw error } catch { throw fail("\(error)") }
-            print("registered \(id)" + (enrollTokenFile != nil ? " with a one-time enrollment token" : ""))
+            print(
+                "registered \(id)" + (backend ? " as a backend identity" : "")
+                    + (enrollTokenFile != nil ? " with a one-time enrollment token" : ""))
         }
     }
 
