@@ -10,7 +10,7 @@ struct TCUBackendCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tcu-backend",
         abstract: "The mTLS test backend: device registry, per-device authorization, revocation.",
-        subcommands: [Serve.self, Devices.self]
+        subcommands: [Serve.self, Broker.self, Devices.self]
     )
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import HostHAL
 import TCUBackend
 import TCULink
+import TCUPKI
 import TestSupport
 import Testing
 
@@ -320,5 +321,42 @@ import Testing
             timeout: 10)
         #expect(result.status != 0)
         #expect(result.output.contains("cannot start: registry \(missing)"), "\(result.output)")
+    }
+}
+
+extension MosquittoAuthTests {
+    /// The one command a user runs: `tcu-backend broker --pki DIR` for a folder made by tcu-pki.
+    @Test func tcuBackendBrokerRunsMosquittoForATcuPKIFolder() throws {
+        let folder = work + "/pki"
+        let pki = try PrivatePKI.create(at: folder)
+        try pki.issueDevice(id: "tcu-0100", outputDirectory: work + "/tcu-0100")
+        try pki.issueDevice(id: "tcu-0101", outputDirectory: work + "/tcu-0101")
+        try DeviceRegistry(path: folder + "/registry.json").add("tcu-0100")
+        let port = try restartablePort()
+        let bin = URL(fileURLWithPath: tcuSimPath).deletingLastPathComponent().path
+        let broker = try ChildProcess(
+            "/usr/bin/env",
+            [
+                "TCULINK_MOSQUITTO_AUTH=" + MosquittoBroker.AuthPlugin.library,
+                "LD_PRELOAD="
+                    + run("/usr/bin/cc", ["-print-file-name=libasan.so"]).output.trimmingCharacters(
+                        in: .whitespacesAndNewlines), "ASAN_OPTIONS=detect_leaks=0:abort_on_error=1",
+                bin + "/tcu-backend", "broker", "--pki", folder, "--listen", "127.0.0.1:\(port)",
+            ], logFile: work + "/broker.out")
+        defer { broker.stop() }
+        try waitUntilListening(port)
+        let client = { (id: String) in
+            [
+                "-h", "localhost", "-p", "\(port)", "--cafile", folder + "/root.pem", "--cert",
+                self.work + "/\(id)/chain.pem", "--key", self.work + "/\(id)/key.pem", "-i", id, "-q", "1",
+                "-t", "devices/\(id)/messages/events/", "-m", "{}",
+            ]
+        }
+        let registered = run("/usr/bin/mosquitto_pub", client("tcu-0100"))
+        #expect(registered.status == 0, "\(registered.output)\n\(broker.output)")
+        let unregistered = run("/usr/bin/mosquitto_pub", client("tcu-0101"))
+        #expect(unregistered.status != 0 && unregistered.output.contains("not authori"), "\(unregistered.output)")
+        let log = (try? String(contentsOfFile: folder + "/broker/broker.log", encoding: .utf8)) ?? ""
+        #expect(log.contains("REFUSED device=tcu-0101 peer=127.0.0.1 reason=unregistered"), "\(log)")
     }
 }
