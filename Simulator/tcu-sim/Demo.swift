@@ -196,6 +196,9 @@ struct Demo: ParsableCommand {
         let stored = (try? backend.telemetry.count(device: "tcu-0001")) ?? -1
         outcome(stored == 1, "telemetry stored exactly once", "tcu-0001 has \(stored) message(s) on disk")
 
+        // 8–12. The same fleet over MQTT, through mosquitto with the TCULink plugin.
+        try DemoMQTTStory(pki: pki, pkiPath: pkiPath, devices: devices, registry: registry, outcome: outcome).run()
+
         if keep { print("== Kept \(work)") }
         if failures > 0 {
             print("demo: \(failures) outcome(s) not as expected")
