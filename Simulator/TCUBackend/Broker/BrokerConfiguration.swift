@@ -82,7 +82,8 @@ public struct BrokerConfiguration: Sendable {
             "plugin_opt_crl \(pki)/crl.pem",
             "plugin_opt_crl_issuer \(pki)/device-ca.pem",
         ]
-        if geteuid() == 0 { lines.insert("user root", at: 1) }  // else mosquitto drops to its own user and loses the 0600 key
+        // As root, mosquitto would switch to its own user and lose the 0600 key.
+        if geteuid() == 0 { lines.insert("user root", at: 1) }
         if let policies { lines.append("plugin_opt_policies \(policies)") }
         if let hubHost { lines.append("plugin_opt_hub_host \(hubHost)") }
         let path = folder + "/mosquitto.conf"
