@@ -29,7 +29,10 @@ typedef struct known_client {
     char client_id[AUTH_ID_MAX];
     auth_identity identity;
     auth_role role;
-    bool connected;
+    /* The connection that holds the client id now, NULL when none. A device that reconnects at once takes
+     * the id over before the broker has finished with its old connection, whose DISCONNECT comes after:
+     * that one must not mark the new connection gone. */
+    const struct mosquitto *connection;
 } known_client;
 
 static struct {
@@ -50,7 +53,8 @@ static known_client *find_client(const char *client_id) {
     return NULL;
 }
 
-static known_client *remember(const char *client_id, const auth_identity *identity, auth_role role) {
+static known_client *remember(const struct mosquitto *connection, const char *client_id,
+                              const auth_identity *identity, auth_role role) {
     known_client *client = find_client(client_id);
     if (!client) {
         known_client *grown = realloc(state.clients, (state.client_count + 1) * sizeof *grown);
@@ -61,7 +65,7 @@ static known_client *remember(const char *client_id, const auth_identity *identi
     snprintf(client->client_id, sizeof client->client_id, "%s", client_id);
     client->identity = *identity;
     client->role = role;
-    client->connected = true;
+    client->connection = connection;
     return client;
 }
 
@@ -120,7 +124,7 @@ static int on_basic_auth(int event, void *event_data, void *userdata) {
     auth_role role;
     const char *problem = standing(&identity, &role);
     if (problem) return refuse(device, address, problem, explain(problem));
-    if (!remember(client_id, &identity, role)) return MOSQ_ERR_NOMEM;
+    if (!remember(auth->client, client_id, &identity, role)) return MOSQ_ERR_NOMEM;
     mosquitto_set_username(auth->client, device); /* what mosquitto's own logs and ACL patterns (%u) see */
     LOG(MOSQ_LOG_INFO, "ACCEPTED device=%s peer=%s%s", device, address ? address : "?",
         role == AUTH_ROLE_BACKEND ? " role=backend" : "");
@@ -132,7 +136,7 @@ static int on_acl_check(int event, void *event_data, void *userdata) {
     (void)userdata;
     struct mosquitto_evt_acl_check *check = event_data;
     known_client *client = find_client(mosquitto_client_id(check->client));
-    if (!client || !client->connected) return MOSQ_ERR_ACL_DENIED;
+    if (!client || client->connection != check->client) return MOSQ_ERR_ACL_DENIED;
     switch (check->access) {
     case MOSQ_ACL_SUBSCRIBE:
     case MOSQ_ACL_UNSUBSCRIBE:
@@ -160,7 +164,7 @@ static int on_disconnect(int event, void *event_data, void *userdata) {
     (void)userdata;
     struct mosquitto_evt_disconnect *gone = event_data;
     known_client *client = find_client(mosquitto_client_id(gone->client));
-    if (client) client->connected = false;
+    if (client && client->connection == gone->client) client->connection = NULL;
     return MOSQ_ERR_SUCCESS;
 }
 
@@ -180,11 +184,11 @@ static int on_tick(int event, void *event_data, void *userdata) {
         known_client *client = &state.clients[i];
         auth_role role;
         const char *problem = standing(&client->identity, &role);
-        if (problem && client->connected) {
+        if (problem && client->connection) {
             LOG(MOSQ_LOG_NOTICE, "DISCONNECTED device=%s reason=%s: %s", client->identity.device_id, problem,
                 explain(problem));
             mosquitto_kick_client_by_clientid(client->client_id, false);
-            client->connected = false;
+            client->connection = NULL;
         }
         if (!problem) client->role = role;
     }

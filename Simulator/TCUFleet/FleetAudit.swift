@@ -9,6 +9,12 @@ public enum FleetAudit {
         public var lost: [String] = []
         /// "device#seq" on disk more than once.
         public var duplicated: [String] = []
+
+        public init(stored: Int = 0, lost: [String] = [], duplicated: [String] = []) {
+            self.stored = stored
+            self.lost = lost
+            self.duplicated = duplicated
+        }
     }
 
     /// Reads `directory/<device>.jsonl` (tcu-backend's telemetry store) for each device.

@@ -14,7 +14,10 @@ struct Fleet: ParsableCommand {
             Devices fleet-0001… are issued from --pki DIR (made by tcu-pki init) into DIR/fleet and registered in \
             DIR/registry.json, the registry `tcu-backend serve --pki DIR` reads. Telemetry stored by that backend \
             (DIR/telemetry) is audited: exit 0 only when every acknowledged message is stored exactly once and \
-            every device connected at least once.
+            every device connected at least once. With --mqtt, --backend is an MQTT broker (`tcu-backend broker \
+            --pki DIR`): the devices publish QoS 1 telemetry to devices/{id}/messages/events/, a backend identity \
+            (fleet-backend, registered as a backend) subscribes to all of it, and the audit checks that every \
+            message the broker acknowledged reached it (QoS 1 duplicates counted apart).
             """)
 
     @Option(help: "PKI folder made by tcu-pki init.") var pki: String
@@ -26,6 +29,7 @@ struct Fleet: ParsableCommand {
     @Option(name: .customLong("fault"), help: "Inject a link fault on every device (repeatable), as for connect.")
     var faultSpecs: [String] = []
     @Option(help: "Write the summary as JSON here.") var json: String?
+    @Flag(help: "Talk MQTT to a broker (tcu-backend broker) instead of HTTP to tcu-backend serve.") var mqtt = false
 
     func run() throws {
         guard let colon = backend.lastIndex(of: ":"), let port = UInt16(backend[backend.index(after: colon)...]) else {
@@ -40,6 +44,7 @@ struct Fleet: ParsableCommand {
             host: String(backend[..<colon]), port: port, serverName: serverName, deviceFolders: folders,
             duration: duration)
         configuration.faults = faults
+        if mqtt { return try runMQTT(configuration) }
         let fleet = FleetRun(configuration: configuration)
         let ticker = Thread {
             let start = Date()
@@ -68,6 +73,45 @@ struct Fleet: ParsableCommand {
     }
 }
 
+extension Fleet {
+    /// The fleet over MQTT: devices publish, the backend identity subscribes, the audit compares.
+    func runMQTT(_ fleetConfiguration: FleetRun.Configuration) throws {
+        let backendFolder = try FleetDevices.prepareBackendIdentity(pki: pki)
+        let fleet = MQTTFleetRun(configuration: .init(fleet: fleetConfiguration, backendFolder: backendFolder))
+        let ticker = Thread {
+            let start = Date()
+            while Date().timeIntervalSince(start) < duration {
+                sleep(1)
+                let p = fleet.progress
+                FileHandle.standardError.write(
+                    Data(
+                        String(
+                            format:
+                                "\r[%3.0fs] handshakes %d full / %d resumed, QoS 1 %d/%d acknowledged, failures %d   ",
+                            Date().timeIntervalSince(start), p.fullHandshakes, p.resumedHandshakes,
+                            p.telemetryAcknowledged, p.telemetrySent, p.failures.values.reduce(0, +)
+                        ).utf8))
+            }
+        }
+        ticker.start()
+        let (summary, audit) = fleet.run()
+        FileHandle.standardError.write(Data("\n".utf8))
+        let stored = FleetAudit.Result(stored: audit.received, lost: audit.lost, duplicated: [])
+        print(
+            FleetReport.text(summary, audit: stored, storedBy: "received by the backend")
+                + "\nQoS 1 duplicates:   \(audit.duplicates) (a resend after a lost PUBACK; allowed, counted apart)")
+        if let json {
+            var report =
+                try JSONSerialization.jsonObject(with: FleetReport.json(summary, audit: stored)) as? [String: Any]
+            report?["qos1_duplicates"] = audit.duplicates
+            report?["transport"] = "mqtt"
+            try JSONSerialization.data(withJSONObject: report ?? [:], options: [.prettyPrinted, .sortedKeys]).write(
+                to: URL(fileURLWithPath: json))
+        }
+        if !audit.lost.isEmpty || !summary.stuckDevices.isEmpty { throw ExitCode(1) }
+    }
+}
+
 /// Issues and registers the fleet's identities (once; later runs reuse them).
 enum FleetDevices {
     static func prepare(pki path: String, count: Int) throws -> [String] {
@@ -85,16 +129,30 @@ enum FleetDevices {
         }
         return folders
     }
+
+    /// The backend's own identity for the MQTT fleet: registered with the backend role, so the broker
+    /// plugin lets it read every device's telemetry.
+    static func prepareBackendIdentity(pki path: String) throws -> String {
+        let folder = path + "/fleet/fleet-backend"
+        if !FileManager.default.fileExists(atPath: folder + "/chain.pem") {
+            try PrivatePKI(directory: path).issueDevice(id: "fleet-backend", outputDirectory: folder)
+        }
+        let registry = DeviceRegistry(path: path + "/registry.json")
+        if registry.device("fleet-backend") == nil {
+            try registry.add("fleet-backend", note: "tcu-sim fleet --mqtt", role: "backend")
+        }
+        return folder
+    }
 }
 
 enum FleetReport {
-    static func text(_ s: FleetRun.Summary, audit: FleetAudit.Result) -> String {
+    static func text(_ s: FleetRun.Summary, audit: FleetAudit.Result, storedBy: String = "stored") -> String {
         let failures = s.failures.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         return """
             devices:            \(s.devices) (\(s.stuckDevices.count) never connected)
             handshakes:         \(s.fullHandshakes) full, \(s.resumedHandshakes) resumed (\(s.resumptionsRefused) resumptions refused by the backend, then full)
             handshake latency:  p50 \(s.percentile(0.5)) ms, p95 \(s.percentile(0.95)) ms, p99 \(s.percentile(0.99)) ms
-            telemetry:          \(s.telemetrySent) sent, \(s.telemetryAcknowledged) acknowledged, \(audit.stored) stored
+            telemetry:          \(s.telemetrySent) sent, \(s.telemetryAcknowledged) acknowledged, \(audit.stored) \(storedBy)
             lost / duplicated:  \(audit.lost.count) / \(audit.duplicated.count)
             failures:           \(failures.isEmpty ? "none" : failures)
             """

@@ -360,3 +360,50 @@ extension MosquittoAuthTests {
         #expect(log.contains("REFUSED device=tcu-0101 peer=127.0.0.1 reason=unregistered"), "\(log)")
     }
 }
+
+extension MosquittoAuthTests {
+    /// mosquitto for a tcu-pki folder, as `tcu-backend broker` configures it, with the sanitizer build of the plugin.
+    func brokerForPKI(_ folder: String) throws -> (ChildProcess, UInt16) {
+        var configuration = BrokerConfiguration(pki: folder, plugin: MosquittoBroker.AuthPlugin.library)
+        configuration.port = try restartablePort()
+        let path = try configuration.write(into: folder + "/broker")
+        let broker = try ChildProcess(
+            "/usr/bin/env",
+            [
+                "LD_PRELOAD="
+                    + run("/usr/bin/cc", ["-print-file-name=libasan.so"]).output.trimmingCharacters(
+                        in: .whitespacesAndNewlines), "ASAN_OPTIONS=detect_leaks=0:abort_on_error=1",
+                "/usr/sbin/mosquitto", "-c", path,
+            ], logFile: work + "/broker.out")
+        try waitUntilListening(configuration.port)
+        return (broker, configuration.port)
+    }
+
+    /// `tcu-sim fleet --mqtt`: every message the broker acknowledged reaches the backend identity, also
+    /// when every connection is reset after 3,300 bytes (reconnects with backoff, resumption, resends).
+    @Test(arguments: [[String](), ["--fault", "reset:3300"]])
+    func aFleetOverMQTTLosesNothing(faults: [String]) throws {
+        let folder = work + "/pki"
+        _ = try PrivatePKI.create(at: folder)
+        let (broker, port) = try brokerForPKI(folder)
+        defer { broker.stop() }
+        let report = work + "/fleet.json"
+        let result = run(
+            tcuSimPath,
+            [
+                "fleet", "--mqtt", "--pki", folder, "--devices", "12", "--duration", "6", "--backend",
+                "127.0.0.1:\(port)", "--json", report,
+            ] + faults, timeout: 120)
+        #expect(result.status == 0, "\(result.output)")
+        let json =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any]
+        #expect(json?["telemetry_lost"] as? Int == 0, "\(result.output)")
+        #expect((json?["telemetry_acknowledged"] as? Int ?? 0) > 12, "\(result.output)")
+        #expect((json?["stuck_devices"] as? [String])?.isEmpty == true, "\(result.output)")
+        if !faults.isEmpty {  // the faults did happen, and the devices came back resuming their sessions
+            #expect(result.output.contains("connectionReset"), "\(result.output)")
+            #expect((json?["resumed_handshakes"] as? Int ?? 0) > 0, "\(result.output)")
+        }
+        #expect(!broker.output.contains("Sanitizer"), "\(broker.output)")
+    }
+}
