@@ -17,6 +17,9 @@ public struct POSIXSocketTransport: Transport {
 
     public init() {}
 
+    /// The socket, -1 when none: for an event loop that waits on many connections at once.
+    public var fileDescriptor: Int32 { descriptor }
+
     public mutating func connect(host: String, port: UInt16) -> ConnectProgress {
         close()
         candidates = []

@@ -3,6 +3,16 @@ import HostHAL
 import Synchronization
 import TCULink
 
+extension FleetRun {
+    /// What a device reports to the fleet's summary.
+    public enum Event: Sendable {
+        case handshake(resumed: Bool, milliseconds: UInt64)
+        case sent
+        case acknowledged(String, Int)
+        case failure(String)
+    }
+}
+
 /// The fleet against an MQTT broker (mosquitto with tculink-mosquitto-auth): each device on its own
 /// thread connects over mutual TLS (resuming when it can), keeps one MQTT session, publishes numbered
 /// QoS 1 telemetry to `devices/{id}/messages/events/`, and after a failure backs off with jitter and
@@ -13,6 +23,9 @@ public final class MQTTFleetRun: Sendable {
         public var fleet: FleetRun.Configuration
         /// The backend identity's folder (its certificate is registered with the backend role).
         public var backendFolder: String
+        /// Drive the devices from this many event-loop threads (the core's non-blocking steps, sockets polled)
+        /// instead of a thread per device: what lets thousands run on two cores.
+        public var eventLoops: Int?
 
         public init(fleet: FleetRun.Configuration, backendFolder: String) {
             self.fleet = fleet
@@ -59,18 +72,96 @@ public final class MQTTFleetRun: Sendable {
             return (progress, Audit())
         }
         let group = DispatchGroup()
-        for folder in fleet.deviceFolders {
+        if let loops = configuration.eventLoops {
+            runLoops(max(1, loops), deadline: deadline, group: group)
+        } else {
+            for folder in fleet.deviceFolders {
+                group.enter()
+                let thread = Thread { [self] in
+                    device(folder, until: deadline)
+                    group.leave()
+                }
+                thread.stackSize = 1 << 20
+                thread.start()
+            }
+        }
+        group.wait()
+        backendDone.wait()
+        return (progress, audit())
+    }
+
+    /// Records what a device did (the loop-driven ones report through this).
+    func record(_ event: FleetRun.Event) {
+        summary.withLock {
+            switch event {
+            case .handshake(let resumed, let milliseconds):
+                if resumed { $0.resumedHandshakes += 1 } else { $0.fullHandshakes += 1 }
+                $0.handshakeMilliseconds.append(milliseconds)
+            case .sent: $0.telemetrySent += 1
+            case .acknowledged(let id, let sequence):
+                $0.telemetryAcknowledged += 1
+                $0.acknowledged[id, default: []].append(sequence)
+            case .failure(let reason): $0.failures[reason, default: 0] += 1
+            }
+        }
+    }
+
+    /// The devices split over `loops` threads; each polls its devices' sockets and steps those that
+    /// are ready or due. Start times are spread so the fleet does not arrive at once.
+    private func runLoops(_ loops: Int, deadline: Date, group: DispatchGroup) {
+        let fleet = configuration.fleet
+        let now = SystemClock.monotonicNow()
+        let end = now + UInt64(max(0, deadline.timeIntervalSinceNow) * 1000)
+        let ramp = UInt64(min(fleet.duration * 1000 / 3, Double(fleet.deviceFolders.count) * 2))
+        var entropy = OSEntropy()
+        var shares = [[LoopDevice]](repeating: [], count: loops)
+        for (index, folder) in fleet.deviceFolders.enumerated() {
+            let start = now + (ramp == 0 ? 0 : UInt64(entropy.randomWord() ?? 0) % ramp)
+            guard let device = try? LoopDevice(folder: folder, startAt: start, policy: fleet.policy) else {
+                record(.failure("key-store"))
+                continue
+            }
+            shares[index % loops].append(device)
+        }
+        for share in shares {
             group.enter()
             let thread = Thread { [self] in
-                device(folder, until: deadline)
+                runLoop(share, end: end)
                 group.leave()
             }
             thread.stackSize = 1 << 20
             thread.start()
         }
-        group.wait()
-        backendDone.wait()
-        return (progress, audit())
+    }
+
+    private func runLoop(_ devices: [LoopDevice], end: UInt64) {
+        let fleet = configuration.fleet
+        var descriptors: [pollfd] = []
+        var owners: [Int] = []
+        var ready = [Bool](repeating: false, count: devices.count)
+        while devices.contains(where: { !$0.finished }) {
+            let now = SystemClock.monotonicNow()
+            descriptors.removeAll(keepingCapacity: true)
+            owners.removeAll(keepingCapacity: true)
+            var wake = now + 100
+            for (index, device) in devices.enumerated() where !device.finished {
+                if let interest = device.interest, device.socket.descriptor >= 0 {
+                    let events = Int16(interest == .readable ? POLLIN : POLLOUT)
+                    descriptors.append(pollfd(fd: device.socket.descriptor, events: events, revents: 0))
+                    owners.append(index)
+                }
+                wake = min(wake, device.wakeAt)
+            }
+            _ = poll(&descriptors, nfds_t(descriptors.count), Int32(wake > now ? min(wake - now, 100) : 0))
+            for index in ready.indices { ready[index] = false }
+            for (slot, owner) in owners.enumerated() where descriptors[slot].revents != 0 { ready[owner] = true }
+            let after = SystemClock.monotonicNow()
+            for (index, device) in devices.enumerated()
+            where !device.finished && (ready[index] || after >= device.wakeAt) {
+                device.step(now: after, deadline: end, configuration: fleet, record: record)
+            }
+        }
+        for device in devices where !device.connectedOnce { summary.withLock { $0.stuckDevices.append(device.id) } }
     }
 
     private func audit() -> Audit {

@@ -56,6 +56,12 @@ struct Broker: ParsableCommand {
         guard FileManager.default.isExecutableFile(atPath: mosquitto) else {
             throw fail("\(mosquitto) not found: apt-get install mosquitto")
         }
+        // A socket per device: up to the hard limit, which mosquitto inherits.
+        var limit = rlimit()
+        if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 {
+            limit.rlim_cur = limit.rlim_max
+            _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        }
         print("tcu-backend broker: mosquitto on \(listen) with \(path)")
         fflush(nil)  // every stream: what was printed comes before mosquitto's output
         // mosquitto takes this process's place: signals (Ctrl-C, SIGHUP) go to it directly.

@@ -26,10 +26,16 @@ struct Fleet: ParsableCommand {
     @Option(name: .customLong("server-name"), help: "Name the backend certificate must carry.") var serverName =
         "localhost"
     @Option(help: "Seconds to run.") var duration: Double = 10
+    @Option(help: "Milliseconds between two messages of one device.") var interval: UInt32 = 200
     @Option(name: .customLong("fault"), help: "Inject a link fault on every device (repeatable), as for connect.")
     var faultSpecs: [String] = []
     @Option(help: "Write the summary as JSON here.") var json: String?
     @Flag(help: "Talk MQTT to a broker (tcu-backend broker) instead of HTTP to tcu-backend serve.") var mqtt = false
+    @Option(
+        name: .customLong("event-loops"),
+        help:
+            "With --mqtt: drive the devices from this many threads (non-blocking steps, sockets polled), not one each.")
+    var eventLoops: Int?
 
     func run() throws {
         guard let colon = backend.lastIndex(of: ":"), let port = UInt16(backend[backend.index(after: colon)...]) else {
@@ -44,6 +50,7 @@ struct Fleet: ParsableCommand {
             host: String(backend[..<colon]), port: port, serverName: serverName, deviceFolders: folders,
             duration: duration)
         configuration.faults = faults
+        configuration.interval = interval
         if mqtt { return try runMQTT(configuration) }
         let fleet = FleetRun(configuration: configuration)
         let ticker = Thread {
@@ -77,7 +84,11 @@ extension Fleet {
     /// The fleet over MQTT: devices publish, the backend identity subscribes, the audit compares.
     func runMQTT(_ fleetConfiguration: FleetRun.Configuration) throws {
         let backendFolder = try FleetDevices.prepareBackendIdentity(pki: pki)
-        let fleet = MQTTFleetRun(configuration: .init(fleet: fleetConfiguration, backendFolder: backendFolder))
+        raiseOpenFileLimit()  // a socket per device
+        var configuration = MQTTFleetRun.Configuration(fleet: fleetConfiguration, backendFolder: backendFolder)
+        configuration.eventLoops = eventLoops
+        let fleet = MQTTFleetRun(configuration: configuration)
+        let started = Date()
         let ticker = Thread {
             let start = Date()
             while Date().timeIntervalSince(start) < duration {
@@ -97,18 +108,50 @@ extension Fleet {
         let (summary, audit) = fleet.run()
         FileHandle.standardError.write(Data("\n".utf8))
         let stored = FleetAudit.Result(stored: audit.received, lost: audit.lost, duplicated: [])
+        let seconds = Date().timeIntervalSince(started)
+        let peakResident = Self.peakResidentBytes()
+        let handshakes = summary.fullHandshakes + summary.resumedHandshakes
         print(
             FleetReport.text(summary, audit: stored, storedBy: "received by the backend")
-                + "\nQoS 1 duplicates:   \(audit.duplicates) (a resend after a lost PUBACK; allowed, counted apart)")
+                + "\nQoS 1 duplicates:   \(audit.duplicates) (a resend after a lost PUBACK; allowed, counted apart)"
+                + String(
+                    format: "\nmemory:             peak RSS %.1f MB for %d devices (%.1f KB per device), %@",
+                    Double(peakResident) / 1_048_576, summary.devices,
+                    Double(peakResident) / 1024 / Double(max(1, summary.devices)),
+                    eventLoops.map { "\($0) event-loop thread(s)" } ?? "a thread per device")
+                + String(
+                    format: "\nrates:              %.0f handshakes/s, %.0f messages acknowledged/s over %.0f s",
+                    Double(handshakes) / seconds, Double(summary.telemetryAcknowledged) / seconds, seconds))
         if let json {
             var report =
                 try JSONSerialization.jsonObject(with: FleetReport.json(summary, audit: stored)) as? [String: Any]
             report?["qos1_duplicates"] = audit.duplicates
             report?["transport"] = "mqtt"
+            report?["peak_rss_bytes"] = peakResident
+            report?["event_loops"] = eventLoops ?? 0
+            report?["handshakes_per_second"] = Double(handshakes) / seconds
             try JSONSerialization.data(withJSONObject: report ?? [:], options: [.prettyPrinted, .sortedKeys]).write(
                 to: URL(fileURLWithPath: json))
         }
         if !audit.lost.isEmpty || !summary.stuckDevices.isEmpty { throw ExitCode(1) }
+    }
+}
+
+extension Fleet {
+    /// The highest resident set size of this process so far (VmHWM).
+    static func peakResidentBytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+        else { return 0 }
+        return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
+    }
+
+    /// Up to the hard limit: thousands of devices need thousands of sockets.
+    func raiseOpenFileLimit() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
     }
 }
 

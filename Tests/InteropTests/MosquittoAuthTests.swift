@@ -380,9 +380,10 @@ extension MosquittoAuthTests {
     }
 
     /// `tcu-sim fleet --mqtt`: every message the broker acknowledged reaches the backend identity, also
-    /// when every connection is reset after 3,300 bytes (reconnects with backoff, resumption, resends).
-    @Test(arguments: [[String](), ["--fault", "reset:3300"]])
-    func aFleetOverMQTTLosesNothing(faults: [String]) throws {
+    /// when every connection is reset after 3,300 bytes (reconnects with backoff, resumption, resends),
+    /// and with the devices driven by two event-loop threads instead of a thread each.
+    @Test(arguments: [[String](), ["--fault", "reset:3300"], ["--event-loops", "2", "--devices", "60"]])
+    func aFleetOverMQTTLosesNothing(options: [String]) throws {
         let folder = work + "/pki"
         _ = try PrivatePKI.create(at: folder)
         let (broker, port) = try brokerForPKI(folder)
@@ -393,14 +394,17 @@ extension MosquittoAuthTests {
             [
                 "fleet", "--mqtt", "--pki", folder, "--devices", "12", "--duration", "6", "--backend",
                 "127.0.0.1:\(port)", "--json", report,
-            ] + faults, timeout: 120)
+            ] + options, timeout: 120)  // a later --devices overrides the first
         #expect(result.status == 0, "\(result.output)")
         let json =
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any]
         #expect(json?["telemetry_lost"] as? Int == 0, "\(result.output)")
         #expect((json?["telemetry_acknowledged"] as? Int ?? 0) > 12, "\(result.output)")
         #expect((json?["stuck_devices"] as? [String])?.isEmpty == true, "\(result.output)")
-        if !faults.isEmpty {  // the faults did happen, and the devices came back resuming their sessions
+        if options.contains("--event-loops") {  // 60 devices on 2 threads, each device heard from
+            #expect(json?["event_loops"] as? Int == 2 && json?["devices"] as? Int == 60, "\(result.output)")
+            #expect((json?["telemetry_acknowledged"] as? Int ?? 0) > 60, "\(result.output)")
+        } else if !options.isEmpty {  // the faults did happen, and the devices came back resuming their sessions
             #expect(result.output.contains("connectionReset"), "\(result.output)")
             #expect((json?["resumed_handshakes"] as? Int ?? 0) > 0, "\(result.output)")
         }
