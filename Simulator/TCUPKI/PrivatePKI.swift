@@ -134,6 +134,27 @@ public struct PrivatePKI: Sendable {
         id: String, outputDirectory: String, days: Int = 365, validFrom: Date? = nil, keyType: KeyType = .p256,
         profile: DeviceProfile = .client, policies: [String] = []
     ) throws {
+        let record = try writeDevice(
+            id: id, outputDirectory: outputDirectory, days: days, validFrom: validFrom, keyType: keyType,
+            profile: profile, policies: policies)
+        try recordIssued([record])
+    }
+
+    /// Issues many P-256 devices (`id` → folder), recorded in issued.json in one update: a fleet of
+    /// thousands is issued in seconds, not in the time of thousands of rewrites of a growing file.
+    public func issueDevices(_ devices: [(id: String, outputDirectory: String)], days: Int = 365) throws {
+        var records: [IssuedDevice] = []
+        for device in devices {
+            records.append(try writeDevice(id: device.id, outputDirectory: device.outputDirectory, days: days))
+        }
+        try recordIssued(records)
+    }
+
+    /// Makes and writes one device's key, certificate and trust file; the record issued.json is to get.
+    private func writeDevice(
+        id: String, outputDirectory: String, days: Int = 365, validFrom: Date? = nil, keyType: KeyType = .p256,
+        profile: DeviceProfile = .client, policies: [String] = []
+    ) throws -> IssuedDevice {
         try DeviceID.check(id)
         guard days > 0 else { throw HostError("--days must be positive") }
         let start = validFrom ?? Date().addingTimeInterval(-300)
@@ -169,6 +190,23 @@ public struct PrivatePKI: Sendable {
         try SecureFile.writePublic(chain, to: outputDirectory + "/chain.pem")
         try SecureFile.writePublic(
             try SecureFile.read(path("root.pem"), what: "root CA"), to: outputDirectory + "/trust.pem")
+        return Self.record(id: id, certificate)
+    }
+
+    private static func record(id: String, _ certificate: Certificate) -> IssuedDevice {
+        IssuedDevice(
+            id: id, serial: hex(certificate.serialNumber.bytes),
+            notAfter: Int64(certificate.notValidAfter.timeIntervalSince1970), revokedAt: nil)
+    }
+
+    /// Appends to issued.json under its lock: concurrent issuers (threads or processes) each read the list
+    /// with every earlier serial in it, so none is lost and every one stays revocable.
+    private func recordIssued(_ records: [IssuedDevice]) throws {
+        try FileLock.withLock(path("issued.json")) {
+            var issued = try issuedDevices()
+            issued.append(contentsOf: records)
+            try saveIssued(issued)
+        }
     }
 
     /// RFC 5280 §4.2.1.4: certificatePolicies, one PolicyInformation per OID, no qualifiers
@@ -183,7 +221,7 @@ public struct PrivatePKI: Sendable {
         return Certificate.Extension(oid: [2, 5, 29, 32], critical: false, value: value.serializedBytes[...])
     }
 
-    /// Signs a device certificate with the device CA and records it in issued.json.
+    /// Signs a device certificate with the device CA (the caller records it in issued.json).
     private func makeDeviceCertificate(
         id: String, publicKey: Certificate.PublicKey, start: Date, days: Int, profile: DeviceProfile,
         policies: [ASN1ObjectIdentifier]
@@ -215,17 +253,6 @@ public struct PrivatePKI: Sendable {
             },
             issuerPrivateKey: .init(caKey))
 
-        // Recorded before it is handed out, under the lock: concurrent issuers (threads or processes) each
-        // read the list with every earlier serial in it, so none is lost and every one stays revocable.
-        try FileLock.withLock(path("issued.json")) {
-            var issued = try issuedDevices()
-            issued.append(
-                IssuedDevice(
-                    id: id, serial: hex(certificate.serialNumber.bytes),
-                    notAfter: Int64(certificate.notValidAfter.timeIntervalSince1970),
-                    revokedAt: nil))
-            try saveIssued(issued)
-        }
         return certificate
     }
 
@@ -291,6 +318,7 @@ public struct PrivatePKI: Sendable {
         let certificate = try makeDeviceCertificate(
             id: authorizedID, publicKey: csr.publicKey, start: Date().addingTimeInterval(-300), days: days,
             profile: .client, policies: [])
+        try recordIssued([Self.record(id: authorizedID, certificate)])  // recorded before it is handed out
         return try certificate.serializeAsPEM().pemString + "\n"
             + SecureFile.read(path("device-ca.pem"), what: "device CA")
     }

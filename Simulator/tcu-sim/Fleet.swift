@@ -160,17 +160,15 @@ enum FleetDevices {
     static func prepare(pki path: String, count: Int) throws -> [String] {
         let pki = try PrivatePKI(directory: path)
         let registry = DeviceRegistry(path: path + "/registry.json")
-        var folders: [String] = []
-        for index in 1...max(1, count) {
+        let devices = (1...max(1, count)).map { index in
             let id = String(format: "fleet-%04d", index)
-            let folder = path + "/fleet/" + id
-            if !FileManager.default.fileExists(atPath: folder + "/chain.pem") {
-                try pki.issueDevice(id: id, outputDirectory: folder)
-            }
-            if registry.device(id) == nil { try registry.add(id, note: "tcu-sim fleet") }
-            folders.append(folder)
+            return (id: id, outputDirectory: path + "/fleet/" + id)
         }
-        return folders
+        // In one update of issued.json and of the registry each: thousands of devices in seconds.
+        try pki.issueDevices(
+            devices.filter { !FileManager.default.fileExists(atPath: $0.outputDirectory + "/chain.pem") })
+        try registry.addMissing(devices.map(\.id), note: "tcu-sim fleet")
+        return devices.map(\.outputDirectory)
     }
 
     /// The backend's own identity for the MQTT fleet: registered with the backend role, so the broker
