@@ -3,7 +3,7 @@
 # script (scripts/targets/) skips the steps whose inputs have not changed, so running one twice
 # costs nothing. `make` alone lists them.
 .PHONY: help check-embedded embedded host-firmware run-host-firmware wasm2c run-wasm2c-ppc board-tests \
-	wolfssl-cross board-config-core demo-openssl limbo test-pki path-chains bench-idle bench-wasm2c bench-mqtt mosquitto-auth
+	wolfssl-cross board-config-core demo-openssl limbo test-pki path-chains bench-idle bench-wasm2c bench-mqtt mosquitto-auth bench-fleet-mqtt
 
 help:
 	@sed -n 's/^## //p' Makefile
@@ -59,3 +59,6 @@ bench-mqtt:
 ## mosquitto-auth      tculink-mosquitto-auth, the broker plugin (and its sanitizer build for the tests)
 mosquitto-auth:
 	scripts/targets/build-mosquitto-auth
+## bench-fleet-mqtt    10,000 simulated TCUs over MQTT on two event-loop threads: rates, RSS per device
+bench-fleet-mqtt:
+	scripts/targets/bench-fleet-mqtt $(ARGS)
