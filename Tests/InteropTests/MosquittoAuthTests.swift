@@ -37,7 +37,8 @@ import Testing
     /// The device in `folder` (chain.pem, key.pem) connected over TLS, CONNECT sent: the session and
     /// the broker's first answer.
     func session(
-        _ broker: MosquittoBroker, folder: String, clientID: String, username: String? = nil
+        _ broker: MosquittoBroker, folder: String, clientID: String, username: String? = nil,
+        resumption: [UInt8]? = nil
     ) throws -> (PluginMQTT, MQTTEvent) {
         let keyStore = try FileKeyStore(
             chainFile: folder + "/chain.pem", keyFile: folder + "/key.pem", trustFile: pki + "/root.pem")
@@ -45,7 +46,8 @@ import Testing
             configuration: ClientConfiguration(
                 host: "localhost", port: broker.port,
                 timeouts: .init(connect: 5_000, handshake: 10_000, acceptance: 2_000)),
-            transport: POSIXSocketTransport(), keyStore: keyStore, clock: SimulatedClock(.offset(0)))
+            transport: POSIXSocketTransport(), keyStore: keyStore, clock: SimulatedClock(.offset(0)),
+            resumption: resumption)
         _ = try tls.connect()
         let mqtt = try MQTTClient(
             connection: tls,
@@ -183,6 +185,7 @@ import Testing
         let registry = try writeRegistry(["tcu-0001"])
         let broker = try MosquittoBroker(plugin: .init(registry: registry, crl: crl, crlIssuer: pki + "/root.pem"))
         let device = try connected(broker, device: "device", id: "tcu-0001")
+        let ticket = device.connection.sessionForResumption()
 
         let openssl = { (arguments: [String]) -> CommandResult in
             run("/usr/bin/env", ["CA_DIR=\(ca)/root", "openssl", "ca", "-config", ca + "/openssl.cnf"] + arguments)
@@ -204,9 +207,14 @@ import Testing
         #expect([.connectionClosed, .connectionReset].contains(error.reason), "\(error)")
         #expect(elapsed < 2, "\(elapsed) s")
         #expect(logLine(broker, "DISCONNECTED device=tcu-0001 reason=revoked"))
-        // And it stays out when it comes back.
+        // And it stays out when it comes back, also resuming its TLS session (mosquitto then has no
+        // certificate for it: the plugin judges the identity it remembers).
         let (_, again) = try session(broker, folder: pki + "/device", clientID: "tcu-0001")
         #expect(again == .closed(TCULinkError(.mqttNotAuthorized)))
+        let (resumed, answer) = try session(
+            broker, folder: pki + "/device", clientID: "tcu-0001", resumption: try #require(ticket))
+        #expect(resumed.connection.report?.resumed == true)
+        #expect(answer == .closed(TCULinkError(.mqttNotAuthorized)))
         #expect(!broker.output.contains("Sanitizer"), "\(broker.output)")
     }
 
@@ -409,5 +417,35 @@ extension MosquittoAuthTests {
             #expect((json?["resumed_handshakes"] as? Int ?? 0) > 0, "\(result.output)")
         }
         #expect(!broker.output.contains("Sanitizer"), "\(broker.output)")
+    }
+}
+
+extension MosquittoAuthTests {
+    /// A certificate whose subject names two devices (CN tcu-0008, serialNumber tcu-9999) is refused.
+    @Test func aSerialNumberAttributeNamingAnotherDeviceIsRefused() throws {
+        let folder = work + "/two-names"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try "extendedKeyUsage = clientAuth\nkeyUsage = critical, digitalSignature\n".write(
+            toFile: folder + "/ext.cnf", atomically: true, encoding: .utf8)
+        for step in [
+            ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", folder + "/key.pem"],
+            [
+                "req", "-new", "-key", folder + "/key.pem", "-subj", "/CN=tcu-0008/serialNumber=tcu-9999",
+                "-out", folder + "/csr.pem",
+            ],
+            [
+                "x509", "-req", "-in", folder + "/csr.pem", "-CA", pki + "/ca/root.pem", "-CAkey", pki + "/ca/root.key",
+                "-set_serial", "4343", "-days", "30", "-extfile", folder + "/ext.cnf", "-out", folder + "/chain.pem",
+            ],
+        ] {
+            let made = run("/usr/bin/openssl", step)
+            #expect(made.status == 0, "\(made.output)")
+        }
+        chmod(folder + "/key.pem", 0o600)
+        let registry = try writeRegistry(["tcu-0008", "tcu-9999"])
+        let broker = try MosquittoBroker(plugin: .init(registry: registry))
+        let (_, event) = try session(broker, folder: folder, clientID: "tcu-0008")
+        #expect(event == .closed(TCULinkError(.mqttNotAuthorized)))
+        #expect(logLine(broker, "reason=serial-number-mismatch"), "\(broker.log)")
     }
 }
