@@ -421,18 +421,20 @@ extension MosquittoAuthTests {
 }
 
 extension MosquittoAuthTests {
-    /// A certificate whose subject names two devices (CN tcu-0008, serialNumber tcu-9999) is refused.
-    @Test func aSerialNumberAttributeNamingAnotherDeviceIsRefused() throws {
-        let folder = work + "/two-names"
+    /// A certificate whose subject names two devices (CN tcu-0008, serialNumber tcu-9999), and one with
+    /// no CN at all, are refused, each for its reason.
+    @Test(arguments: [
+        ("/CN=tcu-0008/serialNumber=tcu-9999", "reason=serial-number-mismatch"),
+        ("/O=TCULink Test/serialNumber=tcu-0008", "reason=no-identity"),
+    ])
+    func aSubjectThatDoesNotNameOneDeviceIsRefused(subject: String, reason: String) throws {
+        let folder = work + "/odd-subject"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try "extendedKeyUsage = clientAuth\nkeyUsage = critical, digitalSignature\n".write(
             toFile: folder + "/ext.cnf", atomically: true, encoding: .utf8)
         for step in [
             ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", folder + "/key.pem"],
-            [
-                "req", "-new", "-key", folder + "/key.pem", "-subj", "/CN=tcu-0008/serialNumber=tcu-9999",
-                "-out", folder + "/csr.pem",
-            ],
+            ["req", "-new", "-key", folder + "/key.pem", "-subj", subject, "-out", folder + "/csr.pem"],
             [
                 "x509", "-req", "-in", folder + "/csr.pem", "-CA", pki + "/ca/root.pem", "-CAkey", pki + "/ca/root.key",
                 "-set_serial", "4343", "-days", "30", "-extfile", folder + "/ext.cnf", "-out", folder + "/chain.pem",
@@ -446,6 +448,7 @@ extension MosquittoAuthTests {
         let broker = try MosquittoBroker(plugin: .init(registry: registry))
         let (_, event) = try session(broker, folder: folder, clientID: "tcu-0008")
         #expect(event == .closed(TCULinkError(.mqttNotAuthorized)))
-        #expect(logLine(broker, "reason=serial-number-mismatch"), "\(broker.log)")
+        #expect(logLine(broker, reason), "\(broker.log)")
     }
+
 }
