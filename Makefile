@@ -3,7 +3,7 @@
 # script (scripts/targets/) skips the steps whose inputs have not changed, so running one twice
 # costs nothing. `make` alone lists them.
 .PHONY: help check-embedded embedded host-firmware run-host-firmware wasm2c run-wasm2c-ppc board-tests \
-	wolfssl-cross board-config-core demo-openssl limbo test-pki path-chains bench-idle bench-wasm2c bench-mqtt mosquitto-auth bench-fleet-mqtt
+	wolfssl-cross board-config-core demo-openssl limbo test-pki path-chains bench-idle bench-wasm2c bench-mqtt mosquitto-auth bench-fleet-mqtt check-headers
 
 help:
 	@sed -n 's/^## //p' Makefile
@@ -62,3 +62,6 @@ mosquitto-auth:
 ## bench-fleet-mqtt    10,000 simulated TCUs over MQTT on two event-loop threads: rates, RSS per device
 bench-fleet-mqtt:
 	scripts/targets/bench-fleet-mqtt $(ARGS)
+## check-headers       tculink.h and tcu_hal.h alone, strict C99 and C++11, warnings as errors (host and arm-none-eabi)
+check-headers:
+	scripts/targets/check-headers
