@@ -64,13 +64,7 @@ public final class FleetRun: Sendable {
         let deadline = Date().addingTimeInterval(configuration.duration)
         record { $0.devices = configuration.deviceFolders.count }
         for folder in configuration.deviceFolders {
-            group.enter()
-            let thread = Thread { [self] in
-                device(folder, until: deadline)
-                group.leave()
-            }
-            thread.stackSize = 1 << 20
-            thread.start()
+            startFleetThread(in: group) { [self] in device(folder, until: deadline) }
         }
         group.wait()
         return progress

@@ -85,7 +85,7 @@ final class LoopDevice: @unchecked Sendable {
                 sequence += 1
                 let body = "{\"device\":\"\(id)\",\"seq\":\(sequence)}"
                 do throws(TCULinkError) {
-                    let packet = try Self.publish(mqtt, topic: "devices/\(id)/messages/events/", body: body)
+                    let packet = try mqtt.publishQoS1(topic: "devices/\(id)/messages/events/", text: body)
                     sequenceOf[packet] = sequence
                     record(.sent)
                 } catch {
@@ -148,17 +148,5 @@ final class LoopDevice: @unchecked Sendable {
         switch reconnector.failed(error, now: now, random: entropy.randomWord() ?? 0) {
         case .retry(let at), .pause(let at, _): wakeAt = at
         }
-    }
-
-    private static func publish(_ mqtt: Session, topic: String, body: String) throws(TCULinkError) -> UInt16 {
-        var result: Result<UInt16, TCULinkError> = .success(0)
-        Array(body.utf8).withUnsafeBytes { raw in
-            do throws(TCULinkError) {
-                result = .success(try mqtt.publish(topic: topic, payload: raw, qos: .atLeastOnce))
-            } catch {
-                result = .failure(error)
-            }
-        }
-        return try result.get()
     }
 }

@@ -60,13 +60,10 @@ public final class MQTTFleetRun: Sendable {
         let deadline = Date().addingTimeInterval(fleet.duration)
         summary.withLock { $0.devices = fleet.deviceFolders.count }
         let subscribed = DispatchSemaphore(value: 0)
-        let backendDone = DispatchSemaphore(value: 0)
-        let backend = Thread { [self] in
+        let backend = DispatchGroup()
+        startFleetThread(in: backend) { [self] in
             backendSubscriber(until: deadline.addingTimeInterval(3), subscribed: subscribed)
-            backendDone.signal()
         }
-        backend.stackSize = 1 << 20
-        backend.start()
         guard subscribed.wait(timeout: .now() + 10) == .success else {
             summary.withLock { $0.failures["backend-subscriber", default: 0] += 1 }
             return (progress, Audit())
@@ -76,17 +73,11 @@ public final class MQTTFleetRun: Sendable {
             runLoops(max(1, loops), deadline: deadline, group: group)
         } else {
             for folder in fleet.deviceFolders {
-                group.enter()
-                let thread = Thread { [self] in
-                    device(folder, until: deadline)
-                    group.leave()
-                }
-                thread.stackSize = 1 << 20
-                thread.start()
+                startFleetThread(in: group) { [self] in device(folder, until: deadline) }
             }
         }
         group.wait()
-        backendDone.wait()
+        backend.wait()
         return (progress, audit())
     }
 
@@ -126,13 +117,7 @@ public final class MQTTFleetRun: Sendable {
             shares[index % loops].append(device)
         }
         for share in shares {
-            group.enter()
-            let thread = Thread { [self] in
-                runLoop(share, end: end)
-                group.leave()
-            }
-            thread.stackSize = 1 << 20
-            thread.start()
+            startFleetThread(in: group) { [self] in runLoop(share, end: end) }
         }
     }
 
@@ -238,18 +223,6 @@ public final class MQTTFleetRun: Sendable {
         }
     }
 
-    private static func publish(_ mqtt: Session, topic: String, body: String) throws(TCULinkError) -> UInt16 {
-        var result: Result<UInt16, TCULinkError> = .success(0)
-        Array(body.utf8).withUnsafeBytes { raw in
-            do throws(TCULinkError) {
-                result = .success(try mqtt.publish(topic: topic, payload: raw, qos: .atLeastOnce))
-            } catch {
-                result = .failure(error)
-            }
-        }
-        return try result.get()
-    }
-
     /// "device#seq" from a message `{"device":"…","seq":N}`.
     private static func key(_ payload: UnsafeRawBufferPointer) -> String? {
         struct Telemetry: Decodable {
@@ -294,7 +267,7 @@ public final class MQTTFleetRun: Sendable {
                     if Date() >= nextPublish, Date() < deadline {
                         sequence += 1
                         let body = "{\"device\":\"\(id)\",\"seq\":\(sequence)}"
-                        let packet = try Self.publish(mqtt, topic: "devices/\(id)/messages/events/", body: body)
+                        let packet = try mqtt.publishQoS1(topic: "devices/\(id)/messages/events/", text: body)
                         sequenceOf[packet] = sequence
                         summary.withLock { $0.telemetrySent += 1 }
                         nextPublish = Date().addingTimeInterval(Double(fleet.interval) / 1000)

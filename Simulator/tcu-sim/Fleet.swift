@@ -53,23 +53,7 @@ struct Fleet: ParsableCommand {
         configuration.interval = interval
         if mqtt { return try runMQTT(configuration) }
         let fleet = FleetRun(configuration: configuration)
-        let ticker = Thread {
-            let start = Date()
-            while Date().timeIntervalSince(start) < duration {
-                sleep(1)
-                let p = fleet.progress
-                FileHandle.standardError.write(
-                    Data(
-                        String(
-                            format:
-                                "\r[%3.0fs] handshakes %d full / %d resumed, telemetry %d/%d acknowledged, failures %d   ",
-                            Date().timeIntervalSince(start), p.fullHandshakes, p.resumedHandshakes,
-                            p.telemetryAcknowledged,
-                            p.telemetrySent, p.failures.values.reduce(0, +)
-                        ).utf8))
-            }
-        }
-        ticker.start()
+        startProgressLine(what: "telemetry") { fleet.progress }
         let summary = fleet.run()
         FileHandle.standardError.write(Data("\n".utf8))
         let ids = folders.map { URL(fileURLWithPath: $0).lastPathComponent }
@@ -89,22 +73,7 @@ extension Fleet {
         configuration.eventLoops = eventLoops
         let fleet = MQTTFleetRun(configuration: configuration)
         let started = Date()
-        let ticker = Thread {
-            let start = Date()
-            while Date().timeIntervalSince(start) < duration {
-                sleep(1)
-                let p = fleet.progress
-                FileHandle.standardError.write(
-                    Data(
-                        String(
-                            format:
-                                "\r[%3.0fs] handshakes %d full / %d resumed, QoS 1 %d/%d acknowledged, failures %d   ",
-                            Date().timeIntervalSince(start), p.fullHandshakes, p.resumedHandshakes,
-                            p.telemetryAcknowledged, p.telemetrySent, p.failures.values.reduce(0, +)
-                        ).utf8))
-            }
-        }
-        ticker.start()
+        startProgressLine(what: "QoS 1") { fleet.progress }
         let (summary, audit) = fleet.run()
         FileHandle.standardError.write(Data("\n".utf8))
         let stored = FleetAudit.Result(stored: audit.received, lost: audit.lost, duplicated: [])
@@ -138,6 +107,25 @@ extension Fleet {
 }
 
 extension Fleet {
+    /// A line on stderr, rewritten every second while the run lasts: handshakes, messages, failures.
+    func startProgressLine(what: String, _ progress: @escaping @Sendable () -> FleetRun.Summary) {
+        let duration = duration
+        Thread {
+            let start = Date()
+            while Date().timeIntervalSince(start) < duration {
+                sleep(1)
+                let p = progress()
+                FileHandle.standardError.write(
+                    Data(
+                        String(
+                            format: "\r[%3.0fs] handshakes %d full / %d resumed, %@ %d/%d acknowledged, failures %d   ",
+                            Date().timeIntervalSince(start), p.fullHandshakes, p.resumedHandshakes, what,
+                            p.telemetryAcknowledged, p.telemetrySent, p.failures.values.reduce(0, +)
+                        ).utf8))
+            }
+        }.start()
+    }
+
     /// The highest resident set size of this process so far (VmHWM).
     static func peakResidentBytes() -> Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
