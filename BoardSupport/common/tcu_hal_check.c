@@ -20,3 +20,10 @@ int tcu_hal_missing_function(const tcu_hal *hal) {
         if (entries[i] == NULL) return (int)i + 1;
     return 0;
 }
+
+/** 1 when the optional renewal functions are all set. */
+int tcu_hal_can_renew(const tcu_hal *hal) {
+    return hal != NULL && hal->keystore_public_key != NULL && hal->keystore_generate_key != NULL &&
+           hal->keystore_sign_pending != NULL && hal->keystore_store_pending_chain != NULL &&
+           hal->keystore_commit != NULL;
+}

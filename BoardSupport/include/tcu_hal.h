@@ -51,6 +51,15 @@ extern "C" {
 /**@{*/
 #define TCU_CERTS_DEVICE_CHAIN 0 /**< the device certificate chain, leaf first, no root */
 #define TCU_CERTS_TRUST_ANCHORS 1 /**< roots the server's chain must lead to */
+#define TCU_CERTS_PENDING_CHAIN 2 /**< a renewed chain stored by keystore_store_pending_chain, not yet in use */
+/**@}*/
+
+/** @name Keys in the key store (renewal and rekey: keystore_public_key, keystore_generate_key) */
+/**@{*/
+#define TCU_KEY_CURRENT 0 /**< the key the device certificate is for */
+#define TCU_KEY_PENDING 1 /**< a key generated for renewal, not yet in use */
+#define TCU_KEY_EC_P256 1 /**< keystore_generate_key's kind: ECDSA P-256 */
+#define TCU_KEY_ERR_NONE (-30) /**< there is no such key (no pending key) */
 /**@}*/
 
 /** @name Results of keystore_seal / keystore_unseal (besides a length >= 0) */
@@ -153,11 +162,42 @@ typedef struct tcu_hal {
      *          authenticate, or another TCU_SEAL_ERR_* */
     int32_t (*keystore_unseal)(void *context, const uint8_t *binding, size_t binding_length, const uint8_t *sealed,
                                size_t sealed_length, uint8_t *output, size_t output_capacity);
+
+    /* ---- Key store, renewal (appended; optional: NULL in all five means the board cannot renew) ----
+     * Renewal replaces the device certificate, and with rekey the key, without a moment in which
+     * a power cut leaves the device unable to connect: the new key and chain are *pending* beside
+     * the current ones until a handshake with them succeeded, then keystore_commit makes them
+     * current in one atomic step. Until then keystore_certificate(TCU_CERTS_DEVICE_CHAIN) and
+     * keystore_sign use the current pair. Pointers handed out by keystore_certificate stay valid
+     * until the HAL is torn down, across a commit. */
+
+    /** The public half of `key` (TCU_KEY_CURRENT or TCU_KEY_PENDING) as a DER SubjectPublicKeyInfo.
+     *  @return its length, TCU_KEY_ERR_NONE when there is no such key, or another negative error */
+    int32_t (*keystore_public_key)(void *context, int key, uint8_t *spki, size_t capacity);
+    /** Generates a key of `kind` (TCU_KEY_EC_P256) inside the store as the pending key, replacing an
+     *  earlier pending one (and its pending chain). Durable before it returns. @return 0, or negative */
+    int (*keystore_generate_key)(void *context, int kind);
+    /** As keystore_sign, with the pending key when there is one, else the current key: the proof of
+     *  possession in a CSR, and the handshake that proves a renewed certificate. */
+    int32_t (*keystore_sign_pending)(void *context, int request, int hash, const uint8_t *input, size_t input_length,
+                                     uint8_t *output, size_t output_capacity);
+    /** Stores a renewed chain (DER certificates back to back, leaf first) as the pending chain, durably,
+     *  replacing an earlier one; keystore_certificate(TCU_CERTS_PENDING_CHAIN, ...) then gives it.
+     *  @return 0, or negative (the old pending chain, if any, stays) */
+    int (*keystore_store_pending_chain)(void *context, const uint8_t *chain, size_t length);
+    /** Makes the pending chain current, with the pending key when there is one, in one atomic step: after a
+     *  power cut the device has either the old pair or the new one, never a mix. The old pair is kept as the
+     *  previous one (for a rollback by the board). @return 0, or negative (the current pair stays) */
+    int (*keystore_commit)(void *context);
 } tcu_hal;
 
-/** Returns 0 when every function of `hal` is set, else the 1-based index of the first missing one
- *  (-1 for a NULL table). tcu_client_create() refuses an incomplete table. */
+/** Returns 0 when every required function of `hal` is set, else the 1-based index of the first missing one
+ *  (-1 for a NULL table). tcu_client_create() refuses an incomplete table. The renewal functions are
+ *  optional: see tcu_hal_can_renew(). */
 int tcu_hal_missing_function(const tcu_hal *hal);
+
+/** 1 when `hal` has all five renewal functions (keystore_public_key ... keystore_commit), else 0. */
+int tcu_hal_can_renew(const tcu_hal *hal);
 
 #ifdef __cplusplus
 }

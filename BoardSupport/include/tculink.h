@@ -33,6 +33,7 @@
 extern "C" {
 #endif
 
+#include "tculink_config.h"
 #include "tculink_types.h"
 #include "tculink_reasons.h"
 
@@ -170,5 +171,7 @@ void tcu_mqtt_free(tcu_mqtt *mqtt);
 #ifdef __cplusplus
 }
 #endif
+
+#include "tculink_lifecycle.h"
 
 #endif /* TCULINK_H */

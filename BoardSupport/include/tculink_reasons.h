@@ -64,6 +64,7 @@
 #define TCU_REASON_OUT_OF_MEMORY 65
 #define TCU_REASON_ENTROPY_FAILED 66
 #define TCU_REASON_STORAGE_FAILED 67
+#define TCU_REASON_RENEWAL_REFUSED 68
 
 /* More verdicts on the server's certificate chain. */
 #define TCU_REASON_SERVER_CERTIFICATE_IS_CA 70

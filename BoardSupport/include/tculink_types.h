@@ -9,9 +9,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tculink_config.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/** @name tcu_status: what every tculink.h function that can fail returns
+ *  Zero or positive: it worked (the value says how far). Negative: it failed, and the value is
+ *  -TCU_REASON_* (tculink_reasons.h): tcu_reason_text(TCU_STATUS_REASON(s)) describes it. */
+/**@{*/
+typedef int32_t tcu_status;
+#define TCU_OK 0          /**< done */
+#define TCU_IN_PROGRESS 1 /**< not finished: wait as the call's tcu_wait says, then call again */
+#define TCU_CLOSED 2      /**< ended in order (close_notify, DISCONNECT, or by the caller) */
+/** The reason code (TCU_REASON_*) of a failed status; 0 when it did not fail. */
+#define TCU_STATUS_REASON(status) ((status) < 0 ? -(status) : 0)
+/** The status that reports `reason` (TCU_REASON_*). */
+#define TCU_STATUS_FROM_REASON(reason) ((tcu_status) - (reason))
+/**@}*/
 
 typedef struct tcu_client tcu_client;
 typedef struct tcu_context tcu_context;
@@ -21,6 +37,8 @@ typedef struct tcu_context tcu_context;
 #define TCU_FLAG_ALLOW_TLS12 0x1u         /**< TLS 1.2 as well as 1.3 (default: 1.3 only) */
 #define TCU_FLAG_SKIP_VALIDITY_IF_CLOCK_UNSET 0x2u /**< accept validity unjudged when the RTC is not set (default: refuse) */
 #define TCU_FLAG_NO_ACCEPTANCE_WAIT 0x4u  /**< TLS 1.3: report established without waiting for the server's proof */
+#define TCU_FLAG_RESUME 0x8u /**< resume the session sealed in TCU_SLOT_TLS_SESSION, and seal the new one there once
+                                  established (needs the HAL's keystore_seal; see tcu_client_save_session) */
 /**@}*/
 
 typedef struct tcu_client_config {
@@ -32,6 +50,12 @@ typedef struct tcu_client_config {
     uint32_t handshake_timeout_ms;  /**< 0 = 30000 */
     uint32_t acceptance_timeout_ms; /**< 0 = 3000 */
     uint16_t max_fragment_length;   /**< 0 = none (16 KiB records); 512, 1024, 2048 or 4096: smaller receive buffers */
+    /** The trusted clock: an RTC time before this (Unix seconds) reads as "not set", since the firmware cannot
+     *  be older than its build. 0 = TCULINK_CLOCK_FLOOR (tculink_config.h). */
+    int64_t clock_floor_s;
+    /** The trusted clock: an RTC time more than this many seconds before the last known good time (slot
+     *  TCU_SLOT_LAST_KNOWN_GOOD_TIME, recorded at each verified connection) reads as "not set". 0 = 86400 */
+    uint32_t clock_tolerance_s;
 } tcu_client_config;
 
 /** @name tcu_client_step() results */
@@ -117,6 +141,28 @@ typedef struct tcu_mqtt_message {
     uint8_t retain;
     uint8_t duplicate;
 } tcu_mqtt_message;
+
+
+/* ---- Lifecycle (tculink_lifecycle.h) ---- */
+
+/** The retry state of one connection. Zero it to start; the zero policy fields take the defaults of
+ *  tculink_config.h. A plain struct the caller owns: no allocation, any task may keep one. */
+typedef struct tcu_backoff {
+    uint32_t base_ms;            /**< the first bound; 0 = TCULINK_BACKOFF_BASE_MS */
+    uint32_t cap_ms;             /**< the largest bound; 0 = TCULINK_BACKOFF_CAP_MS */
+    uint32_t permanent_delay_ms; /**< the pause after a permanent failure; 0 = TCULINK_BACKOFF_PERMANENT_MS */
+    uint32_t failures;           /**< consecutive failures so far (read it; the calls below write it) */
+} tcu_backoff;
+
+/** What tcu_renew() needs besides the connection's configuration. */
+typedef struct tcu_renewal_config {
+    const char *device_id;  /**< the certificate's CN (copied) */
+    int rekey;              /**< 1: a new TCU_KEY_EC_P256 key generated in the key store; 0: the same key */
+    const char *est_path;   /**< NULL = "/.well-known/est/simplereenroll" */
+    const char *proof_path; /**< what the handshake with the new certificate GETs, expecting 200;
+                                 NULL = "/v1/devices/" device_id (tcu-backend's device record) */
+    uint32_t timeout_ms;    /**< each of the two exchanges, connect to last byte; 0 = TCULINK_RENEWAL_TIMEOUT_MS */
+} tcu_renewal_config;
 
 #ifdef __cplusplus
 }

@@ -99,6 +99,7 @@ public struct TCULinkError: Error, Equatable, Sendable {
         public static let outOfMemory = Reason(65)
         public static let entropyFailed = Reason(66)
         public static let storageFailed = Reason(67)
+        public static let renewalRefused = Reason(68)
 
         // More verdicts on the server's certificate chain.
         public static let serverCertificateIsCA = Reason(70)
@@ -286,6 +287,11 @@ public struct TCULinkError: Error, Equatable, Sendable {
             case 65: return Entry(name: "outOfMemory", summary: "out of memory", permanent: false)
             case 66: return Entry(name: "entropyFailed", summary: "entropy source failed", permanent: false)
             case 67: return Entry(name: "storageFailed", summary: "persistent store failed", permanent: false)
+            case 68:
+                return Entry(
+                    name: "renewalRefused",
+                    summary: "the backend refused the certificate renewal, or did not accept the new certificate",
+                    permanent: false)
             case 70:
                 return Entry(
                     name: "serverCertificateIsCA",
