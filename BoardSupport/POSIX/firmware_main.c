@@ -1,98 +1,254 @@
 /* firmware_main.c: a host "firmware" image. A C main with a super-loop drives the
  * TCULink core (compiled in Embedded Swift mode) through tculink.h over the POSIX HAL,
- * exactly as TCU firmware would: no threads, no blocking calls into the core.
+ * exactly as TCU firmware would: no threads, no blocking calls into the core (tcu_renew
+ * apart, which a firmware runs from its network task).
  *
- *   firmware HOST PORT SERVERNAME CHAIN KEY TRUST [MESSAGE]
+ *   firmware [--state DIR] [--attempts N] [--renew ID [--rekey]] [--mqtt PORT --client-id ID]
+ *            HOST PORT SERVERNAME CHAIN KEY TRUST [MESSAGE]
  *
- * Exit 0 when the handshake and one request/response completed. */
+ * The life of a TCU, each step through the C API:
+ *   boot     the POSIX HAL finishes a renewal a power cut interrupted (its journal), then loads the files;
+ *   renew    --renew: EST simplereenroll (--rekey: a new key in the key store), proven, swapped in;
+ *   connect  with TCU_FLAG_RESUME when --state is given (the session sealed in DIR resumes), retried
+ *            with tcu_backoff up to --attempts times;
+ *   request  MESSAGE (default: GET /v1/devices/self) and the first line of the reply;
+ *   publish  --mqtt: one QoS 1 message to devices/ID/messages/events/ on HOST:PORT, to its PUBACK.
+ *
+ * Exit 0 when every step asked for completed. */
+#define _POSIX_C_SOURCE 200809L /* nanosleep */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tcu_hal_posix.h"
 #include "tculink.h"
 
+typedef struct options {
+    const char *state_dir;
+    const char *renew_id;
+    int rekey;
+    int attempts;
+    uint16_t mqtt_port;
+    const char *client_id;
+    const char *positional[7];
+    int positional_count;
+} options;
+
+static int parse(int argc, char **argv, options *o) {
+    memset(o, 0, sizeof *o);
+    o->attempts = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int has_value = i + 1 < argc;
+        if (strcmp(a, "--state") == 0 && has_value) o->state_dir = argv[++i];
+        else if (strcmp(a, "--renew") == 0 && has_value) o->renew_id = argv[++i];
+        else if (strcmp(a, "--rekey") == 0) o->rekey = 1;
+        else if (strcmp(a, "--attempts") == 0 && has_value) o->attempts = atoi(argv[++i]);
+        else if (strcmp(a, "--mqtt") == 0 && has_value) o->mqtt_port = (uint16_t)atoi(argv[++i]);
+        else if (strcmp(a, "--client-id") == 0 && has_value) o->client_id = argv[++i];
+        else if (o->positional_count < 7) o->positional[o->positional_count++] = a;
+        else return -1;
+    }
+    if (o->positional_count < 6 || o->attempts < 1 || (o->mqtt_port != 0 && o->client_id == NULL)) return -1;
+    return 0;
+}
+
+static uint64_t now_ms(const tcu_hal *hal) { return hal->clock_monotonic_ms(hal->context); }
+
+/* Steps `client` to established or failed, waiting on the transport as the core says. */
+static int step_until_settled(tcu_client *client, const tcu_hal *hal, unsigned *loops) {
+    for (;;) {
+        tcu_wait wait = {0};
+        int status = tcu_client_step(client, &wait);
+        if (loops) (*loops)++;
+        if (status != TCU_STATUS_WAITING) return status;
+        uint64_t now = now_ms(hal);
+        hal->transport_wait(hal->context, wait.readable, wait.until_ms > now ? (uint32_t)(wait.until_ms - now) : 0);
+    }
+}
+
+static void print_failure(const char *what, tcu_client *client) {
+    uint8_t alert = 255;
+    int why = tcu_client_error(client, &alert);
+    if (alert != 255)
+        printf("firmware: %s FAILED: %s (alert %u)\n", what, tcu_reason_text(why), alert);
+    else
+        printf("firmware: %s FAILED: %s\n", what, tcu_reason_text(why));
+}
+
+/* Connects, retrying with tcu_backoff. Returns an established client, or NULL. */
+static tcu_client *connect_with_backoff(const tcu_hal *hal, const tcu_client_config *config, int attempts) {
+    tcu_backoff backoff = {0};
+    backoff.base_ms = 200; /* a demo's pace; firmware keeps the defaults of tculink_config.h */
+    for (int attempt = 1;; attempt++) {
+        int reason = 0;
+        tcu_client *client = tcu_client_create(hal, config, &reason);
+        if (client == NULL) {
+            printf("firmware: cannot create the client: %s\n", tcu_reason_text(reason));
+            return NULL;
+        }
+        unsigned loops = 0;
+        int status = step_until_settled(client, hal, &loops);
+        if (status == TCU_STATUS_ESTABLISHED) {
+            tcu_backoff_succeeded(&backoff);
+            tcu_connection_info info;
+            tcu_client_info(client, &info);
+            printf("firmware: established TLS %s %s in %u ms (%u loop turns), client certificate %s, resumed %s\n",
+                   info.protocol_version == 0x0304 ? "1.3" : "1.2", info.cipher_suite, info.handshake_ms, loops,
+                   info.acceptance == 3 ? "not yet confirmed" : "accepted", info.resumed ? "yes" : "no");
+            return client;
+        }
+        print_failure("connect", client);
+        tcu_status failure = TCU_STATUS_FROM_REASON(tcu_client_error(client, NULL));
+        tcu_client_free(client);
+        uint64_t retry_at = 0;
+        tcu_status verdict = tcu_backoff_failed(&backoff, hal, failure, now_ms(hal), &retry_at);
+        if (verdict < 0 && verdict == failure) {
+            printf("firmware: not retrying: %s will not cure itself\n", tcu_reason_text(TCU_STATUS_REASON(failure)));
+            return NULL;
+        }
+        if (attempt >= attempts) return NULL;
+        uint64_t wait = retry_at > now_ms(hal) ? retry_at - now_ms(hal) : 0;
+        printf("firmware: attempt %d failed; retry in %llu ms (backoff with jitter)\n", attempt,
+               (unsigned long long)wait);
+        struct timespec pause = {(time_t)(wait / 1000), (long)(wait % 1000) * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+}
+
+/* Sends `message` and prints the reply's first line. */
+static int request(tcu_client *client, const tcu_hal *hal, const char *message) {
+    size_t length = strlen(message), sent = 0;
+    uint64_t deadline = now_ms(hal) + 10000;
+    while (sent < length && now_ms(hal) < deadline) {
+        int32_t n = tcu_client_send(client, (const uint8_t *)message + sent, length - sent);
+        if (n < 0) break;
+        if (n == 0) hal->transport_wait(hal->context, 0, 100);
+        sent += (size_t)(n > 0 ? n : 0);
+    }
+    uint8_t reply[2048];
+    int32_t got = 0;
+    while (sent == length && now_ms(hal) < deadline) {
+        got = tcu_client_receive(client, reply, sizeof reply - 1);
+        if (got != 0) break;
+        hal->transport_wait(hal->context, 1, 100);
+    }
+    if (got <= 0) {
+        uint8_t alert = 255;
+        int why = tcu_client_error(client, &alert);
+        printf("firmware: FAILED after the handshake: %s%s\n", why ? tcu_reason_text(why) : "no reply in time",
+               alert != 255 ? " (alert from the server)" : "");
+        return 1;
+    }
+    reply[got] = 0;
+    char *line_end = strpbrk((char *)reply, "\r\n");
+    if (line_end) *line_end = 0;
+    printf("firmware: reply: %s\n", (char *)reply);
+    /* TLS 1.3 tickets can come after the handshake: keep the session now that one may have arrived. */
+    tcu_client_save_session(client);
+    return 0;
+}
+
+/* One QoS 1 publish over a new connection to the broker, to its PUBACK. */
+static int publish(const tcu_hal *hal, const tcu_client_config *broker, const char *client_id) {
+    tcu_client *client = connect_with_backoff(hal, broker, 1);
+    if (client == NULL) return 1;
+    tcu_mqtt_config config = {.client_id = client_id};
+    int reason = 0;
+    tcu_mqtt *mqtt = tcu_mqtt_create(client, &config, &reason);
+    int result = 1;
+    if (mqtt == NULL || tcu_mqtt_connect(mqtt) != 0) {
+        printf("firmware: MQTT FAILED: %s\n", tcu_reason_text(mqtt ? tcu_mqtt_error(mqtt) : reason));
+    } else {
+        char topic[160];
+        snprintf(topic, sizeof topic, "devices/%s/messages/events/", client_id);
+        const char *payload = "{\"from\":\"firmware\"}";
+        int32_t packet_id = -1;
+        uint64_t deadline = now_ms(hal) + 15000;
+        while (now_ms(hal) < deadline) {
+            tcu_mqtt_event event;
+            int kind = tcu_mqtt_step(mqtt, &event);
+            if (kind == TCU_MQTT_CONNECTED) {
+                packet_id = tcu_mqtt_publish(mqtt, topic, (const uint8_t *)payload, strlen(payload), 1, 0);
+                if (packet_id < 0) { printf("firmware: publish refused: %s\n", tcu_reason_text(-packet_id)); break; }
+            } else if (kind == TCU_MQTT_PUBLISHED) {
+                printf("firmware: published to %s, PUBACK for packet %u\n", topic, event.packet_id);
+                result = 0;
+                break;
+            } else if (kind == TCU_MQTT_CLOSED) {
+                printf("firmware: MQTT FAILED: %s\n", tcu_reason_text(event.reason));
+                break;
+            } else if (kind == TCU_MQTT_WAITING) {
+                uint64_t now = now_ms(hal);
+                hal->transport_wait(hal->context, event.wait.readable,
+                                    event.wait.until_ms > now ? (uint32_t)(event.wait.until_ms - now) : 0);
+            }
+        }
+        tcu_mqtt_disconnect(mqtt);
+    }
+    tcu_mqtt_free(mqtt);
+    tcu_client_free(client);
+    return result;
+}
+
 int main(int argc, char **argv) {
-    if (argc < 7) {
-        fprintf(stderr, "usage: %s HOST PORT SERVERNAME CHAIN KEY TRUST [MESSAGE]\n", argv[0]);
+    options o;
+    if (parse(argc, argv, &o) != 0) {
+        fprintf(stderr,
+                "usage: %s [--state DIR] [--attempts N] [--renew ID [--rekey]] [--mqtt PORT --client-id ID]\n"
+                "          HOST PORT SERVERNAME CHAIN KEY TRUST [MESSAGE]\n",
+                argv[0]);
         return 2;
     }
-    const char *message = argc > 7 ? argv[7] : "GET /v1/devices/self HTTP/1.1\r\nHost: tcu\r\nConnection: close\r\n\r\n";
+    const char *message = o.positional_count > 6
+                              ? o.positional[6]
+                              : "GET /v1/devices/self HTTP/1.1\r\nHost: tcu\r\nConnection: close\r\n\r\n";
 
+    /* Boot: the HAL finishes an interrupted renewal before it loads the device files. */
     tcu_posix_hal posix;
     tcu_hal hal;
     char error[512];
-    if (tcu_posix_hal_init(&posix, &hal, argv[4], argv[5], argv[6], NULL, error, sizeof error) != 0) {
+    if (tcu_posix_hal_init(&posix, &hal, o.positional[3], o.positional[4], o.positional[5], o.state_dir, error,
+                           sizeof error) != 0) {
         fprintf(stderr, "firmware: %s\n", error);
         return 2;
     }
     tcu_client_config config = {
-        .host = argv[1], .port = (uint16_t)atoi(argv[2]), .server_name = argv[3],
-        .flags = 0, .handshake_timeout_ms = 15000,
+        .host = o.positional[0], .port = (uint16_t)atoi(o.positional[1]), .server_name = o.positional[2],
+        .flags = o.state_dir != NULL ? TCU_FLAG_RESUME : 0, .handshake_timeout_ms = 15000,
     };
-    int reason = 0;
-    tcu_client *client = tcu_client_create(&hal, &config, &reason);
-    if (client == NULL) {
-        fprintf(stderr, "firmware: cannot create the client: %s\n", tcu_reason_text(reason));
-        tcu_posix_hal_deinit(&posix);
-        return 2;
+    int exit_code = 0;
+
+    if (o.renew_id != NULL) {
+        int64_t now_unix = (int64_t)time(NULL);
+        printf("firmware: renewal due within a year: %s\n", tcu_renewal_due(&hal, now_unix, 365 * 86400LL) == 1 ? "yes" : "no");
+        tcu_renewal_config renewal = {.device_id = o.renew_id, .rekey = o.rekey};
+        tcu_status status = tcu_renew(&hal, &config, &renewal);
+        if (status == TCU_OK)
+            printf("firmware: renewed%s: the new certificate is in use\n", o.rekey ? " with a new key" : "");
+        else {
+            printf("firmware: renewal FAILED: %s (the old certificate stays in use)\n",
+                   tcu_reason_text(TCU_STATUS_REASON(status)));
+            exit_code = 1;
+        }
     }
 
-    /* The super-loop: step, and wait on the transport only as long as the core says. */
-    int status;
-    unsigned loops = 0;
-    for (;;) {
-        tcu_wait wait = {0};
-        status = tcu_client_step(client, &wait);
-        loops++;
-        if (status != TCU_STATUS_WAITING) break;
-        uint64_t now = hal.clock_monotonic_ms(hal.context);
-        hal.transport_wait(hal.context, wait.readable, wait.until_ms > now ? (uint32_t)(wait.until_ms - now) : 0);
-    }
-    int exit_code = 1;
-    if (status == TCU_STATUS_ESTABLISHED) {
-        tcu_connection_info info;
-        tcu_client_info(client, &info);
-        printf("firmware: established TLS %s %s in %u ms (%u loop turns), client certificate %s\n",
-               info.protocol_version == 0x0304 ? "1.3" : "1.2", info.cipher_suite, info.handshake_ms, loops,
-               info.acceptance == 3 ? "not yet confirmed" : "accepted");
-        size_t length = strlen(message), sent = 0;
-        uint64_t deadline = hal.clock_monotonic_ms(hal.context) + 10000;
-        while (sent < length && hal.clock_monotonic_ms(hal.context) < deadline) {
-            int32_t n = tcu_client_send(client, (const uint8_t *)message + sent, length - sent);
-            if (n < 0) break;
-            if (n == 0) hal.transport_wait(hal.context, 0, 100);
-            sent += (size_t)(n > 0 ? n : 0);
-        }
-        uint8_t reply[2048];
-        int32_t got = 0;
-        while (sent == length && hal.clock_monotonic_ms(hal.context) < deadline) {
-            got = tcu_client_receive(client, reply, sizeof reply - 1);
-            if (got != 0) break;
-            hal.transport_wait(hal.context, 1, 100);
-        }
-        if (got > 0) {
-            reply[got] = 0;
-            char *line_end = strpbrk((char *)reply, "\r\n");
-            if (line_end) *line_end = 0;
-            printf("firmware: reply: %s\n", (char *)reply);
-            exit_code = 0;
-        } else {
-            uint8_t alert = 255;
-            int why = tcu_client_error(client, &alert);
-            printf("firmware: FAILED after the handshake: %s%s\n", why ? tcu_reason_text(why) : "no reply in time",
-                   alert != 255 ? " (alert from the server)" : "");
-        }
-        tcu_client_close(client);
+    tcu_client *client = connect_with_backoff(&hal, &config, o.attempts);
+    if (client == NULL) {
+        exit_code = 1;
     } else {
-        uint8_t alert = 255;
-        int why = tcu_client_error(client, &alert);
-        if (alert != 255)
-            printf("firmware: FAILED: %s (alert %u)\n", tcu_reason_text(why), alert);
-        else
-            printf("firmware: FAILED: %s\n", tcu_reason_text(why));
+        if (request(client, &hal, message) != 0) exit_code = 1;
+        tcu_client_close(client);
+        tcu_client_free(client);
     }
-    tcu_client_free(client);
+
+    if (exit_code == 0 && o.mqtt_port != 0) {
+        tcu_client_config broker = config;
+        broker.port = o.mqtt_port;
+        broker.flags = 0; /* a session is kept for the backend above; the broker's is not resumed here */
+        if (publish(&hal, &broker, o.client_id) != 0) exit_code = 1;
+    }
     tcu_posix_hal_deinit(&posix);
     return exit_code;
 }

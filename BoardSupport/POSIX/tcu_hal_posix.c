@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,7 +180,7 @@ static void transport_wait(void *context, int readable, uint32_t timeout_ms) {
 
 static int keystore_certificate(void *context, int set, size_t index, const uint8_t **der, size_t *length) {
     tcu_posix_hal *hal = context;
-    if (set < 0 || set > 1 || index >= hal->cert_counts[set]) return 1;
+    if (set < 0 || set > 2 || index >= hal->cert_counts[set]) return 1;
     *der = hal->certs[set][index];
     *length = hal->cert_lengths[set][index];
     return 0;
@@ -271,11 +272,11 @@ static int32_t store_read(void *context, int slot, uint8_t *buffer, size_t capac
     return result;
 }
 
-static int store_write(void *context, int slot, const uint8_t *data, size_t length) {
-    char path[600], temporary[640];
-    if (slot_path(context, slot, path, sizeof path) != 0) return -1;
+/* Replaces `path` with `data` atomically: a temporary file, fsync, rename. */
+static int write_file_atomic(const char *path, const uint8_t *data, size_t length, mode_t mode) {
+    char temporary[640];
     snprintf(temporary, sizeof temporary, "%s.tmp", path);
-    int fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0) return -1;
     size_t done = 0;
     while (done < length) {
@@ -290,10 +291,207 @@ static int store_write(void *context, int slot, const uint8_t *data, size_t leng
     return 0;
 }
 
+static int store_write(void *context, int slot, const uint8_t *data, size_t length) {
+    char path[600];
+    if (slot_path(context, slot, path, sizeof path) != 0) return -1;
+    return write_file_atomic(path, data, length, 0600);
+}
+
 static int store_erase(void *context, int slot) {
     char path[600];
     if (slot_path(context, slot, path, sizeof path) != 0) return -1;
     return (unlink(path) == 0 || errno == ENOENT) ? 0 : -1;
+}
+
+/* ---- Key store, renewal: KEY.pending and CHAIN.pending beside the current files ---- */
+
+/* The power-cut tests' fault injection (TCU_POSIX_KILL_AT_ENV in tcu_hal_posix.h). */
+static void kill_point(const char *point) {
+    const char *wanted = getenv(TCU_POSIX_KILL_AT_ENV);
+    if (wanted != NULL && strcmp(wanted, point) == 0) {
+        fprintf(stderr, "tcu_hal_posix: killed at %s (%s)\n", point, TCU_POSIX_KILL_AT_ENV);
+        raise(SIGKILL);
+    }
+}
+
+static void pending_path(const char *path, const char *suffix, char *out, size_t size) {
+    snprintf(out, size, "%s.%s", path, suffix);
+}
+
+/* Moves set `set`'s certificates to the retired list (their pointers stay valid until deinit). */
+static void retire_certificates(tcu_posix_hal *hal, int set) {
+    for (size_t i = 0; i < hal->cert_counts[set]; i++) {
+        if (hal->retired_count < sizeof hal->retired / sizeof hal->retired[0])
+            hal->retired[hal->retired_count++] = hal->certs[set][i];
+        else
+            free(hal->certs[set][i]); /* more renewals in one run than anyone makes: the oldest go */
+    }
+    hal->cert_counts[set] = 0;
+}
+
+static int32_t keystore_public_key(void *context, int key, uint8_t *spki, size_t capacity) {
+    tcu_posix_hal *hal = context;
+    tcu_host_key *chosen = key == TCU_KEY_PENDING ? hal->pending_key : key == TCU_KEY_CURRENT ? hal->key : NULL;
+    if (chosen == NULL) return TCU_KEY_ERR_NONE;
+    int length = tcu_host_key_public_der(chosen, spki, capacity);
+    return length > 0 ? length : -1;
+}
+
+static int keystore_generate_key(void *context, int kind) {
+    tcu_posix_hal *hal = context;
+    if (kind != TCU_KEY_EC_P256) return -1;
+    uint8_t pem[1024];
+    int length = tcu_host_key_generate_p256_pem(pem, sizeof pem);
+    tcu_host_key *key = NULL;
+    char path[600], chain[600];
+    pending_path(hal->key_path, "pending", path, sizeof path);
+    pending_path(hal->chain_path, "pending", chain, sizeof chain);
+    int ok = length > 0 && tcu_host_key_load(pem, (size_t)length, &key) == TCU_HOST_KEY_OK;
+    if (ok && unlink(chain) != 0 && errno != ENOENT) ok = 0; /* a pending chain was for the old pending key */
+    if (ok && write_file_atomic(path, pem, (size_t)length, 0600) != 0) ok = 0;
+    explicit_bzero(pem, sizeof pem);
+    if (!ok) { tcu_host_key_free(key); return -1; }
+    tcu_host_key_free(hal->pending_key);
+    hal->pending_key = key;
+    retire_certificates(hal, TCU_CERTS_PENDING_CHAIN);
+    kill_point("generated-key");
+    return 0;
+}
+
+static int32_t keystore_sign_pending(void *context, int request, int hash, const uint8_t *input, size_t input_length,
+                                     uint8_t *output, size_t output_capacity) {
+    tcu_posix_hal *hal = context;
+    tcu_host_key *current = hal->key;
+    if (hal->pending_key != NULL) hal->key = hal->pending_key;
+    int32_t result = keystore_sign(context, request, hash, input, input_length, output, output_capacity);
+    hal->key = current;
+    return result;
+}
+
+/* DER certificates back to back, written as a PEM file. */
+static int write_chain_pem(const char *path, const uint8_t *chain, size_t length) {
+    size_t capacity = length * 2 + 1024, used = 0;
+    char *pem = malloc(capacity);
+    if (pem == NULL) return -1;
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t at = 0;
+    while (at < length) {
+        /* One DER element: 0x30, then a short or long length. */
+        if (length - at < 2 || chain[at] != 0x30) { free(pem); return -1; }
+        size_t header = 2, body = chain[at + 1];
+        if (body & 0x80) {
+            size_t bytes = body & 0x7F;
+            if (bytes == 0 || bytes > 3 || length - at < 2 + bytes) { free(pem); return -1; }
+            body = 0;
+            for (size_t i = 0; i < bytes; i++) body = body << 8 | chain[at + 2 + i];
+            header += bytes;
+        }
+        size_t total = header + body;
+        if (total > length - at) { free(pem); return -1; }
+        used += (size_t)snprintf(pem + used, capacity - used, "-----BEGIN CERTIFICATE-----\n");
+        for (size_t i = 0; i < total; i += 3) {
+            uint32_t word = (uint32_t)chain[at + i] << 16;
+            if (i + 1 < total) word |= (uint32_t)chain[at + i + 1] << 8;
+            if (i + 2 < total) word |= chain[at + i + 2];
+            pem[used++] = alphabet[word >> 18 & 63];
+            pem[used++] = alphabet[word >> 12 & 63];
+            pem[used++] = i + 1 < total ? alphabet[word >> 6 & 63] : '=';
+            pem[used++] = i + 2 < total ? alphabet[word & 63] : '=';
+            if ((i / 3 + 1) % 16 == 0 || i + 3 >= total) pem[used++] = '\n';
+        }
+        used += (size_t)snprintf(pem + used, capacity - used, "-----END CERTIFICATE-----\n");
+        at += total;
+    }
+    int result = write_file_atomic(path, (const uint8_t *)pem, used, 0644);
+    free(pem);
+    return result;
+}
+
+static int keystore_store_pending_chain(void *context, const uint8_t *chain, size_t length) {
+    tcu_posix_hal *hal = context;
+    char path[600], error[256];
+    kill_point("before-store-chain");
+    pending_path(hal->chain_path, "pending", path, sizeof path);
+    if (chain == NULL || length == 0 || write_chain_pem(path, chain, length) != 0) return -1;
+    retire_certificates(hal, TCU_CERTS_PENDING_CHAIN);
+    if (load_certificates(hal, TCU_CERTS_PENDING_CHAIN, path, error, sizeof error) != 0) return -1;
+    kill_point("stored-chain");
+    return 0;
+}
+
+/* Copies `from` to `to` (atomically, mode `mode`). */
+static int copy_file(const char *from, const char *to, mode_t mode) {
+    size_t length = 0;
+    uint8_t *data = read_file(from, &length);
+    if (data == NULL) return -1;
+    int result = write_file_atomic(to, data, length, mode);
+    explicit_bzero(data, length);
+    free(data);
+    return result;
+}
+
+/* The second half of a commit: the renames, then the journal's end. Run by keystore_commit and, after a
+ * power cut in the middle of one, by init. Each rename is done at most once (the pending file is gone
+ * after it), so running it again finishes what was started. */
+static int finish_commit(tcu_posix_hal *hal) {
+    char journal[600], key[600], chain[600];
+    pending_path(hal->key_path, "commit", journal, sizeof journal);
+    pending_path(hal->key_path, "pending", key, sizeof key);
+    pending_path(hal->chain_path, "pending", chain, sizeof chain);
+    if (access(key, F_OK) == 0 && rename(key, hal->key_path) != 0) return -1;
+    kill_point("mid-commit");
+    if (access(chain, F_OK) == 0 && rename(chain, hal->chain_path) != 0) return -1;
+    return unlink(journal) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+static int keystore_commit(void *context) {
+    tcu_posix_hal *hal = context;
+    if (hal->cert_counts[TCU_CERTS_PENDING_CHAIN] == 0) return -1;
+    char journal[600], previous_key[600], previous_chain[600];
+    pending_path(hal->key_path, "commit", journal, sizeof journal);
+    pending_path(hal->key_path, "previous", previous_key, sizeof previous_key);
+    pending_path(hal->chain_path, "previous", previous_chain, sizeof previous_chain);
+    /* The old pair is kept first: once the journal exists, init rolls forward. */
+    if (copy_file(hal->key_path, previous_key, 0600) != 0 || copy_file(hal->chain_path, previous_chain, 0644) != 0)
+        return -1;
+    if (write_file_atomic(journal, (const uint8_t *)"commit\n", 7, 0600) != 0) return -1;
+    if (finish_commit(hal) != 0) return -1;
+    retire_certificates(hal, TCU_CERTS_DEVICE_CHAIN);
+    memcpy(hal->certs[TCU_CERTS_DEVICE_CHAIN], hal->certs[TCU_CERTS_PENDING_CHAIN], sizeof hal->certs[0]);
+    memcpy(hal->cert_lengths[TCU_CERTS_DEVICE_CHAIN], hal->cert_lengths[TCU_CERTS_PENDING_CHAIN],
+           sizeof hal->cert_lengths[0]);
+    hal->cert_counts[TCU_CERTS_DEVICE_CHAIN] = hal->cert_counts[TCU_CERTS_PENDING_CHAIN];
+    hal->cert_counts[TCU_CERTS_PENDING_CHAIN] = 0;
+    if (hal->pending_key != NULL) {
+        tcu_host_key_free(hal->key);
+        hal->key = hal->pending_key;
+        hal->pending_key = NULL;
+    }
+    kill_point("committed");
+    return 0;
+}
+
+/* At init: finish a commit a power cut interrupted, then load a pending key and chain, if any. */
+static int recover_renewal(tcu_posix_hal *hal, char *error, size_t error_size) {
+    char journal[600], key[600], chain[600];
+    pending_path(hal->key_path, "commit", journal, sizeof journal);
+    pending_path(hal->key_path, "pending", key, sizeof key);
+    pending_path(hal->chain_path, "pending", chain, sizeof chain);
+    if (access(journal, F_OK) == 0 && finish_commit(hal) != 0) {
+        snprintf(error, error_size, "%s: cannot finish the interrupted renewal", journal);
+        return -1;
+    }
+    size_t length = 0;
+    uint8_t *pem = read_file(key, &length);
+    if (pem != NULL) {
+        int status = tcu_host_key_load(pem, length, &hal->pending_key);
+        explicit_bzero(pem, length);
+        free(pem);
+        if (status != TCU_HOST_KEY_OK) unlink(key); /* half written before a power cut: generate again */
+    }
+    if (access(chain, F_OK) == 0 && load_certificates(hal, TCU_CERTS_PENDING_CHAIN, chain, error, error_size) != 0)
+        unlink(chain);
+    return 0;
 }
 
 /* ---- Set-up ---- */
@@ -302,6 +500,9 @@ int tcu_posix_hal_init(tcu_posix_hal *hal, tcu_hal *table, const char *chain_fil
                        const char *trust_file, const char *state_dir, char *error, size_t error_size) {
     memset(hal, 0, sizeof *hal);
     hal->fd = -1;
+    snprintf(hal->chain_path, sizeof hal->chain_path, "%s", chain_file);
+    snprintf(hal->key_path, sizeof hal->key_path, "%s", key_file);
+    if (recover_renewal(hal, error, error_size) != 0) goto fail;
     if (load_certificates(hal, TCU_CERTS_DEVICE_CHAIN, chain_file, error, error_size) != 0) goto fail;
     if (load_certificates(hal, TCU_CERTS_TRUST_ANCHORS, trust_file, error, error_size) != 0) goto fail;
 
@@ -333,6 +534,9 @@ int tcu_posix_hal_init(tcu_posix_hal *hal, tcu_hal *table, const char *chain_fil
         .entropy_fill = entropy_fill,
         .store_read = store_read, .store_write = store_write, .store_erase = store_erase,
         .keystore_seal = keystore_seal, .keystore_unseal = keystore_unseal,
+        .keystore_public_key = keystore_public_key, .keystore_generate_key = keystore_generate_key,
+        .keystore_sign_pending = keystore_sign_pending, .keystore_store_pending_chain = keystore_store_pending_chain,
+        .keystore_commit = keystore_commit,
     };
     return 0;
 fail:
@@ -344,9 +548,13 @@ void tcu_posix_hal_deinit(tcu_posix_hal *hal) {
     transport_close(hal);
     if (hal->addresses != NULL) freeaddrinfo(hal->addresses);
     hal->addresses = NULL;
-    for (int set = 0; set < 2; set++)
+    for (int set = 0; set < 3; set++)
         for (size_t i = 0; i < hal->cert_counts[set]; i++) free(hal->certs[set][i]);
     memset(hal->cert_counts, 0, sizeof hal->cert_counts);
+    for (size_t i = 0; i < hal->retired_count; i++) free(hal->retired[i]);
+    hal->retired_count = 0;
     tcu_host_key_free(hal->key);
     hal->key = NULL;
+    tcu_host_key_free(hal->pending_key);
+    hal->pending_key = NULL;
 }

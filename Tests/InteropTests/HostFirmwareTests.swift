@@ -6,7 +6,11 @@ import Testing
 /// POSIX HAL and a C super-loop through tculink.h, against openssl s_server and tcu-backend.
 @Suite(.serialized) struct HostFirmwareTests {
     static let image = BuiltArtefact.check(
-        [".build-firmware/tcu-c-api-tests", ".build-firmware/tcu-c-mqtt-tests", ".build-firmware/tcu-firmware"],
+        [
+            ".build-firmware/tcu-c-api-tests", ".build-firmware/tcu-c-mqtt-tests",
+            ".build-firmware/tcu-c-lifecycle-tests",
+            ".build-firmware/tcu-firmware",
+        ],
         builtBy: "scripts/targets/build-host-firmware")
     let pki = TestPKI.directory
 

@@ -101,6 +101,33 @@ int tcu_host_key_load(const uint8_t *data, size_t length, tcu_host_key **out) {
 
 int tcu_host_key_type(const tcu_host_key *key) { return key ? key->type : 0; }
 
+int tcu_host_key_generate_p256_pem(uint8_t *pem, size_t capacity) {
+#if !defined(WOLFSSL_KEY_GEN)
+    (void)pem;
+    (void)capacity;
+    return TCU_HOST_KEY_ERR_UNSUPPORTED; /* a wolfSSL built without key generation */
+#else
+    WC_RNG rng;
+    ecc_key key;
+    uint8_t der[256];
+    int result = TCU_HOST_KEY_ERR_MEMORY;
+    if (pem == NULL || wc_InitRng(&rng) != 0) return result;
+    if (wc_ecc_init(&key) == 0) {
+        if (wc_ecc_make_key(&rng, 32, &key) == 0) {
+            int der_length = wc_EccKeyToDer(&key, der, sizeof der);
+            int pem_length = der_length > 0
+                                 ? wc_DerToPem(der, (word32)der_length, pem, (word32)capacity, ECC_PRIVATEKEY_TYPE)
+                                 : -1;
+            result = pem_length > 0 ? pem_length : TCU_HOST_KEY_ERR_BUFFER;
+        }
+        wc_ecc_free(&key);
+    }
+    explicit_bzero(der, sizeof der);
+    wc_FreeRng(&rng);
+    return result;
+#endif
+}
+
 int tcu_host_key_public_der(tcu_host_key *key, uint8_t *out, size_t capacity) {
     if (key == NULL || out == NULL) return TCU_HOST_KEY_ERR_PARSE;
     int length;

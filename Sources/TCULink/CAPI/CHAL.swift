@@ -100,6 +100,15 @@ public struct CHALKeyStore: KeyStore {
     public mutating func sign(
         _ request: SigningRequest, input: UnsafeRawBufferPointer, into signature: UnsafeMutableRawBufferPointer
     ) throws(KeyStoreError) -> Int {
+        try CHALKeyStore.sign(request, input: input, into: signature, with: hal.pointee.keystore_sign, hal: hal)
+    }
+
+    /// One signature through a HAL signing function (keystore_sign, or keystore_sign_pending for renewal).
+    static func sign(
+        _ request: SigningRequest, input: UnsafeRawBufferPointer, into signature: UnsafeMutableRawBufferPointer,
+        with function: SigningFunction?, hal: UnsafePointer<tcu_hal>
+    ) throws(KeyStoreError) -> Int {
+        guard let function else { throw .unsupportedRequest }
         var kind = Int32(TCU_SIGN_ECDSA)
         var hash = Int32(TCU_HASH_SHA256)
         switch request {
@@ -113,12 +122,17 @@ public struct CHALKeyStore: KeyStore {
             case .sha512: hash = Int32(TCU_HASH_SHA512)
             }
         }
-        let result = hal.pointee.keystore_sign(
+        let result = function(
             hal.pointee.context, kind, hash, input.baseAddress?.assumingMemoryBound(to: UInt8.self), input.count,
             signature.baseAddress?.assumingMemoryBound(to: UInt8.self), signature.count)
         guard result > 0, Int(result) <= signature.count else { throw .signingFailed(result) }
         return Int(result)
     }
+
+    typealias SigningFunction =
+        @convention(c) (
+            UnsafeMutableRawPointer?, Int32, Int32, UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<UInt8>?, Int
+        ) -> Int32
 
     public func seal(_ plaintext: [UInt8], binding: [UInt8]) throws(KeyStoreError) -> [UInt8] {
         let hal = self.hal

@@ -3,13 +3,15 @@ import CTCUHAL
 // tculink.h, implemented: a C API over `TLSClient` for firmware written in C.
 // Every function checks its pointers; none traps on a NULL or a bad table.
 
-typealias CBoundClient = TLSClient<CHALTransport, CHALKeyStore, CHALClock>
+typealias CBoundClient = TLSClient<CHALTransport, CHALKeyStore, TrustedClock<CHALClock>>
 
 /// The object behind an opaque `tcu_client *`.
 final class CClientHandle {
     let client: CBoundClient
     /// The HAL the client was made over: an MQTT session over it keeps its outbox in this table's store.
     let hal: UnsafePointer<tcu_hal>
+    /// Resumption and the last known good time (SessionAPI.swift).
+    var lifecycle = CClientLifecycle()
 
     init(client: CBoundClient, hal: UnsafePointer<tcu_hal>) {
         self.client = client
@@ -39,42 +41,56 @@ public func tcu_client_create_with_context(
         reasonOut?.pointee = Int32(reason.rawValue)
         return nil
     }
-    guard let hal, let config, tcu_hal_missing_function(hal) == 0, let hostPointer = config.pointee.host else {
+    guard let hal, let config, tcu_hal_missing_function(hal) == 0,
+        let configuration = clientConfiguration(config.pointee)
+    else {
         return refuse(.invalidConfiguration)
     }
-    let host = String(cString: hostPointer)
-    let serverName = config.pointee.server_name.map { String(cString: $0) }
     let flags = config.pointee.flags
-    var timeouts = ConnectionTimeouts()
-    if config.pointee.connect_timeout_ms > 0 { timeouts.connect = config.pointee.connect_timeout_ms }
-    if config.pointee.handshake_timeout_ms > 0 { timeouts.handshake = config.pointee.handshake_timeout_ms }
-    if config.pointee.acceptance_timeout_ms > 0 { timeouts.acceptance = config.pointee.acceptance_timeout_ms }
-    var configuration = ClientConfiguration(
-        host: host, port: config.pointee.port, serverName: serverName,
-        versions: flags & UInt32(TCU_FLAG_ALLOW_TLS12) != 0 ? .tls12OrLater : .tls13Only,
-        timeouts: timeouts,
-        unsetClock: flags & UInt32(TCU_FLAG_SKIP_VALIDITY_IF_CLOCK_UNSET) != 0 ? .skipValidityChecks : .refuse,
-        confirmAcceptance: flags & UInt32(TCU_FLAG_NO_ACCEPTANCE_WAIT) == 0)
-    if config.pointee.max_fragment_length != 0 {
-        guard let fragment = MaxFragmentLength(rawValue: config.pointee.max_fragment_length) else {
-            return refuse(.invalidConfiguration)
-        }
-        configuration.maxFragmentLength = fragment
-    }
     do throws(TCULinkError) {
+        let keyStore = CHALKeyStore(hal: hal)
+        var resumption = savedResumption(hal, keyStore, flags: flags)
+        defer { if resumption != nil { SavedSession.zero(&resumption!) } }
         let client = try TLSClient(
-            configuration: configuration, transport: CHALTransport(hal: hal), keyStore: CHALKeyStore(hal: hal),
-            clock: CHALClock(hal: hal), context: contextFromHandle(contextHandle))
+            configuration: configuration, transport: CHALTransport(hal: hal), keyStore: keyStore,
+            clock: trustedClock(hal, config.pointee), resumption: resumption, context: contextFromHandle(contextHandle))
+        let handle = CClientHandle(client: client, hal: hal)
+        handle.lifecycle.keepsSession = flags & UInt32(TCU_FLAG_RESUME) != 0
         reasonOut?.pointee = 0
-        return OpaquePointer(Unmanaged.passRetained(CClientHandle(client: client, hal: hal)).toOpaque())
+        return OpaquePointer(Unmanaged.passRetained(handle).toOpaque())
     } catch {
         return refuse(error.reason)
     }
 }
 
+/// The core's configuration for a C `tcu_client_config`; nil when it is invalid (no host, an
+/// unknown max_fragment_length).
+func clientConfiguration(_ config: tcu_client_config) -> ClientConfiguration? {
+    guard let hostPointer = config.host else { return nil }
+    let host = String(cString: hostPointer)
+    let serverName = config.server_name.map { String(cString: $0) }
+    let flags = config.flags
+    var timeouts = ConnectionTimeouts()
+    if config.connect_timeout_ms > 0 { timeouts.connect = config.connect_timeout_ms }
+    if config.handshake_timeout_ms > 0 { timeouts.handshake = config.handshake_timeout_ms }
+    if config.acceptance_timeout_ms > 0 { timeouts.acceptance = config.acceptance_timeout_ms }
+    var configuration = ClientConfiguration(
+        host: host, port: config.port, serverName: serverName,
+        versions: flags & UInt32(TCU_FLAG_ALLOW_TLS12) != 0 ? .tls12OrLater : .tls13Only,
+        timeouts: timeouts,
+        unsetClock: flags & UInt32(TCU_FLAG_SKIP_VALIDITY_IF_CLOCK_UNSET) != 0 ? .skipValidityChecks : .refuse,
+        confirmAcceptance: flags & UInt32(TCU_FLAG_NO_ACCEPTANCE_WAIT) == 0)
+    if config.max_fragment_length != 0 {
+        guard let fragment = MaxFragmentLength(rawValue: config.max_fragment_length) else { return nil }
+        configuration.maxFragmentLength = fragment
+    }
+    return configuration
+}
+
 @_cdecl("tcu_client_step")
 public func tcu_client_step(_ handle: OpaquePointer?, _ waitOut: UnsafeMutablePointer<tcu_wait>?) -> Int32 {
-    guard let client = CClientHandle.from(handle)?.client else { return Int32(TCU_STATUS_FAILED) }
+    guard let clientHandle = CClientHandle.from(handle) else { return Int32(TCU_STATUS_FAILED) }
+    let client = clientHandle.client
     switch client.step() {
     case .waiting(let interest, let until):
         waitOut?.pointee = tcu_wait(readable: interest == .readable ? 1 : 0, until_ms: until)
@@ -82,6 +98,7 @@ public func tcu_client_step(_ handle: OpaquePointer?, _ waitOut: UnsafeMutablePo
     case .idle:
         return Int32(TCU_STATUS_WAITING)
     case .established:
+        clientHandle.established()
         return Int32(TCU_STATUS_ESTABLISHED)
     case .failed:
         return Int32(TCU_STATUS_FAILED)

@@ -3,7 +3,7 @@ import CTCUHAL
 // tculink.h's tcu_mqtt_*, implemented: the MQTT client over a `tcu_client`, with its outbox in the
 // client's HAL store. Every function checks its pointers; none traps on NULL or a bad value.
 
-typealias CBoundMQTT = MQTTClient<CHALTransport, CHALKeyStore, CHALClock, CHALStore>
+typealias CBoundMQTT = MQTTClient<CHALTransport, CHALKeyStore, TrustedClock<CHALClock>, CHALStore>
 
 /// The object behind an opaque `tcu_mqtt *`; it holds the client's handle, so the client lives as long.
 final class CMQTTHandle {

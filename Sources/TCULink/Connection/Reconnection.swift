@@ -43,6 +43,12 @@ public struct Reconnector: Equatable, Sendable {
 
     public init(policy: ReconnectionPolicy = ReconnectionPolicy()) { self.policy = policy }
 
+    /// Resumes a retry state kept elsewhere (tcu_backoff, a C struct the firmware owns).
+    init(policy: ReconnectionPolicy, failures: Int) {
+        self.policy = policy
+        self.failures = failures
+    }
+
     /// A connection attempt failed at `now`; `random` is a fresh word from the HAL's entropy.
     public mutating func failed(_ error: TCULinkError, now: UInt64, random: UInt32) -> Decision {
         if error.reason.isPermanent {

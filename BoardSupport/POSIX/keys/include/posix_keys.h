@@ -31,6 +31,10 @@ enum { TCU_KEY_HASH_SHA256 = 0, TCU_KEY_HASH_SHA384 = 1, TCU_KEY_HASH_SHA512 = 2
  * @return TCU_HOST_KEY_OK or a TCU_HOST_KEY_ERR_* code */
 int tcu_host_key_load(const uint8_t *data, size_t length, tcu_host_key **out);
 
+/** Generates a P-256 key and writes it as PEM ("EC PRIVATE KEY") into `pem` (the caller zeroes it after use).
+ * @return the PEM's length, or a TCU_HOST_KEY_ERR_* code */
+int tcu_host_key_generate_p256_pem(uint8_t *pem, size_t capacity);
+
 /** TCU_HOST_KEY_EC or TCU_HOST_KEY_RSA. */
 int tcu_host_key_type(const tcu_host_key *key);
 
