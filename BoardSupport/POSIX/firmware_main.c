@@ -24,6 +24,14 @@
 #include "tcu_hal_posix.h"
 #include "tculink.h"
 
+/* The wasm2c glue (BoardSupport/Wasm2c) does not forward tculink_lifecycle.h yet: its build of this image
+ * defines TCU_FIRMWARE_NO_LIFECYCLE and has no --renew, no backoff and no session saving (docs/wasm2c.md). */
+#ifndef TCU_FIRMWARE_NO_LIFECYCLE
+#define TCU_FIRMWARE_LIFECYCLE 1
+#else
+#define TCU_FIRMWARE_LIFECYCLE 0
+#endif
+
 typedef struct options {
     const char *state_dir;
     const char *renew_id;
@@ -91,7 +99,9 @@ static tcu_client *connect_with_backoff(const tcu_hal *hal, const tcu_client_con
         unsigned loops = 0;
         int status = step_until_settled(client, hal, &loops);
         if (status == TCU_STATUS_ESTABLISHED) {
+#if TCU_FIRMWARE_LIFECYCLE
             tcu_backoff_succeeded(&backoff);
+#endif
             tcu_connection_info info;
             tcu_client_info(client, &info);
             printf("firmware: established TLS %s %s in %u ms (%u loop turns), client certificate %s, resumed %s\n",
@@ -102,6 +112,11 @@ static tcu_client *connect_with_backoff(const tcu_hal *hal, const tcu_client_con
         print_failure("connect", client);
         tcu_status failure = TCU_STATUS_FROM_REASON(tcu_client_error(client, NULL));
         tcu_client_free(client);
+#if !TCU_FIRMWARE_LIFECYCLE
+        (void)backoff;
+        (void)failure;
+        return NULL;
+#else
         uint64_t retry_at = 0;
         tcu_status verdict = tcu_backoff_failed(&backoff, hal, failure, now_ms(hal), &retry_at);
         if (verdict < 0 && verdict == failure) {
@@ -114,6 +129,7 @@ static tcu_client *connect_with_backoff(const tcu_hal *hal, const tcu_client_con
                (unsigned long long)wait);
         struct timespec pause = {(time_t)(wait / 1000), (long)(wait % 1000) * 1000000L};
         nanosleep(&pause, NULL);
+#endif
     }
 }
 
@@ -145,8 +161,10 @@ static int request(tcu_client *client, const tcu_hal *hal, const char *message) 
     char *line_end = strpbrk((char *)reply, "\r\n");
     if (line_end) *line_end = 0;
     printf("firmware: reply: %s\n", (char *)reply);
+#if TCU_FIRMWARE_LIFECYCLE
     /* TLS 1.3 tickets can come after the handshake: keep the session now that one may have arrived. */
     tcu_client_save_session(client);
+#endif
     return 0;
 }
 
@@ -220,6 +238,7 @@ int main(int argc, char **argv) {
     };
     int exit_code = 0;
 
+#if TCU_FIRMWARE_LIFECYCLE
     if (o.renew_id != NULL) {
         int64_t now_unix = (int64_t)time(NULL);
         printf("firmware: renewal due within a year: %s\n", tcu_renewal_due(&hal, now_unix, 365 * 86400LL) == 1 ? "yes" : "no");
@@ -233,6 +252,12 @@ int main(int argc, char **argv) {
             exit_code = 1;
         }
     }
+#else
+    if (o.renew_id != NULL) {
+        printf("firmware: --renew is not available through the wasm2c glue yet\n");
+        return 2;
+    }
+#endif
 
     tcu_client *client = connect_with_backoff(&hal, &config, o.attempts);
     if (client == NULL) {

@@ -39,7 +39,8 @@ enum {
     WAIT_READABLE = 0, WAIT_UNTIL = 8, WAIT_SIZE = 16,
     INFO_VERSION = 0, INFO_ACCEPTANCE = 2, INFO_RESUMED = 3, INFO_HANDSHAKE_MS = 4, INFO_SUITE = 8, INFO_SIZE = 72,
     CONFIG_HOST = 0, CONFIG_PORT = 4, CONFIG_SERVER_NAME = 8, CONFIG_FLAGS = 12, CONFIG_CONNECT_MS = 16,
-    CONFIG_HANDSHAKE_MS = 20, CONFIG_ACCEPTANCE_MS = 24, CONFIG_MAX_FRAGMENT = 28, CONFIG_SIZE = 32,
+    CONFIG_HANDSHAKE_MS = 20, CONFIG_ACCEPTANCE_MS = 24, CONFIG_MAX_FRAGMENT = 28, CONFIG_CLOCK_FLOOR = 32,
+    CONFIG_CLOCK_TOLERANCE = 40, CONFIG_SIZE = 48,
     MQTT_CONFIG_CLIENT_ID = 0, MQTT_CONFIG_USERNAME = 4, MQTT_CONFIG_FLAGS = 8, MQTT_CONFIG_KEEP_ALIVE = 12,
     MQTT_CONFIG_IN_FLIGHT = 14, MQTT_CONFIG_PACKET_SIZE = 16, MQTT_CONFIG_ACK_MS = 20, MQTT_CONFIG_PING_MS = 24,
     MQTT_CONFIG_OUTBOX = 28, MQTT_CONFIG_SIZE = 32,
@@ -456,6 +457,8 @@ tcu_client *tcu_client_create_with_context(const tcu_hal *hal, const tcu_client_
     store(settings + CONFIG_HANDSHAKE_MS, config->handshake_timeout_ms, 4);
     store(settings + CONFIG_ACCEPTANCE_MS, config->acceptance_timeout_ms, 4);
     store(settings + CONFIG_MAX_FRAGMENT, config->max_fragment_length, 4);
+    store(settings + CONFIG_CLOCK_FLOOR, (uint64_t)config->clock_floor_s, 8);
+    store(settings + CONFIG_CLOCK_TOLERANCE, config->clock_tolerance_s, 8); /* uint32_t and its padding */
     uint32_t reason = client->scratch + WAIT_SIZE + INFO_SIZE;
     store(reason, 0, 4);
     uint32_t table = Z_tculinkZ_tcu_wasm_hal_enter(&module, id);

@@ -196,7 +196,9 @@ _Static_assert(offsetof(tcu_client_config, host) == 0 && offsetof(tcu_client_con
                    offsetof(tcu_client_config, connect_timeout_ms) == 16 &&
                    offsetof(tcu_client_config, handshake_timeout_ms) == 20 &&
                    offsetof(tcu_client_config, acceptance_timeout_ms) == 24 &&
-                   offsetof(tcu_client_config, max_fragment_length) == 28 && sizeof(tcu_client_config) == 32,
+                   offsetof(tcu_client_config, max_fragment_length) == 28 &&
+                   offsetof(tcu_client_config, clock_floor_s) == 32 &&
+                   offsetof(tcu_client_config, clock_tolerance_s) == 40 && sizeof(tcu_client_config) == 48,
                "tcu_client_config layout");
 /* The MQTT part of the API (tcu_mqtt_*): the config is written, the event and the message read by the host. */
 _Static_assert(offsetof(tcu_mqtt_config, client_id) == 0 && offsetof(tcu_mqtt_config, username) == 4 &&
