@@ -27,6 +27,14 @@ import Testing
         return run(image, arguments, timeout: 60)
     }
 
+    /// A private PKI in a temporary folder with `id` issued into FOLDER/device, and a backend that issues (EST).
+    func issuingBackend(device id: String) throws -> (folder: String, backend: RunningBackend) {
+        let folder = NSTemporaryDirectory() + "tculink-fw-\(id)-\(UUID().uuidString)"
+        let pki = try PrivatePKI.create(at: folder + "/pki")
+        try pki.issueDevice(id: id, outputDirectory: folder + "/device")
+        return (folder, try RunningBackend(issuingFrom: pki, registered: [id]))
+    }
+
     @Test func resumesAcrossRebootsAndPublishesOverMQTT() throws {
         #expect(HostFirmwareTests.image.status == 0, "\(HostFirmwareTests.image.output)")
         let pki = TestPKI.directory
@@ -64,10 +72,7 @@ import Testing
     }
 
     @Test func renewsWithANewKeyAndSurvivesAPowerCutAtEveryStep() throws {
-        let folder = NSTemporaryDirectory() + "tculink-fw-renew-\(UUID().uuidString)"
-        let pki = try PrivatePKI.create(at: folder + "/pki")
-        try pki.issueDevice(id: "tcu-7000", outputDirectory: folder + "/device")
-        let backend = try RunningBackend(issuingFrom: pki, registered: ["tcu-7000"])
+        let (folder, backend) = try issuingBackend(device: "tcu-7000")
         let device = folder + "/device"
         let state = ["--state", folder + "/state"]
         func renewals() -> Int { backend.recorder.lines.filter { $0.contains("RENEWED device=tcu-7000") }.count }
@@ -149,10 +154,7 @@ import Testing
     }
 
     @Test func aRefusedRenewalKeepsTheOldCertificate() throws {
-        let folder = NSTemporaryDirectory() + "tculink-fw-refused-\(UUID().uuidString)"
-        let pki = try PrivatePKI.create(at: folder + "/pki")
-        try pki.issueDevice(id: "tcu-7001", outputDirectory: folder + "/device")
-        let backend = try RunningBackend(issuingFrom: pki, registered: ["tcu-7001"])
+        let (folder, backend) = try issuingBackend(device: "tcu-7001")
         let device = folder + "/device"
         let before = try Data(contentsOf: URL(fileURLWithPath: device + "/chain.pem"))
         // The backend issues only for the identity that asks: a CSR for another id is refused (403).
