@@ -41,13 +41,15 @@
 
 /* RAM images of the two record sets (one static buffer each in tcu_mpc5748g). The store holds a
  * TLS session (~1-2 KB), a time, the enrollment state and the MQTT outbox (tcu_mqtt_config.
- * outbox_capacity: up to ~5 KB here); the identity holds the wrapped key (131 bytes) and the
- * certificates (a lean chain is ~1.5 KB). */
+ * outbox_capacity: up to ~5 KB here); the identity holds the wrapped key (131 bytes), the device
+ * chain (a lean one is ~1.5 KB) and the trust anchors, and during a renewal also a pending key and
+ * chain, and after one the previous chain (and key): three chains, hence 8 KB. The pending pair must
+ * fit beside the current one; the previous pair is dropped when it does not (board_renewal.c). */
 #ifndef TCU_MPC_STORE_IMAGE_MAX
 #define TCU_MPC_STORE_IMAGE_MAX 8192U
 #endif
 #ifndef TCU_MPC_IDENTITY_IMAGE_MAX
-#define TCU_MPC_IDENTITY_IMAGE_MAX 4096U
+#define TCU_MPC_IDENTITY_IMAGE_MAX 8192U
 #endif
 /* The largest secret keystore_seal takes (a serialized TLS session with its ticket; it must fit the
  * store image with the other slots anyway). Two word-aligned buffers of this size are in the board. */

@@ -9,6 +9,12 @@
 #define TCU_MPC_TAG_WRAPPED_KEY 1U
 #define TCU_MPC_TAG_DEVICE_CERT 2U /* one record per certificate, leaf first */
 #define TCU_MPC_TAG_ANCHOR_CERT 3U
+/* Renewal (board_renewal.c): the pending pair beside the current one until keystore_commit, which
+ * retags pending -> current and current -> previous in one records commit. */
+#define TCU_MPC_TAG_PENDING_KEY 4U   /* wrapped like TCU_MPC_TAG_WRAPPED_KEY */
+#define TCU_MPC_TAG_PENDING_CERT 5U  /* one record per certificate, leaf first */
+#define TCU_MPC_TAG_PREVIOUS_KEY 6U  /* only after a commit that changed the key */
+#define TCU_MPC_TAG_PREVIOUS_CERT 7U /* the chain before the last commit, leaf first */
 /* Tags in the store records: the slot number itself (TCU_SLOT_*). */
 
 /* board_transport.c */
@@ -24,6 +30,20 @@ void tcu_mpc_transport_wait(void *context, int readable, uint32_t timeout_ms);
 int tcu_mpc_keystore_certificate(void *context, int set, size_t index, const uint8_t **der, size_t *length);
 int32_t tcu_mpc_keystore_sign(void *context, int request, int hash, const uint8_t *input, size_t input_length,
                               uint8_t *output, size_t output_capacity);
+int32_t tcu_mpc_keystore_sign_pending(void *context, int request, int hash, const uint8_t *input, size_t input_length,
+                                      uint8_t *output, size_t output_capacity);
+/* For board_renewal.c: a new P-256 key, wrapped and proven to unwrap (nothing stored); the public
+ * key of a wrapped blob; whether the blob under `tag` authenticates and unwraps (nothing kept). */
+int tcu_mpc_key_create(tcu_mpc5748g *board, uint8_t public_key[TCU_MPC_PUBLIC_KEY_SIZE],
+                       uint8_t blob[TCU_MPC_WRAPPED_KEY_SIZE]);
+int tcu_mpc_key_public(const uint8_t *blob, size_t length, uint8_t public_key[TCU_MPC_PUBLIC_KEY_SIZE]);
+int tcu_mpc_key_check(tcu_mpc5748g *board, uint8_t tag);
+
+/* board_renewal.c */
+int32_t tcu_mpc_keystore_public_key(void *context, int key, uint8_t *spki, size_t capacity);
+int tcu_mpc_keystore_generate_key(void *context, int kind);
+int tcu_mpc_keystore_store_pending_chain(void *context, const uint8_t *chain, size_t length);
+int tcu_mpc_keystore_commit(void *context);
 
 /* board_seal.c */
 int32_t tcu_mpc_keystore_seal(void *context, const uint8_t *binding, size_t binding_length, const uint8_t *plaintext,

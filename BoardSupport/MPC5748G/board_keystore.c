@@ -1,5 +1,6 @@
 /* board_keystore.c: the device identity. A P-256 key wrapped by the HSM, the certificate chain and
- * the trust anchors, all in the identity records in data flash.
+ * the trust anchors, all in the identity records in data flash. A renewal's pending key
+ * (board_renewal.c) is made, wrapped and used for signing by the same code, under its own tag.
  *
  * Wrapped key blob (131 bytes, integers big-endian):
  *   0 version (1) = 1 | 1 curve (1) = 1 (P-256) | 2 wrapping SHE slot (u32) | 6 IV (12)
@@ -79,9 +80,9 @@ static int unwrap(tcu_mpc5748g *board, const uint8_t *blob, size_t length, uint3
     return authentic ? 0 : TCU_MPC_ERR_KEY_TAMPERED;
 }
 
-static int stored_blob(tcu_mpc5748g *board, const uint8_t **blob, size_t *length) {
-    return tcu_mpc_records_find(&board->identity, TCU_MPC_TAG_WRAPPED_KEY, 0, blob, length) == 0 ? 0
-                                                                                                  : TCU_MPC_ERR_NO_KEY;
+/* `tag`: TCU_MPC_TAG_WRAPPED_KEY (the current key) or TCU_MPC_TAG_PENDING_KEY (a renewal's). */
+static int stored_blob(tcu_mpc5748g *board, uint8_t tag, const uint8_t **blob, size_t *length) {
+    return tcu_mpc_records_find(&board->identity, tag, 0, blob, length) == 0 ? 0 : TCU_MPC_ERR_NO_KEY;
 }
 
 static int store_blob(tcu_mpc5748g *board, const uint8_t *blob) {
@@ -94,17 +95,10 @@ static int store_blob(tcu_mpc5748g *board, const uint8_t *blob) {
     return tcu_mpc_records_commit(&board->identity);
 }
 
-int tcu_mpc5748g_generate_key(tcu_mpc5748g *board, uint8_t public_key[TCU_MPC_PUBLIC_KEY_SIZE], int replace) {
-    if (board == NULL || public_key == NULL) return TCU_MPC_ERR_ARGUMENT;
-    const tcu_mpc_key_backend *element = board->config.secure_element;
-    if (element != NULL) return element->generate(element->context, public_key);
-    const uint8_t *existing;
-    size_t existing_length;
-    if (!replace && stored_blob(board, &existing, &existing_length) == 0) return TCU_MPC_ERR_EXISTS;
-
+int tcu_mpc_key_create(tcu_mpc5748g *board, uint8_t public_key[TCU_MPC_PUBLIC_KEY_SIZE],
+                       uint8_t blob[TCU_MPC_WRAPPED_KEY_SIZE]) {
     ecc_key key;
     uint32_t scalar[SCALAR / 4U], check[SCALAR / 4U];
-    uint8_t blob[TCU_MPC_WRAPPED_KEY_SIZE];
     word32 public_length = TCU_MPC_PUBLIC_KEY_SIZE, scalar_length = SCALAR;
     int status = TCU_MPC_ERR_CRYPTO;
     if (wc_ecc_init(&key) != 0) return TCU_MPC_ERR_CRYPTO;
@@ -116,11 +110,38 @@ int tcu_mpc5748g_generate_key(tcu_mpc5748g *board, uint8_t public_key[TCU_MPC_PU
     tcu_mpc_zero(&key, sizeof key);
     /* Prove the slot unwraps what it wrapped before the blob replaces anything in flash. */
     if (status == 0) {
-        status = unwrap(board, blob, sizeof blob, check);
+        status = unwrap(board, blob, TCU_MPC_WRAPPED_KEY_SIZE, check);
         if (status == 0 && memcmp(check, scalar, SCALAR) != 0) status = TCU_MPC_ERR_HSM;
     }
     tcu_mpc_zero(scalar, sizeof scalar);
     tcu_mpc_zero(check, sizeof check);
+    if (status != 0) {
+        tcu_mpc_zero(public_key, TCU_MPC_PUBLIC_KEY_SIZE);
+        tcu_mpc_zero(blob, TCU_MPC_WRAPPED_KEY_SIZE);
+    }
+    return status;
+}
+
+int tcu_mpc_key_check(tcu_mpc5748g *board, uint8_t tag) {
+    const uint8_t *blob;
+    size_t length;
+    if (stored_blob(board, tag, &blob, &length) != 0) return TCU_MPC_ERR_NO_KEY;
+    uint32_t scalar[SCALAR / 4U];
+    int status = unwrap(board, blob, length, scalar);
+    tcu_mpc_zero(scalar, sizeof scalar);
+    return status;
+}
+
+int tcu_mpc5748g_generate_key(tcu_mpc5748g *board, uint8_t public_key[TCU_MPC_PUBLIC_KEY_SIZE], int replace) {
+    if (board == NULL || public_key == NULL) return TCU_MPC_ERR_ARGUMENT;
+    const tcu_mpc_key_backend *element = board->config.secure_element;
+    if (element != NULL) return element->generate(element->context, public_key);
+    const uint8_t *existing;
+    size_t existing_length;
+    if (!replace && stored_blob(board, TCU_MPC_TAG_WRAPPED_KEY, &existing, &existing_length) == 0)
+        return TCU_MPC_ERR_EXISTS;
+    uint8_t blob[TCU_MPC_WRAPPED_KEY_SIZE];
+    int status = tcu_mpc_key_create(board, public_key, blob);
     if (status == 0) status = store_blob(board, blob);
     if (status != 0) tcu_mpc_zero(public_key, TCU_MPC_PUBLIC_KEY_SIZE);
     return status;
@@ -132,8 +153,13 @@ int tcu_mpc5748g_public_key(tcu_mpc5748g *board, uint8_t public_key[TCU_MPC_PUBL
     if (element != NULL) return element->public_key(element->context, public_key);
     const uint8_t *blob;
     size_t length;
-    if (stored_blob(board, &blob, &length) != 0) return TCU_MPC_ERR_NO_KEY;
-    if (length != TCU_MPC_WRAPPED_KEY_SIZE) return TCU_MPC_ERR_FORMAT;
+    if (stored_blob(board, TCU_MPC_TAG_WRAPPED_KEY, &blob, &length) != 0) return TCU_MPC_ERR_NO_KEY;
+    return tcu_mpc_key_public(blob, length, public_key);
+}
+
+int tcu_mpc_key_public(const uint8_t *blob, size_t length, uint8_t public_key[TCU_MPC_PUBLIC_KEY_SIZE]) {
+    if (length != TCU_MPC_WRAPPED_KEY_SIZE || blob[0] != BLOB_VERSION || blob[1] != BLOB_CURVE_P256)
+        return TCU_MPC_ERR_FORMAT;
     memcpy(public_key, blob + BLOB_PUBLIC, TCU_MPC_PUBLIC_KEY_SIZE);
     return 0;
 }
@@ -142,7 +168,7 @@ int tcu_mpc5748g_export_wrapped_key(tcu_mpc5748g *board, uint8_t *blob, size_t c
     if (board == NULL || blob == NULL || length == NULL) return TCU_MPC_ERR_ARGUMENT;
     const uint8_t *stored;
     size_t stored_length;
-    if (stored_blob(board, &stored, &stored_length) != 0) return TCU_MPC_ERR_NO_KEY;
+    if (stored_blob(board, TCU_MPC_TAG_WRAPPED_KEY, &stored, &stored_length) != 0) return TCU_MPC_ERR_NO_KEY;
     if (capacity < stored_length) return TCU_MPC_ERR_TOO_SMALL;
     memcpy(blob, stored, stored_length);
     *length = stored_length;
@@ -157,11 +183,11 @@ int tcu_mpc5748g_import_wrapped_key(tcu_mpc5748g *board, const uint8_t *blob, si
     return status == 0 ? store_blob(board, blob) : status;
 }
 
-static int32_t sign_wrapped(tcu_mpc5748g *board, const uint8_t *digest, size_t length, uint8_t *output,
+static int32_t sign_wrapped(tcu_mpc5748g *board, uint8_t tag, const uint8_t *digest, size_t length, uint8_t *output,
                             size_t capacity) {
     const uint8_t *blob;
     size_t blob_length;
-    if (stored_blob(board, &blob, &blob_length) != 0) return TCU_MPC_ERR_NO_KEY;
+    if (stored_blob(board, tag, &blob, &blob_length) != 0) return TCU_MPC_ERR_NO_KEY;
     uint32_t scalar[SCALAR / 4U];
     int status = unwrap(board, blob, blob_length, scalar);
     if (status != 0) return status;
@@ -186,17 +212,34 @@ static int32_t sign_wrapped(tcu_mpc5748g *board, const uint8_t *digest, size_t l
     return (int32_t)der_length;
 }
 
-int32_t tcu_mpc_keystore_sign(void *context, int request, int hash, const uint8_t *input, size_t input_length,
-                              uint8_t *output, size_t output_capacity) {
-    tcu_mpc5748g *board = context;
-    (void)hash; /* only RSA-PSS uses it */
+/* keystore_sign and keystore_sign_pending: `pending` asks for the pending key when there is one. */
+static int32_t sign(tcu_mpc5748g *board, int pending, int request, const uint8_t *input, size_t input_length,
+                    uint8_t *output, size_t output_capacity) {
     if (request == TCU_SIGN_RSA_PKCS1 || request == TCU_SIGN_RSA_PSS) return TCU_MPC_ERR_UNSUPPORTED;
     if (request != TCU_SIGN_ECDSA) return TCU_MPC_ERR_ARGUMENT;
     /* A digest: SHA-1 (20) up to SHA-512 (64) bytes; wolfCrypt truncates longer ones to the order. */
     if (input == NULL || output == NULL || input_length < 20 || input_length > 64) return TCU_MPC_ERR_ARGUMENT;
+    const uint8_t *blob;
+    size_t blob_length;
+    /* A pending key is always HSM-wrapped (a secure element has no second key here), so it is
+     * looked for before the element. */
+    if (pending && stored_blob(board, TCU_MPC_TAG_PENDING_KEY, &blob, &blob_length) == 0)
+        return sign_wrapped(board, TCU_MPC_TAG_PENDING_KEY, input, input_length, output, output_capacity);
     const tcu_mpc_key_backend *element = board->config.secure_element;
     if (element != NULL) return element->sign_digest(element->context, input, input_length, output, output_capacity);
-    return sign_wrapped(board, input, input_length, output, output_capacity);
+    return sign_wrapped(board, TCU_MPC_TAG_WRAPPED_KEY, input, input_length, output, output_capacity);
+}
+
+int32_t tcu_mpc_keystore_sign(void *context, int request, int hash, const uint8_t *input, size_t input_length,
+                              uint8_t *output, size_t output_capacity) {
+    (void)hash; /* only RSA-PSS uses it */
+    return sign(context, 0, request, input, input_length, output, output_capacity);
+}
+
+int32_t tcu_mpc_keystore_sign_pending(void *context, int request, int hash, const uint8_t *input, size_t input_length,
+                                      uint8_t *output, size_t output_capacity) {
+    (void)hash;
+    return sign(context, 1, request, input, input_length, output, output_capacity);
 }
 
 int tcu_mpc_keystore_certificate(void *context, int set, size_t index, const uint8_t **der, size_t *length) {
@@ -205,8 +248,15 @@ int tcu_mpc_keystore_certificate(void *context, int set, size_t index, const uin
     uint8_t tag;
     if (set == TCU_CERTS_DEVICE_CHAIN) tag = TCU_MPC_TAG_DEVICE_CERT;
     else if (set == TCU_CERTS_TRUST_ANCHORS) tag = TCU_MPC_TAG_ANCHOR_CERT;
+    else if (set == TCU_CERTS_PENDING_CHAIN) tag = TCU_MPC_TAG_PENDING_CERT;
     else return 1;
-    /* The pointer is into the RAM image, valid until the identity records are rewritten. */
+    /* The pointer is into the RAM image of the identity records (inside the board structure). Its
+     * bytes stay as they are until the next call that changes those records (keystore_generate_key,
+     * keystore_store_pending_chain, keystore_commit, and the enrollment/provisioning calls of
+     * tcu_hal_mpc5748g.h), which move records within the image: the pointer then stays inside the
+     * image (never dangling, never out of bounds for its length) but may show other bytes. That is
+     * less than tcu_hal.h asks (valid until teardown, across a commit); the core copies each
+     * certificate as it reads it (CHALKeyStore.certificates), so it never holds one across such a call. */
     return tcu_mpc_records_find(&board->identity, tag, (unsigned)index, der, length) == 0 ? 0 : 1;
 }
 

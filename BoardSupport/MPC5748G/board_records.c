@@ -142,6 +142,16 @@ void tcu_mpc_records_remove(tcu_mpc_records *records, uint8_t tag) {
     }
 }
 
+void tcu_mpc_records_retag(tcu_mpc_records *records, uint8_t from, uint8_t to) {
+    size_t at = 0;
+    while (at + 3 <= records->length) {
+        size_t size = 3 + (size_t)tcu_mpc_get_u16(records->image + at + 1);
+        if (at + size > records->length) return;
+        if (records->image[at] == from) records->image[at] = to;
+        at += size;
+    }
+}
+
 int tcu_mpc_records_append(tcu_mpc_records *records, uint8_t tag, const uint8_t *value, size_t length) {
     if (length > 0xFFFFU || records->length + 3 + length > records->capacity ||
         records->length + 3 + length > TCU_MPC_BLOCK_USE - TCU_MPC_RECORDS_HEADER)

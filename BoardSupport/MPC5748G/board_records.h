@@ -47,6 +47,10 @@ int tcu_mpc_records_find(const tcu_mpc_records *records, uint8_t tag, unsigned n
 /** Removes every record with `tag` from the RAM image (not committed). */
 void tcu_mpc_records_remove(tcu_mpc_records *records, uint8_t tag);
 
+/** Changes the tag of every record tagged `from` to `to` in the RAM image (not committed). Nothing
+ *  moves: a set of records changes its meaning in place, and a commit makes all the changes at once. */
+void tcu_mpc_records_retag(tcu_mpc_records *records, uint8_t from, uint8_t to);
+
 /** Appends a record to the RAM image (not committed). @return 0, or TCU_MPC_ERR_FULL */
 int tcu_mpc_records_append(tcu_mpc_records *records, uint8_t tag, const uint8_t *value, size_t length);
 

@@ -60,6 +60,13 @@ int tcu_mpc5748g_init(tcu_mpc5748g *board, tcu_hal *table, const tcu_mpc5748g_co
         .store_erase = tcu_mpc_store_erase,
         .keystore_seal = tcu_mpc_keystore_seal,
         .keystore_unseal = tcu_mpc_keystore_unseal,
+        /* Renewal (board_renewal.c). With a secure element keystore_generate_key answers
+         * TCU_MPC_ERR_UNSUPPORTED: the certificate is renewed, the key is not. */
+        .keystore_public_key = tcu_mpc_keystore_public_key,
+        .keystore_generate_key = tcu_mpc_keystore_generate_key,
+        .keystore_sign_pending = tcu_mpc_keystore_sign_pending,
+        .keystore_store_pending_chain = tcu_mpc_keystore_store_pending_chain,
+        .keystore_commit = tcu_mpc_keystore_commit,
     };
     return 0;
 }

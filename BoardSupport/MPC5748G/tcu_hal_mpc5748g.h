@@ -16,6 +16,18 @@
  * Sealed storage (keystore_seal/unseal, for the saved TLS session): AES-128-GCM under the same
  * SHE slot `wrap_key`, the caller's binding authenticated, at most TCU_MPC_SEAL_MAX bytes of
  * plaintext (board_seal.c). With a secure element the HSM still seals.
+ *
+ * Renewal (keystore_public_key ... keystore_commit, board_renewal.c): a pending key made and wrapped
+ * as the device key is, and a pending chain, beside the current pair in the identity records;
+ * keystore_commit retags pending -> current -> previous and writes the set in one flash commit, so a
+ * power cut leaves the old pair or the new one. With a secure element the certificate is renewed,
+ * the key is not (keystore_generate_key answers TCU_MPC_ERR_UNSUPPORTED).
+ *
+ * Certificates: keystore_certificate hands out pointers into the identity records' RAM image. They
+ * keep their bytes until the next call that changes those records (the renewal entries above except
+ * keystore_public_key and keystore_sign_pending, and tcu_mpc5748g_generate_key/import_wrapped_key/
+ * set_certificates); after that they still point inside the image but may show other bytes. That is
+ * less than tcu_hal.h's "valid until teardown": the core copies each certificate as it reads it.
  */
 #ifndef TCU_HAL_MPC5748G_H
 #define TCU_HAL_MPC5748G_H

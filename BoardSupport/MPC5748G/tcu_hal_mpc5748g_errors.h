@@ -16,6 +16,8 @@
 #define TCU_MPC_ERR_TOO_SMALL (-108)   /**< the caller's output buffer is too small */
 #define TCU_MPC_ERR_FULL (-109)        /**< the record image has no room */
 #define TCU_MPC_ERR_EXISTS (-110)      /**< a device key exists and replacing it was not asked for */
-#define TCU_MPC_ERR_FORMAT (-111)      /**< a wrapped key blob of the wrong size or version */
+#define TCU_MPC_ERR_FORMAT (-111)      /**< a wrapped key blob of the wrong size or version; a malformed chain */
+#define TCU_MPC_ERR_NO_PENDING (-112)  /**< keystore_commit without a pending chain */
+#define TCU_MPC_ERR_MISMATCH (-113)    /**< the pending leaf certificate is not for the key it would be used with */
 
 #endif

@@ -2,7 +2,8 @@
  *
  *   test_board_hal [ARTIFACT_DIR]
  * With ARTIFACT_DIR it writes pub.der (SubjectPublicKeyInfo), msg.bin, sig.der and
- * msg-altered.bin for `openssl dgst -sha256 -verify` (scripts/targets/test-mpc5748g runs it).
+ * msg-altered.bin for `openssl dgst -sha256 -verify` (scripts/targets/test-mpc5748g runs it), and
+ * the same four files prefixed renewed- for the key that a renewal with rekey made current.
  * Build with -DTCU_EXPECT_BIG_ENDIAN for the PowerPC run: the byte order is then asserted.
  * Prints one line per check and "N passed, M failed"; exits 1 when any failed. */
 #include <arpa/inet.h>
@@ -122,6 +123,10 @@ static void write_file(const char *dir, const char *name, const uint8_t *data, s
     if (file != NULL) fclose(file);
 }
 
+/* SubjectPublicKeyInfo for id-ecPublicKey / prime256v1 is a fixed prefix and the point. */
+static const uint8_t spki_prefix[26] = {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+                                        0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00};
+
 static void test_key_lifecycle(const char *artifacts) {
     fresh_device(0);
     CHECK(boot() == 0, "boot");
@@ -156,11 +161,8 @@ static void test_key_lifecycle(const char *artifacts) {
     CHECK(length > 0 && !verify(public_key, other, der, (size_t)length), "signature does not verify another message");
 
     if (artifacts != NULL && length > 0) {
-        /* SubjectPublicKeyInfo for id-ecPublicKey / prime256v1 is a fixed prefix and the point. */
-        static const uint8_t prefix[26] = {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
-                                           0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00};
         uint8_t spki[26 + 65];
-        memcpy(spki, prefix, 26);
+        memcpy(spki, spki_prefix, 26);
         memcpy(spki + 26, public_key, 65);
         write_file(artifacts, "pub.der", spki, sizeof spki);
         write_file(artifacts, "msg.bin", (const uint8_t *)message, strlen(message));
@@ -615,7 +617,431 @@ static void test_secure_element_hook(void) {
     CHECK(hal.keystore_sign(hal.context, TCU_SIGN_ECDSA, 0, digest, 32, der, sizeof der) == 3 && element_signs == 1,
           "signature comes from the element");
     CHECK(tcu_mpc5748g_generate_key(&board, public_key, 0) == 0 && public_key[64] == 0x04, "generation in the element");
+    /* Renewal with an element: the certificate, not the key (the backend has a single key). */
+    uint8_t spki[91];
+    CHECK(hal.keystore_generate_key(hal.context, TCU_KEY_EC_P256) == TCU_MPC_ERR_UNSUPPORTED, "no pending key in the element");
+    CHECK(hal.keystore_public_key(hal.context, TCU_KEY_CURRENT, spki, sizeof spki) == 91 && spki[26] == 0x04 &&
+              hal.keystore_public_key(hal.context, TCU_KEY_PENDING, spki, sizeof spki) == TCU_KEY_ERR_NONE,
+          "the element's key is the current key; none pending");
+    CHECK(hal.keystore_sign_pending(hal.context, TCU_SIGN_ECDSA, 0, digest, 32, der, sizeof der) == 3 && element_signs == 2,
+          "sign_pending goes to the element");
     tcu_mpc5748g_deinit(&board);
+}
+
+/* ---- Renewal (keystore_public_key ... keystore_commit, board_renewal.c) ---- */
+
+/* A stand-in certificate of `size` bytes (260..65535): SEQUENCE { SEQUENCE { [SPKI of `point`]
+ * filler } }. The board looks only at the outer DER structure and, at a commit, for the key's SPKI
+ * in the leaf; the core parses real certificates before it hands a chain over. */
+static size_t make_cert(uint8_t *out, size_t size, const uint8_t *point, uint8_t fill) {
+    out[0] = 0x30;
+    out[1] = 0x82;
+    tcu_mpc_put_u16(out + 2, (uint16_t)(size - 4));
+    out[4] = 0x30;
+    out[5] = 0x82;
+    tcu_mpc_put_u16(out + 6, (uint16_t)(size - 8));
+    size_t at = 8;
+    if (point != NULL) {
+        memcpy(out + at, spki_prefix, 26);
+        memcpy(out + at + 26, point, 65);
+        at += 91;
+    }
+    for (size_t i = 0; at < size; at++, i++) out[at] = (uint8_t)(fill ^ i);
+    return size;
+}
+
+static int cert_is(int set, size_t index, const uint8_t *expected, size_t expected_length) {
+    const uint8_t *der = NULL;
+    size_t length = 0;
+    return hal.keystore_certificate(hal.context, set, index, &der, &length) == 0 && length == expected_length &&
+           memcmp(der, expected, length) == 0;
+}
+
+static int cert_absent(int set, size_t index) {
+    const uint8_t *der = NULL;
+    size_t length = 0;
+    return hal.keystore_certificate(hal.context, set, index, &der, &length) == 1;
+}
+
+/* The point of TCU_KEY_* through keystore_public_key (checking the SPKI around it); 0 or the error. */
+static int32_t key_point(int key, uint8_t point[65]) {
+    uint8_t spki[128];
+    int32_t length = hal.keystore_public_key(hal.context, key, spki, sizeof spki);
+    if (length < 0) return length;
+    if (length != 91 || memcmp(spki, spki_prefix, 26) != 0) return -1;
+    memcpy(point, spki + 26, 65);
+    return 0;
+}
+
+/* A signature through keystore_sign (pending = 0) or keystore_sign_pending verifies with `point`. */
+static int signs_with(int pending, const uint8_t point[65]) {
+    uint8_t digest[32], der[80];
+    sha256(pending ? "renewal: proof of possession" : "renewal: handshake", digest);
+    int32_t length = (pending ? hal.keystore_sign_pending : hal.keystore_sign)(hal.context, TCU_SIGN_ECDSA,
+                                                                              TCU_HASH_SHA256, digest, 32, der, sizeof der);
+    return length > 0 && verify(point, digest, der, (size_t)length);
+}
+
+/* The chains of the renewal tests: the provisioned one (for the current key) and a renewed one. */
+static uint8_t old_leaf[700], old_ca[800], anchor[500], new_chain[700 + 800 + 1];
+static size_t new_leaf_length, new_chain_length;
+
+/* A device with a key, the old chain and an anchor. @return 1 when all of it worked */
+static int provisioned_device(uint8_t current[65]) {
+    fresh_device(0);
+    if (boot() != 0 || tcu_mpc5748g_generate_key(&board, current, 0) != 0) return 0;
+    make_cert(old_leaf, sizeof old_leaf, current, 'L');
+    make_cert(old_ca, sizeof old_ca, NULL, 'C');
+    make_cert(anchor, sizeof anchor, NULL, 'A');
+    const uint8_t *chain[] = {old_leaf, old_ca}, *anchors[] = {anchor};
+    const size_t chain_lengths[] = {sizeof old_leaf, sizeof old_ca}, anchor_lengths[] = {sizeof anchor};
+    return tcu_mpc5748g_set_certificates(&board, TCU_CERTS_DEVICE_CHAIN, chain, chain_lengths, 2) == 0 &&
+           tcu_mpc5748g_set_certificates(&board, TCU_CERTS_TRUST_ANCHORS, anchors, anchor_lengths, 1) == 0;
+}
+
+/* The renewed chain (leaf for `point`, then a CA certificate) into new_chain. */
+static void renewed_chain(const uint8_t point[65]) {
+    new_leaf_length = make_cert(new_chain, 700, point, 'N');
+    new_chain_length = new_leaf_length + make_cert(new_chain + new_leaf_length, 800, NULL, 'D');
+}
+
+static int old_pair_current(const uint8_t current[65]) {
+    uint8_t point[65];
+    return key_point(TCU_KEY_CURRENT, point) == 0 && memcmp(point, current, 65) == 0 &&
+           cert_is(TCU_CERTS_DEVICE_CHAIN, 0, old_leaf, sizeof old_leaf) &&
+           cert_is(TCU_CERTS_DEVICE_CHAIN, 1, old_ca, sizeof old_ca) && cert_absent(TCU_CERTS_DEVICE_CHAIN, 2) &&
+           signs_with(0, current);
+}
+
+static int new_pair_current(const uint8_t pending[65]) {
+    uint8_t point[65];
+    return key_point(TCU_KEY_CURRENT, point) == 0 && memcmp(point, pending, 65) == 0 &&
+           cert_is(TCU_CERTS_DEVICE_CHAIN, 0, new_chain, new_leaf_length) &&
+           cert_is(TCU_CERTS_DEVICE_CHAIN, 1, new_chain + new_leaf_length, new_chain_length - new_leaf_length) &&
+           cert_absent(TCU_CERTS_DEVICE_CHAIN, 2) && signs_with(0, pending) &&
+           key_point(TCU_KEY_PENDING, point) == TCU_KEY_ERR_NONE && cert_absent(TCU_CERTS_PENDING_CHAIN, 0);
+}
+
+static int pending_pair_intact(const uint8_t pending[65]) {
+    uint8_t point[65];
+    return key_point(TCU_KEY_PENDING, point) == 0 && memcmp(point, pending, 65) == 0 && signs_with(1, pending) &&
+           cert_is(TCU_CERTS_PENDING_CHAIN, 0, new_chain, new_leaf_length) &&
+           cert_is(TCU_CERTS_PENDING_CHAIN, 1, new_chain + new_leaf_length, new_chain_length - new_leaf_length) &&
+           cert_absent(TCU_CERTS_PENDING_CHAIN, 2);
+}
+
+/* The whole renewal with rekey, as tcu_renew drives it, with reboots between the steps. */
+static void test_renewal(const char *artifacts) {
+    uint8_t current[65], pending[65], point[65], spki[128];
+    CHECK(provisioned_device(current), "device with a key, a chain and an anchor");
+    CHECK(tcu_hal_can_renew(&hal) == 1, "all five renewal entries set");
+
+    CHECK(key_point(TCU_KEY_CURRENT, point) == 0 && memcmp(point, current, 65) == 0, "current key's SPKI");
+    CHECK(key_point(TCU_KEY_PENDING, point) == TCU_KEY_ERR_NONE, "no pending key yet: TCU_KEY_ERR_NONE");
+    CHECK(hal.keystore_public_key(hal.context, TCU_KEY_CURRENT, spki, 90) == TCU_MPC_ERR_TOO_SMALL, "small SPKI buffer");
+    CHECK(hal.keystore_public_key(hal.context, 5, spki, sizeof spki) == TCU_MPC_ERR_ARGUMENT, "unknown key");
+    CHECK(signs_with(1, current), "sign_pending without a pending key signs with the current key");
+    uint32_t sequence = board.identity.sequence;
+    CHECK(hal.keystore_commit(hal.context) == TCU_MPC_ERR_NO_PENDING && board.identity.sequence == sequence,
+          "commit without a pending chain refused, nothing written");
+    CHECK(old_pair_current(current), "old pair unchanged after the refused commit");
+
+    /* 1. The pending key: made on the device from the TRNG, durable, beside the current one. */
+    CHECK(hal.keystore_generate_key(hal.context, 7) == TCU_MPC_ERR_UNSUPPORTED, "unknown key kind refused");
+    unsigned trng_before = fake_hsm_trng_calls();
+    CHECK(hal.keystore_generate_key(hal.context, TCU_KEY_EC_P256) == 0, "generate the pending key");
+    CHECK(fake_hsm_trng_calls() > trng_before, "its wrap IV came from the TRNG");
+    CHECK(key_point(TCU_KEY_PENDING, pending) == 0 && pending[0] == 0x04, "pending key's SPKI");
+    CHECK(memcmp(pending, current, 65) != 0, "the pending key is another key");
+    CHECK(signs_with(1, pending) && !signs_with(1, current), "sign_pending signs with the pending key");
+    CHECK(old_pair_current(current), "keystore_sign and the device chain still use the current pair");
+    const uint8_t *blob;
+    size_t blob_length;
+    CHECK(tcu_mpc_records_find(&board.identity, TCU_MPC_TAG_PENDING_KEY, 0, &blob, &blob_length) == 0 &&
+              blob_length == TCU_MPC_WRAPPED_KEY_SIZE && blob[0] == 1 && tcu_mpc_get_u32(blob + 2) == HSM_KEY_1 &&
+              memcmp(blob + 18, pending, 65) == 0,
+          "pending key stored as a wrapped blob under the same slot");
+    CHECK(reboot() == 0, "reboot");
+    CHECK(key_point(TCU_KEY_PENDING, point) == 0 && memcmp(point, pending, 65) == 0 && signs_with(1, pending),
+          "the pending key survives a reboot and signs");
+
+    /* 2. The renewed chain. Garbage is refused first, and leaves no pending chain. */
+    renewed_chain(pending);
+    static const uint8_t not_sequence[] = {0x31, 0x03, 0x30, 0x01, 0x00},
+                         indefinite[] = {0x30, 0x80, 0x30, 0x00, 0x00, 0x00},
+                         long_short[] = {0x30, 0x81, 0x03, 0x30, 0x01, 0x00},
+                         three_bytes[] = {0x30, 0x83, 0x00, 0x00, 0x03, 0x30, 0x01, 0x00},
+                         inner_not_sequence[] = {0x30, 0x03, 0x02, 0x01, 0x00}, empty_body[] = {0x30, 0x00},
+                         one_byte[] = {0x30};
+    uint8_t small_certs[6 * 5];
+    for (size_t i = 0; i < 6; i++) memcpy(small_certs + 5 * i, "\x30\x03\x30\x01\x00", 5);
+    struct { const uint8_t *data; size_t length; int expected; const char *what; } garbage[] = {
+        {NULL, 5, TCU_MPC_ERR_ARGUMENT, "NULL chain"},
+        {new_chain, 0, TCU_MPC_ERR_ARGUMENT, "empty chain"},
+        {not_sequence, sizeof not_sequence, TCU_MPC_ERR_FORMAT, "not a SEQUENCE"},
+        {indefinite, sizeof indefinite, TCU_MPC_ERR_FORMAT, "indefinite length (BER, not DER)"},
+        {long_short, sizeof long_short, TCU_MPC_ERR_FORMAT, "long form for a short length (not DER)"},
+        {three_bytes, sizeof three_bytes, TCU_MPC_ERR_FORMAT, "three length bytes"},
+        {inner_not_sequence, sizeof inner_not_sequence, TCU_MPC_ERR_FORMAT, "content is not a TBSCertificate SEQUENCE"},
+        {empty_body, sizeof empty_body, TCU_MPC_ERR_FORMAT, "empty SEQUENCE"},
+        {one_byte, sizeof one_byte, TCU_MPC_ERR_FORMAT, "one byte"},
+        {new_chain, new_chain_length - 1, TCU_MPC_ERR_FORMAT, "last certificate cut short"},
+        {new_chain, new_chain_length + 1, TCU_MPC_ERR_FORMAT, "a byte after the last certificate"},
+        {new_chain + 1, new_chain_length - 1, TCU_MPC_ERR_FORMAT, "starts inside a certificate"},
+        {small_certs, 5 * (TCU_MPC_MAX_CERTS + 1), TCU_MPC_ERR_ARGUMENT, "more certificates than TCU_MPC_MAX_CERTS"},
+    };
+    new_chain[new_chain_length] = 0x00; /* the byte after the last certificate */
+    for (size_t i = 0; i < sizeof garbage / sizeof garbage[0]; i++) {
+        sequence = board.identity.sequence;
+        int status = hal.keystore_store_pending_chain(hal.context, garbage[i].data, garbage[i].length);
+        CHECK(status == garbage[i].expected && board.identity.sequence == sequence &&
+                  cert_absent(TCU_CERTS_PENDING_CHAIN, 0),
+              "garbage chain refused: %s (%d)", garbage[i].what, status);
+    }
+    CHECK(hal.keystore_store_pending_chain(hal.context, small_certs, 5 * TCU_MPC_MAX_CERTS) == 0 &&
+              cert_is(TCU_CERTS_PENDING_CHAIN, TCU_MPC_MAX_CERTS - 1, small_certs, 5) &&
+              cert_absent(TCU_CERTS_PENDING_CHAIN, TCU_MPC_MAX_CERTS),
+          "TCU_MPC_MAX_CERTS certificates accepted");
+    CHECK(hal.keystore_store_pending_chain(hal.context, new_chain, new_chain_length) == 0, "store the renewed chain");
+    CHECK(pending_pair_intact(pending), "keystore_certificate(TCU_CERTS_PENDING_CHAIN) gives it, replacing the last one");
+    CHECK(hal.keystore_store_pending_chain(hal.context, not_sequence, sizeof not_sequence) == TCU_MPC_ERR_FORMAT &&
+              pending_pair_intact(pending),
+          "a refused chain leaves the pending chain stored before");
+    CHECK(old_pair_current(current), "the device chain is still the old one");
+    CHECK(reboot() == 0, "reboot");
+    CHECK(pending_pair_intact(pending) && old_pair_current(current), "pending pair and old pair survive a reboot");
+
+    /* 3. Commit: one atomic swap; the old pair is kept as the previous one. */
+    uint8_t old_blob[TCU_MPC_WRAPPED_KEY_SIZE];
+    size_t old_blob_length = 0;
+    CHECK(tcu_mpc5748g_export_wrapped_key(&board, old_blob, sizeof old_blob, &old_blob_length) == 0, "old blob");
+    sequence = board.identity.sequence;
+    CHECK(hal.keystore_commit(hal.context) == 0 && board.identity.sequence == sequence + 1U, "commit: one flash write");
+    CHECK(new_pair_current(pending), "the new pair is current, nothing pending");
+    CHECK(cert_is(TCU_CERTS_TRUST_ANCHORS, 0, anchor, sizeof anchor), "the anchor is kept");
+    CHECK(tcu_mpc_records_find(&board.identity, TCU_MPC_TAG_PREVIOUS_KEY, 0, &blob, &blob_length) == 0 &&
+              blob_length == old_blob_length && memcmp(blob, old_blob, blob_length) == 0,
+          "the old key is kept as the previous key");
+    const uint8_t *der;
+    size_t der_length;
+    CHECK(tcu_mpc_records_find(&board.identity, TCU_MPC_TAG_PREVIOUS_CERT, 0, &der, &der_length) == 0 &&
+              der_length == sizeof old_leaf && memcmp(der, old_leaf, der_length) == 0 &&
+              tcu_mpc_records_find(&board.identity, TCU_MPC_TAG_PREVIOUS_CERT, 1, &der, &der_length) == 0 &&
+              der_length == sizeof old_ca && memcmp(der, old_ca, der_length) == 0,
+          "the old chain is kept as the previous chain");
+    CHECK(reboot() == 0, "reboot");
+    CHECK(new_pair_current(pending) && !signs_with(0, current), "after a reboot: new chain, keystore_sign uses the new key");
+    CHECK(tcu_mpc_records_find(&board.identity, TCU_MPC_TAG_PREVIOUS_KEY, 0, &blob, &blob_length) == 0,
+          "the previous key survives the reboot");
+    CHECK(hal.keystore_commit(hal.context) == TCU_MPC_ERR_NO_PENDING, "a second commit: nothing pending, refused");
+    CHECK(new_pair_current(pending), "and changes nothing");
+
+    if (artifacts != NULL) {
+        /* The renewed key's signature for OpenSSL: renewed-pub.der, renewed-sig.der, renewed-msg.bin. */
+        const char *message = "TCULink MPC5748G: keystore_sign after a renewal with rekey";
+        uint8_t digest[32], sig[80], spki_out[91];
+        sha256(message, digest);
+        int32_t length = hal.keystore_sign(hal.context, TCU_SIGN_ECDSA, TCU_HASH_SHA256, digest, 32, sig, sizeof sig);
+        CHECK(length > 0 && hal.keystore_public_key(hal.context, TCU_KEY_CURRENT, spki_out, sizeof spki_out) == 91,
+              "renewed key's artifacts");
+        if (length > 0) {
+            write_file(artifacts, "renewed-pub.der", spki_out, sizeof spki_out);
+            write_file(artifacts, "renewed-msg.bin", (const uint8_t *)message, strlen(message));
+            write_file(artifacts, "renewed-msg-altered.bin", (const uint8_t *)message, strlen(message) - 1);
+            write_file(artifacts, "renewed-sig.der", sig, (size_t)length);
+        }
+    }
+    tcu_mpc5748g_deinit(&board);
+}
+
+/* The refusals and the other paths: a chain for the wrong key, a new pending key dropping the
+ * pending chain, a renewal without rekey, a tampered pending key, and the room policy. */
+static void test_renewal_rules(void) {
+    uint8_t current[65], pending[65], second[65], point[65];
+    CHECK(provisioned_device(current), "device with a key, a chain and an anchor");
+    CHECK(hal.keystore_generate_key(hal.context, TCU_KEY_EC_P256) == 0 && key_point(TCU_KEY_PENDING, pending) == 0,
+          "pending key");
+    /* A chain issued for the current key while a pending key waits: the pair would not belong together. */
+    renewed_chain(current);
+    CHECK(hal.keystore_store_pending_chain(hal.context, new_chain, new_chain_length) == 0, "chain for the wrong key stored");
+    uint32_t sequence = board.identity.sequence;
+    CHECK(hal.keystore_commit(hal.context) == TCU_MPC_ERR_MISMATCH && board.identity.sequence == sequence,
+          "commit of a leaf that is not for the pending key refused, nothing written");
+    CHECK(old_pair_current(current), "old pair unchanged");
+
+    /* A new pending key replaces the earlier one and drops its pending chain. */
+    renewed_chain(pending);
+    CHECK(hal.keystore_store_pending_chain(hal.context, new_chain, new_chain_length) == 0, "chain for pending key 1");
+    CHECK(hal.keystore_generate_key(hal.context, TCU_KEY_EC_P256) == 0 && key_point(TCU_KEY_PENDING, second) == 0 &&
+              memcmp(second, pending, 65) != 0,
+          "a second pending key replaces the first");
+    CHECK(cert_absent(TCU_CERTS_PENDING_CHAIN, 0), "and drops the pending chain issued for the first");
+    CHECK(reboot() == 0 && key_point(TCU_KEY_PENDING, point) == 0 && memcmp(point, second, 65) == 0 &&
+              cert_absent(TCU_CERTS_PENDING_CHAIN, 0) && signs_with(1, second),
+          "after a reboot: the second pending key, no pending chain");
+    CHECK(hal.keystore_commit(hal.context) == TCU_MPC_ERR_NO_PENDING, "a pending key without a chain: commit refused");
+
+    /* A pending key whose blob was altered in flash: no signature, no commit. */
+    renewed_chain(second);
+    CHECK(hal.keystore_store_pending_chain(hal.context, new_chain, new_chain_length) == 0, "chain for pending key 2");
+    const uint8_t *blob;
+    size_t blob_length;
+    uint8_t good[TCU_MPC_WRAPPED_KEY_SIZE], altered[TCU_MPC_WRAPPED_KEY_SIZE];
+    CHECK(tcu_mpc_records_find(&board.identity, TCU_MPC_TAG_PENDING_KEY, 0, &blob, &blob_length) == 0, "find");
+    memcpy(good, blob, sizeof good);
+    memcpy(altered, blob, sizeof altered);
+    altered[90] ^= 0x01; /* one bit of the encrypted scalar */
+    tcu_mpc_records_remove(&board.identity, TCU_MPC_TAG_PENDING_KEY);
+    tcu_mpc_records_append(&board.identity, TCU_MPC_TAG_PENDING_KEY, altered, sizeof altered);
+    CHECK(tcu_mpc_records_commit(&board.identity) == 0 && reboot() == 0, "attacker's pending key in flash");
+    uint8_t digest[32] = {7}, der[80];
+    CHECK(hal.keystore_sign_pending(hal.context, TCU_SIGN_ECDSA, 0, digest, 32, der, sizeof der) ==
+              TCU_MPC_ERR_KEY_TAMPERED, "sign_pending refuses the tampered pending key");
+    sequence = board.identity.sequence;
+    CHECK(hal.keystore_commit(hal.context) == TCU_MPC_ERR_KEY_TAMPERED && board.identity.sequence == sequence &&
+              old_pair_current(current),
+          "commit refuses a pending key that does not unwrap; the old pair stays");
+    tcu_mpc_records_remove(&board.identity, TCU_MPC_TAG_PENDING_KEY);
+    tcu_mpc_records_append(&board.identity, TCU_MPC_TAG_PENDING_KEY, good, sizeof good);
+    CHECK(tcu_mpc_records_commit(&board.identity) == 0 && hal.keystore_commit(hal.context) == 0 &&
+              new_pair_current(second),
+          "with the good blob back, the commit goes through");
+    tcu_mpc5748g_deinit(&board);
+
+    /* Renewal without rekey: the chain changes, the key stays; no previous key is recorded. */
+    CHECK(provisioned_device(current), "device with a key, a chain and an anchor");
+    renewed_chain(current);
+    CHECK(hal.keystore_store_pending_chain(hal.context, new_chain, new_chain_length) == 0, "chain for the current key");
+    CHECK(hal.keystore_commit(hal.context) == 0 && reboot() == 0 && new_pair_current(current), "committed: same key, new chain");
+    const uint8_t *der_out;
+    size_t der_length;
+    CHECK(tcu_mpc_records_find(&board.identity, TCU_MPC_TAG_PREVIOUS_KEY, 0, &der_out, &der_length) == 1 &&
+              tcu_mpc_records_find(&board.identity, TCU_MPC_TAG_PREVIOUS_CERT, 0, &der_out, &der_length) == 0 &&
+              der_length == sizeof old_leaf && memcmp(der_out, old_leaf, der_length) == 0,
+          "the previous chain is kept, with no previous key (it was for the current key)");
+    tcu_mpc5748g_deinit(&board);
+
+    /* Room: chains of 2 x 1.4 KB. Current + previous + pending chain do not fit the 8 KB image, so the
+     * previous pair gives way; a chain too big even then is refused and the pending chain stays. */
+    static uint8_t big[3][2 * 1400], huge[TCU_MPC_IDENTITY_IMAGE_MAX];
+    uint8_t keys[3][65];
+    CHECK(provisioned_device(current), "device with a key, a chain and an anchor");
+    memcpy(keys[0], current, 65);
+    int room_ok = 1;
+    for (int round = 0; round < 2; round++) {
+        room_ok &= hal.keystore_generate_key(hal.context, TCU_KEY_EC_P256) == 0 &&
+                   key_point(TCU_KEY_PENDING, keys[round + 1]) == 0;
+        make_cert(big[round], 1400, keys[round + 1], (uint8_t)('a' + round));
+        make_cert(big[round] + 1400, 1400, NULL, (uint8_t)('A' + round));
+        room_ok &= hal.keystore_store_pending_chain(hal.context, big[round], sizeof big[round]) == 0;
+        room_ok &= hal.keystore_commit(hal.context) == 0;
+    }
+    CHECK(room_ok, "two renewals with 2.8 KB chains");
+    CHECK(tcu_mpc_records_find(&board.identity, TCU_MPC_TAG_PREVIOUS_CERT, 0, &der_out, &der_length) == 0 &&
+              der_length == 1400 && memcmp(der_out, big[0], 1400) == 0,
+          "previous chain: the first renewal's");
+    CHECK(hal.keystore_generate_key(hal.context, TCU_KEY_EC_P256) == 0 && key_point(TCU_KEY_PENDING, keys[0]) == 0,
+          "third pending key");
+    make_cert(big[2], 1400, keys[0], 'z');
+    make_cert(big[2] + 1400, 1400, NULL, 'Z');
+    CHECK(hal.keystore_store_pending_chain(hal.context, big[2], sizeof big[2]) == 0, "third chain stored");
+    CHECK(tcu_mpc_records_find(&board.identity, TCU_MPC_TAG_PREVIOUS_CERT, 0, &der_out, &der_length) == 1 &&
+              tcu_mpc_records_find(&board.identity, TCU_MPC_TAG_PREVIOUS_KEY, 0, &der_out, &der_length) == 1,
+          "it did not fit beside the previous pair: the previous pair was dropped");
+    CHECK(cert_is(TCU_CERTS_PENDING_CHAIN, 1, big[2] + 1400, 1400), "pending chain complete");
+    size_t filled = 0;
+    while (filled + 4000 <= sizeof huge) filled += make_cert(huge + filled, 4000, NULL, 'H');
+    sequence = board.identity.sequence;
+    CHECK(hal.keystore_store_pending_chain(hal.context, huge, filled) == TCU_MPC_ERR_FULL &&
+              board.identity.sequence == sequence && cert_is(TCU_CERTS_PENDING_CHAIN, 0, big[2], 1400),
+          "a chain that cannot fit is refused; the pending chain stays");
+    CHECK(hal.keystore_commit(hal.context) == 0 && reboot() == 0 &&
+              key_point(TCU_KEY_CURRENT, point) == 0 && memcmp(point, keys[0], 65) == 0 && signs_with(0, keys[0]) &&
+              cert_is(TCU_CERTS_DEVICE_CHAIN, 0, big[2], 1400) &&
+              tcu_mpc_records_find(&board.identity, TCU_MPC_TAG_PREVIOUS_CERT, 0, &der_out, &der_length) == 0 &&
+              der_length == 1400 && memcmp(der_out, big[1], 1400) == 0,
+          "third renewal committed; the second's chain is the previous one");
+    tcu_mpc5748g_deinit(&board);
+}
+
+/* Power fails at every step of keystore_commit in turn: after each reboot the device has the complete
+ * old pair (with the pending pair still pending, and a second commit finishes) or the complete new
+ * pair, never the new key with the old chain or the other way round. */
+static void test_renewal_power_cut(void) {
+    uint8_t current[65], pending[65];
+    int interrupted = 0, completed = 0, wrong = 0;
+    for (long cut = 0; cut < 200 && !completed; cut++) {
+        if (!provisioned_device(current) || hal.keystore_generate_key(hal.context, TCU_KEY_EC_P256) != 0 ||
+            key_point(TCU_KEY_PENDING, pending) != 0) {
+            wrong++;
+            break;
+        }
+        renewed_chain(pending);
+        if (hal.keystore_store_pending_chain(hal.context, new_chain, new_chain_length) != 0) {
+            wrong++;
+            break;
+        }
+        fake_flash_cut_power_after(cut);
+        int status = hal.keystore_commit(hal.context);
+        int was_cut = fake_flash_powered_off();
+        fake_flash_cut_power_after(-1);
+        if (reboot() != 0) {
+            wrong++;
+            continue;
+        }
+        if (status != 0) {
+            interrupted++;
+            if (!was_cut || !old_pair_current(current) || !pending_pair_intact(pending)) {
+                wrong++;
+                printf("cut at step %ld of the commit: the old pair is not intact\n", cut);
+            }
+            /* What tcu_renew does on its next run: prove again and commit. */
+            if (hal.keystore_commit(hal.context) != 0 || reboot() != 0 || !new_pair_current(pending)) {
+                wrong++;
+                printf("cut at step %ld: the commit after the reboot did not finish the renewal\n", cut);
+            }
+        } else {
+            completed = 1;
+            if (!new_pair_current(pending)) wrong++;
+        }
+        tcu_mpc5748g_deinit(&board);
+    }
+    printf("power cut at each of %d steps of keystore_commit: the old pair or the new pair every time\n", interrupted);
+    CHECK(interrupted >= 10, "the commit was interrupted at every step (%d steps)", interrupted);
+    CHECK(completed, "the uninterrupted commit completes");
+    CHECK(wrong == 0, "%d interrupted commits left a mix or lost the pending pair", wrong);
+
+    /* And in keystore_store_pending_chain: no pending chain, or all of it. */
+    interrupted = completed = wrong = 0;
+    for (long cut = 0; cut < 200 && !completed; cut++) {
+        if (!provisioned_device(current) || hal.keystore_generate_key(hal.context, TCU_KEY_EC_P256) != 0 ||
+            key_point(TCU_KEY_PENDING, pending) != 0) {
+            wrong++;
+            break;
+        }
+        renewed_chain(pending);
+        fake_flash_cut_power_after(cut);
+        int status = hal.keystore_store_pending_chain(hal.context, new_chain, new_chain_length);
+        fake_flash_cut_power_after(-1);
+        if (reboot() != 0) {
+            wrong++;
+            continue;
+        }
+        if (status != 0) {
+            interrupted++;
+            uint8_t point[65];
+            if (!cert_absent(TCU_CERTS_PENDING_CHAIN, 0) || key_point(TCU_KEY_PENDING, point) != 0 ||
+                memcmp(point, pending, 65) != 0 || !old_pair_current(current))
+                wrong++;
+        } else {
+            completed = 1;
+            if (!pending_pair_intact(pending)) wrong++;
+        }
+        tcu_mpc5748g_deinit(&board);
+    }
+    printf("power cut at each of %d steps of keystore_store_pending_chain: no pending chain or all of it\n", interrupted);
+    CHECK(interrupted >= 10 && completed && wrong == 0, "store_pending_chain under power cuts (%d steps, %d wrong)",
+          interrupted, wrong);
 }
 
 static void test_transport(void) {
@@ -716,6 +1142,9 @@ int main(int argc, char **argv) {
     test_flash_fake_rules();
     test_certificates();
     test_secure_element_hook();
+    test_renewal(artifacts);
+    test_renewal_rules();
+    test_renewal_power_cut();
     test_transport();
     test_async_dns();
     CHECK(fake_sdk_violations() == 0, "the board broke no SDK contract (%u violations)", fake_sdk_violations());
