@@ -15,6 +15,7 @@ let fuzzTargets: [(name: String, run: FuzzTarget)] = [
     ("pem", FuzzPEM.run),
     ("pkcs7", FuzzPKCS7.run),
     ("mqtt-decoder", FuzzMQTTDecoder.run),
+    ("mqtt-session", FuzzMQTTSession.run),
     ("http-response", FuzzHTTPResponse.run),
     ("path-validator", FuzzPathValidator.run),
 ]
