@@ -3,7 +3,7 @@
 # script (scripts/targets/) skips the steps whose inputs have not changed, so running one twice
 # costs nothing. `make` alone lists them.
 .PHONY: help check-embedded embedded host-firmware run-host-firmware wasm2c run-wasm2c-ppc board-tests \
-	wolfssl-cross board-config-core demo-openssl limbo test-pki path-chains bench-idle bench-wasm2c bench-mqtt mosquitto-auth bench-fleet-mqtt check-headers
+	wolfssl-cross board-config-core demo-openssl limbo test-pki path-chains bench-idle bench-wasm2c bench-mqtt bench-flash measure-stack mosquitto-auth bench-fleet-mqtt check-headers
 
 help:
 	@sed -n 's/^## //p' Makefile
@@ -56,6 +56,12 @@ bench-wasm2c:
 ## bench-mqtt          a QoS 1 publish through the C API against a C loop over wolfSSL; the MQTT flash
 bench-mqtt:
 	scripts/targets/bench-mqtt
+## bench-flash         the core's share of three firmware-profile images linked with --gc-sections (armv7em, riscv32)
+bench-flash:
+	scripts/targets/bench-flash
+## measure-stack       the deepest stack of a handshake and of a QoS 1 publish through the C API (painted stack)
+measure-stack:
+	scripts/targets/measure-stack
 ## mosquitto-auth      tculink-mosquitto-auth, the broker plugin (and its sanitizer build for the tests)
 mosquitto-auth:
 	scripts/targets/build-mosquitto-auth

@@ -68,9 +68,10 @@ enum ClientHelloSuites {
             return suite.name.withUTF8Buffer { String(decoding: $0, as: UTF8.self) }
         }
         if code == 0x00FF { return "EMPTY_RENEGOTIATION_INFO_SCSV" }
-        let digits: [Character] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "A", "B", "C", "D", "E", "F"]
-        var text = "0x"
+        // ASCII bytes, not Characters: Character pulls the grapheme machinery into firmware (issue 18).
+        let digits = Array("0123456789ABCDEF".utf8)
+        var text: [UInt8] = Array("0x".utf8)
         for shift in [12, 8, 4, 0] { text.append(digits[Int((code >> UInt16(shift)) & 0xF)]) }
-        return text
+        return String(decoding: text, as: UTF8.self)
     }
 }
