@@ -9,7 +9,8 @@
 enum FuzzMQTTSession {
     static func run(_ input: UnsafeRawBufferPointer) {
         var session = MQTTSession(
-            timing: .init(keepAliveSeconds: 5, pingResponseTimeout: 2_000, acknowledgementTimeout: 3_000, maximumInFlight: 4))
+            timing: .init(
+                keepAliveSeconds: 5, pingResponseTimeout: 2_000, acknowledgementTimeout: 3_000, maximumInFlight: 4))
         var now: UInt64 = 1_000
         var outstanding: [UInt16] = []
         var closed = false
