@@ -24,4 +24,14 @@ import Testing
     @Test func theSavedSessionBoundIsTheHeaders() {
         #expect(SavedSession.maximumSize == Int(TCULINK_SAVED_SESSION_MAX))
     }
+
+    /// tcu_status: a failure is its reason negated, and the new reason for bad arguments is in both.
+    @Test func statusesAndReasonsAgree() {
+        #expect(TCU_OK == 0 && TCU_IN_PROGRESS == 1 && TCU_CLOSED == 2)
+        #expect(
+            String(cString: tcu_status_text(-Int32(TCULinkError.Reason.invalidArgument.rawValue))!).contains("argument")
+        )
+        #expect(String(cString: tcu_status_text(TCU_OK)!) == "ok")
+        #expect(TCULinkError.Reason.invalidArgument.rawValue == 69 && TCULinkError.Reason.invalidArgument.isPermanent)
+    }
 }
