@@ -6,14 +6,15 @@
 static const tcu_hal board_hal; /* all NULL: never run, only linked */
 int main(void) {
     tcu_client_config config = {.host = "backend", .port = 8883};
-    int reason;
-    tcu_client *client = tcu_client_create(&board_hal, &config, &reason);
+    tcu_client *client = NULL;
+    tcu_status status = tcu_client_create(&board_hal, &config, &client);
     tcu_wait wait;
-    while (tcu_client_step(client, &wait) == TCU_STATUS_WAITING) {}
+    while (tcu_client_step(client, &wait) == TCU_IN_PROGRESS) {}
     uint8_t buffer[64];
+    size_t moved = 0;
     uint8_t alert;
-    if (tcu_client_send(client, buffer, sizeof buffer) < 0) reason = tcu_client_error(client, &alert);
-    if (tcu_client_receive(client, buffer, sizeof buffer) < 0) reason = tcu_client_error(client, &alert);
+    if (tcu_client_send(client, buffer, sizeof buffer, &moved) < 0) status = tcu_client_error(client, &alert);
+    if (tcu_client_receive(client, buffer, sizeof buffer, &moved) < 0) status = tcu_client_error(client, &alert);
     tcu_client_free(client);
-    return reason;
+    return status;
 }

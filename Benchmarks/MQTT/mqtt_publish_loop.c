@@ -97,12 +97,13 @@ static int32_t counted_receive(void *context, uint8_t *buffer, size_t capacity) 
     return n;
 }
 
+/* The next event's kind; TCU_MQTT_NONE when the session ended or nothing came within 10 s. */
 static int next_event(const tcu_hal *hal, tcu_mqtt *mqtt, tcu_mqtt_event *event) {
     uint64_t deadline = hal->clock_monotonic_ms(hal->context) + 10000;
     for (;;) {
-        int kind = tcu_mqtt_step(mqtt, event);
+        tcu_status status = tcu_mqtt_step(mqtt, event);
         uint64_t now = hal->clock_monotonic_ms(hal->context);
-        if (kind != TCU_MQTT_WAITING || now >= deadline) return kind;
+        if (status != TCU_IN_PROGRESS || now >= deadline) return status == TCU_OK ? event->kind : TCU_MQTT_NONE;
         uint64_t until = event->wait.until_ms < deadline ? event->wait.until_ms : deadline;
         hal->transport_wait(hal->context, event->wait.readable, until > now ? (uint32_t)(until - now) : 0);
     }
@@ -125,25 +126,27 @@ static int run_core(char **argv, int count, const uint8_t *payload, size_t lengt
     hal.transport_receive = counted_receive;
 
     tcu_client_config config = {.host = argv[1], .port = (uint16_t)atoi(argv[2]), .server_name = argv[3]};
-    int reason = 0;
-    tcu_client *client = tcu_client_create(&hal, &config, &reason);
-    int status = TCU_STATUS_FAILED;
-    for (int turns = 0; client && turns < 100000; turns++) {
+    tcu_client *client = NULL;
+    tcu_status status = tcu_client_create(&hal, &config, &client);
+    for (int turns = 0; status == TCU_OK && turns < 100000; turns++) {
         tcu_wait wait = {0};
         status = tcu_client_step(client, &wait);
-        if (status != TCU_STATUS_WAITING) break;
+        if (status != TCU_IN_PROGRESS) break;
         uint64_t now = hal.clock_monotonic_ms(hal.context);
         hal.transport_wait(hal.context, wait.readable, wait.until_ms > now ? (uint32_t)(wait.until_ms - now) : 0);
     }
-    if (status != TCU_STATUS_ESTABLISHED) {
-        fprintf(stderr, "core: TLS failed: %s\n", tcu_reason_text(client ? tcu_client_error(client, NULL) : reason));
+    if (status != TCU_OK) {
+        fprintf(stderr, "core: TLS failed: %s\n", tcu_status_text(status));
         return 1;
     }
     tcu_mqtt_config mqtt_config = {.client_id = "tcu-0001", .max_packet_size = 1024};
-    tcu_mqtt *mqtt = tcu_mqtt_create(client, &mqtt_config, &reason);
+    tcu_mqtt *mqtt = NULL;
     tcu_mqtt_event event;
-    if (!mqtt || tcu_mqtt_connect(mqtt) != 0 || next_event(&hal, mqtt, &event) != TCU_MQTT_CONNECTED) {
-        fprintf(stderr, "core: MQTT did not connect (reason %d)\n", mqtt ? tcu_mqtt_error(mqtt) : reason);
+    status = tcu_mqtt_create(client, &mqtt_config, &mqtt);
+    if (status == TCU_OK) status = tcu_mqtt_connect(mqtt);
+    if (status != TCU_OK || next_event(&hal, mqtt, &event) != TCU_MQTT_CONNECTED) {
+        fprintf(stderr, "core: MQTT did not connect: %s\n",
+                tcu_status_text(status != TCU_OK ? status : tcu_mqtt_error(mqtt)));
         return 1;
     }
     size_t connected_heap = tcu_process_heap_in_use();
@@ -153,11 +156,14 @@ static int run_core(char **argv, int count, const uint8_t *payload, size_t lengt
     double start = cpu_seconds();
     int done = 0;
     for (int i = 0; i < count; i++) {
-        int32_t id = tcu_mqtt_publish(mqtt, TOPIC, payload, length, 1, 0);
+        uint16_t id = 0;
+        tcu_status published = tcu_mqtt_publish(mqtt, TOPIC, payload, length, 1, 0, &id);
         /* A PUBACK is due: wait until it can be read, as the reference's blocking read does in recv(),
          * instead of stepping into a read that would find nothing yet. */
         hal.transport_wait(hal.context, 1, 10000);
-        if (id > 0 && next_event(&hal, mqtt, &event) == TCU_MQTT_PUBLISHED && event.packet_id == id) done++;
+        if (published == TCU_OK && id > 0 && next_event(&hal, mqtt, &event) == TCU_MQTT_PUBLISHED &&
+            event.packet_id == id)
+            done++;
     }
     double cpu = cpu_seconds() - start;
     allocations = tcu_process_allocations() - allocations;

@@ -32,20 +32,19 @@ static double cpu_seconds(void) {
 }
 
 static int handshake(tcu_hal *hal, const tcu_client_config *config, tcu_context *context) {
-    int reason = 0;
-    tcu_client *client = tcu_client_create_with_context(hal, config, context, &reason);
-    if (!client) return 0;
-    int status;
+    tcu_client *client = NULL;
+    if (tcu_client_create_with_context(hal, config, context, &client) != TCU_OK) return 0;
+    tcu_status status;
     for (;;) {
         tcu_wait wait = {0};
         status = tcu_client_step(client, &wait);
-        if (status != TCU_STATUS_WAITING) break;
+        if (status != TCU_IN_PROGRESS) break;
         uint64_t now = hal->clock_monotonic_ms(hal->context);
         hal->transport_wait(hal->context, wait.readable, wait.until_ms > now ? (uint32_t)(wait.until_ms - now) : 0);
     }
     tcu_client_close(client);
     tcu_client_free(client);
-    return status == TCU_STATUS_ESTABLISHED;
+    return status == TCU_OK;
 }
 
 int main(int argc, char **argv) {
@@ -68,10 +67,10 @@ int main(int argc, char **argv) {
     }
     tcu_client_config config = {.host = argv[1], .port = (uint16_t)atoi(argv[2]), .server_name = argv[3],
                                 .max_fragment_length = max_fragment};
-    int reason = 0;
-    tcu_context *context = per_connection ? NULL : tcu_context_create(&hal, 0, &reason);
-    if (!per_connection && !context) {
-        fprintf(stderr, "handshake_loop: no context: %s\n", tcu_reason_text(reason));
+    tcu_context *context = NULL;
+    tcu_status made = per_connection ? TCU_OK : tcu_context_create(&hal, 0, &context);
+    if (made != TCU_OK) {
+        fprintf(stderr, "handshake_loop: no context: %s\n", tcu_status_text(made));
         return 1;
     }
     int rounds = atoi(argv[7]), done = 0;

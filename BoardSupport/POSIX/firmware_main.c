@@ -64,13 +64,13 @@ static int parse(int argc, char **argv, options *o) {
 
 static uint64_t now_ms(const tcu_hal *hal) { return hal->clock_monotonic_ms(hal->context); }
 
-/* Steps `client` to established or failed, waiting on the transport as the core says. */
-static int step_until_settled(tcu_client *client, const tcu_hal *hal, unsigned *loops) {
+/* Steps `client` until it is established (TCU_OK) or has failed, waiting on the transport as the core says. */
+static tcu_status step_until_settled(tcu_client *client, const tcu_hal *hal, unsigned *loops) {
     for (;;) {
         tcu_wait wait = {0};
-        int status = tcu_client_step(client, &wait);
+        tcu_status status = tcu_client_step(client, &wait);
         if (loops) (*loops)++;
-        if (status != TCU_STATUS_WAITING) return status;
+        if (status != TCU_IN_PROGRESS) return status;
         uint64_t now = now_ms(hal);
         hal->transport_wait(hal->context, wait.readable, wait.until_ms > now ? (uint32_t)(wait.until_ms - now) : 0);
     }
@@ -78,11 +78,11 @@ static int step_until_settled(tcu_client *client, const tcu_hal *hal, unsigned *
 
 static void print_failure(const char *what, tcu_client *client) {
     uint8_t alert = 255;
-    int why = tcu_client_error(client, &alert);
+    tcu_status why = tcu_client_error(client, &alert);
     if (alert != 255)
-        printf("firmware: %s FAILED: %s (alert %u)\n", what, tcu_reason_text(why), alert);
+        printf("firmware: %s FAILED: %s (alert %u)\n", what, tcu_status_text(why), alert);
     else
-        printf("firmware: %s FAILED: %s\n", what, tcu_reason_text(why));
+        printf("firmware: %s FAILED: %s\n", what, tcu_status_text(why));
 }
 
 /* Connects, retrying with tcu_backoff. Returns an established client, or NULL. */
@@ -90,15 +90,15 @@ static tcu_client *connect_with_backoff(const tcu_hal *hal, const tcu_client_con
     tcu_backoff backoff = {0};
     backoff.base_ms = 200; /* a demo's pace; firmware keeps the defaults of tculink_config.h */
     for (int attempt = 1;; attempt++) {
-        int reason = 0;
-        tcu_client *client = tcu_client_create(hal, config, &reason);
-        if (client == NULL) {
-            printf("firmware: cannot create the client: %s\n", tcu_reason_text(reason));
+        tcu_client *client = NULL;
+        tcu_status created = tcu_client_create(hal, config, &client);
+        if (created != TCU_OK) {
+            printf("firmware: cannot create the client: %s\n", tcu_status_text(created));
             return NULL;
         }
         unsigned loops = 0;
-        int status = step_until_settled(client, hal, &loops);
-        if (status == TCU_STATUS_ESTABLISHED) {
+        tcu_status status = step_until_settled(client, hal, &loops);
+        if (status == TCU_OK) {
 #if TCU_FIRMWARE_LIFECYCLE
             tcu_backoff_succeeded(&backoff);
 #endif
@@ -110,7 +110,7 @@ static tcu_client *connect_with_backoff(const tcu_hal *hal, const tcu_client_con
             return client;
         }
         print_failure("connect", client);
-        tcu_status failure = TCU_STATUS_FROM_REASON(tcu_client_error(client, NULL));
+        tcu_status failure = tcu_client_error(client, NULL);
         tcu_client_free(client);
 #if !TCU_FIRMWARE_LIFECYCLE
         (void)backoff;
@@ -120,7 +120,7 @@ static tcu_client *connect_with_backoff(const tcu_hal *hal, const tcu_client_con
         uint64_t retry_at = 0;
         tcu_status verdict = tcu_backoff_failed(&backoff, hal, failure, now_ms(hal), &retry_at);
         if (verdict < 0 && verdict == failure) {
-            printf("firmware: not retrying: %s will not cure itself\n", tcu_reason_text(TCU_STATUS_REASON(failure)));
+            printf("firmware: not retrying: %s will not cure itself\n", tcu_status_text(failure));
             return NULL;
         }
         if (attempt >= attempts) return NULL;
@@ -138,22 +138,21 @@ static int request(tcu_client *client, const tcu_hal *hal, const char *message) 
     size_t length = strlen(message), sent = 0;
     uint64_t deadline = now_ms(hal) + 10000;
     while (sent < length && now_ms(hal) < deadline) {
-        int32_t n = tcu_client_send(client, (const uint8_t *)message + sent, length - sent);
-        if (n < 0) break;
+        size_t n = 0;
+        if (tcu_client_send(client, (const uint8_t *)message + sent, length - sent, &n) != TCU_OK) break;
         if (n == 0) hal->transport_wait(hal->context, 0, 100);
-        sent += (size_t)(n > 0 ? n : 0);
+        sent += n;
     }
     uint8_t reply[2048];
-    int32_t got = 0;
+    size_t got = 0;
     while (sent == length && now_ms(hal) < deadline) {
-        got = tcu_client_receive(client, reply, sizeof reply - 1);
-        if (got != 0) break;
+        if (tcu_client_receive(client, reply, sizeof reply - 1, &got) != TCU_OK || got > 0) break;
         hal->transport_wait(hal->context, 1, 100);
     }
-    if (got <= 0) {
+    if (got == 0) {
         uint8_t alert = 255;
-        int why = tcu_client_error(client, &alert);
-        printf("firmware: FAILED after the handshake: %s%s\n", why ? tcu_reason_text(why) : "no reply in time",
+        tcu_status why = tcu_client_error(client, &alert);
+        printf("firmware: FAILED after the handshake: %s%s\n", why != TCU_OK ? tcu_status_text(why) : "no reply in time",
                alert != 255 ? " (alert from the server)" : "");
         return 1;
     }
@@ -173,34 +172,34 @@ static int publish(const tcu_hal *hal, const tcu_client_config *broker, const ch
     tcu_client *client = connect_with_backoff(hal, broker, 1);
     if (client == NULL) return 1;
     tcu_mqtt_config config = {.client_id = client_id};
-    int reason = 0;
-    tcu_mqtt *mqtt = tcu_mqtt_create(client, &config, &reason);
+    tcu_mqtt *mqtt = NULL;
+    tcu_status status = tcu_mqtt_create(client, &config, &mqtt);
+    if (status == TCU_OK) status = tcu_mqtt_connect(mqtt);
     int result = 1;
-    if (mqtt == NULL || tcu_mqtt_connect(mqtt) != 0) {
-        printf("firmware: MQTT FAILED: %s\n", tcu_reason_text(mqtt ? tcu_mqtt_error(mqtt) : reason));
+    if (status != TCU_OK) {
+        printf("firmware: MQTT FAILED: %s\n", tcu_status_text(status));
     } else {
         char topic[160];
         snprintf(topic, sizeof topic, "devices/%s/messages/events/", client_id);
         const char *payload = "{\"from\":\"firmware\"}";
-        int32_t packet_id = -1;
         uint64_t deadline = now_ms(hal) + 15000;
         while (now_ms(hal) < deadline) {
             tcu_mqtt_event event;
-            int kind = tcu_mqtt_step(mqtt, &event);
-            if (kind == TCU_MQTT_CONNECTED) {
-                packet_id = tcu_mqtt_publish(mqtt, topic, (const uint8_t *)payload, strlen(payload), 1, 0);
-                if (packet_id < 0) { printf("firmware: publish refused: %s\n", tcu_reason_text(-packet_id)); break; }
-            } else if (kind == TCU_MQTT_PUBLISHED) {
+            status = tcu_mqtt_step(mqtt, &event);
+            if (status == TCU_OK && event.kind == TCU_MQTT_CONNECTED) {
+                status = tcu_mqtt_publish(mqtt, topic, (const uint8_t *)payload, strlen(payload), 1, 0, NULL);
+                if (status != TCU_OK) { printf("firmware: publish refused: %s\n", tcu_status_text(status)); break; }
+            } else if (status == TCU_OK && event.kind == TCU_MQTT_PUBLISHED) {
                 printf("firmware: published to %s, PUBACK for packet %u\n", topic, event.packet_id);
                 result = 0;
                 break;
-            } else if (kind == TCU_MQTT_CLOSED) {
-                printf("firmware: MQTT FAILED: %s\n", tcu_reason_text(event.reason));
-                break;
-            } else if (kind == TCU_MQTT_WAITING) {
+            } else if (status == TCU_IN_PROGRESS) {
                 uint64_t now = now_ms(hal);
                 hal->transport_wait(hal->context, event.wait.readable,
                                     event.wait.until_ms > now ? (uint32_t)(event.wait.until_ms - now) : 0);
+            } else if (status != TCU_OK) {
+                printf("firmware: MQTT FAILED: %s\n", tcu_status_text(status));
+                break;
             }
         }
         tcu_mqtt_disconnect(mqtt);
@@ -247,8 +246,7 @@ int main(int argc, char **argv) {
         if (status == TCU_OK)
             printf("firmware: renewed%s: the new certificate is in use\n", o.rekey ? " with a new key" : "");
         else {
-            printf("firmware: renewal FAILED: %s (the old certificate stays in use)\n",
-                   tcu_reason_text(TCU_STATUS_REASON(status)));
+            printf("firmware: renewal FAILED: %s (the old certificate stays in use)\n", tcu_status_text(status));
             exit_code = 1;
         }
     }

@@ -15,8 +15,8 @@
  *   byte_at(), which knows this, and multi-byte values are assembled byte by byte.
  *
  * A trap inside the module (an out-of-bounds access, a Swift precondition) cannot be resumed
- * from: the call that trapped fails with reason TCU_WASM_REASON_TRAPPED and every later call
- * fails the same way. */
+ * from: the call that trapped fails with -TCU_WASM_REASON_TRAPPED and every later call fails
+ * the same way (tcu_status_text names it). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,6 +32,7 @@
 
 #define TCU_WASM_MAX_HALS 16  /* as in wasm_side.c */
 #define TCU_WASM_REASON_TRAPPED 255
+#define TRAPPED (-TCU_WASM_REASON_TRAPPED) /* the status of every call after a trap */
 #define CHUNK 16384           /* the most one send/receive moves through the module at once */
 
 /* Offsets in the module's memory (wasm32 layout; wasm_side.c asserts the same numbers). */
@@ -45,7 +46,7 @@ enum {
     MQTT_CONFIG_IN_FLIGHT = 14, MQTT_CONFIG_PACKET_SIZE = 16, MQTT_CONFIG_ACK_MS = 20, MQTT_CONFIG_PING_MS = 24,
     MQTT_CONFIG_OUTBOX = 28, MQTT_CONFIG_SIZE = 32,
     EVENT_KIND = 0, EVENT_PACKET_ID = 4, EVENT_GRANTED_QOS = 6, EVENT_SESSION_PRESENT = 7, EVENT_WAIT = 8,
-    EVENT_REASON = 24, EVENT_SIZE = 32,
+    EVENT_SIZE = 24,
     MESSAGE_TOPIC = 0, MESSAGE_TOPIC_LENGTH = 4, MESSAGE_PAYLOAD = 8, MESSAGE_PAYLOAD_LENGTH = 12,
     MESSAGE_PACKET_ID = 16, MESSAGE_QOS = 18, MESSAGE_RETAIN = 19, MESSAGE_DUPLICATE = 20, MESSAGE_SIZE = 24,
 };
@@ -64,7 +65,7 @@ static uint32_t entered_hal = UINT32_MAX;
 struct tcu_client {
     uint32_t handle;     /* the client inside the module */
     uint32_t hal;        /* its HAL's id */
-    uint32_t scratch;    /* WAIT_SIZE + INFO_SIZE + 4 bytes in the module */
+    uint32_t scratch;    /* WAIT_SIZE + INFO_SIZE + 4 bytes in the module: a wait, an info, an out value */
     uint32_t buffer;     /* CHUNK bytes in the module for send/receive */
     uint32_t sessions;   /* tcu_mqtt sessions over it: they keep its HAL id (their outbox's store) alive */
     bool freed;          /* tcu_client_free came while sessions were open: the last tcu_mqtt_free forgets it */
@@ -377,42 +378,45 @@ static bool start_module(void) {
     return true;
 }
 
-tcu_context *tcu_context_create(const tcu_hal *hal, uint32_t flags, int *reason_out) {
-    if (reason_out) *reason_out = 62; /* invalidConfiguration, until the module says otherwise */
-    if (!hal || tcu_hal_missing_function(hal) != 0) return NULL;
+tcu_status tcu_context_create(const tcu_hal *hal, uint32_t flags, tcu_context **context_out) {
+    if (context_out) *context_out = NULL;
+    if (!hal || !context_out) return -TCU_REASON_INVALID_ARGUMENT; /* as the native core */
+    if (tcu_hal_missing_function(hal) != 0) return -TCU_REASON_INVALID_CONFIGURATION;
     volatile uint32_t id = free_hal_id(); /* read again after a trap's longjmp */
     tcu_context *context = id < TCU_WASM_MAX_HALS ? calloc(1, sizeof *context) : NULL;
-    if (!context) {
-        if (reason_out) *reason_out = 65; /* outOfMemory (no free HAL id or no heap), not a configuration error */
-        return NULL;
-    }
+    if (!context) return -TCU_REASON_OUT_OF_MEMORY; /* no free HAL id or no heap, not a configuration error */
     hals[id] = hal; /* only while the module reads the certificates */
-    volatile uint32_t reason = 0;
+    volatile uint32_t out = 0;
+    volatile tcu_status status = -TCU_REASON_OUT_OF_MEMORY;
     ENTER_OR(goto done);
     enter(id);
-    if (!start_module()) goto done;
-    reason = Z_tculinkZ_tcu_wasm_alloc(&module, 4);
-    if (!reason) goto done;
-    store(reason, 0, 4);
-    context->handle = Z_tculinkZ_tcu_context_create(&module, Z_tculinkZ_tcu_wasm_hal_enter(&module, id), flags, reason);
-    if (reason_out) *reason_out = (int)(int32_t)load(reason, 4);
-    Z_tculinkZ_tcu_wasm_free(&module, reason);
+    if (!start_module()) {
+        status = -TCU_REASON_ENTROPY_FAILED;
+        goto done;
+    }
+    out = Z_tculinkZ_tcu_wasm_alloc(&module, 4);
+    if (!out) goto done;
+    store(out, 0, 4);
+    status = (tcu_status)Z_tculinkZ_tcu_context_create(&module, Z_tculinkZ_tcu_wasm_hal_enter(&module, id), flags, out);
+    context->handle = status == TCU_OK ? (uint32_t)load(out, 4) : 0;
+    Z_tculinkZ_tcu_wasm_free(&module, out);
 done:
     /* wolfSSL holds its own copies of the certificates now. Released on every path, the early
      * failures included, so that the module's `entered` does not keep the id freed below.
      * (A trap in here longjmps back to ENTER_OR and comes to done again with `trapped` set.) */
     if (!trapped && instantiated) Z_tculinkZ_tcu_wasm_hal_release(&module, id);
     if (trapped) {
-        if (reason_out) *reason_out = TCU_WASM_REASON_TRAPPED;
+        status = TRAPPED;
         context->handle = 0; /* a trap after the module made it: the context is unusable, report failure */
     }
     hals[id] = NULL;
     if (entered_hal == id) entered_hal = UINT32_MAX;
     if (!context->handle) {
         free(context);
-        return NULL;
+        return status < 0 ? status : -TCU_REASON_OUT_OF_MEMORY;
     }
-    return context;
+    *context_out = context;
+    return TCU_OK;
 }
 
 void tcu_context_free(tcu_context *context) {
@@ -423,26 +427,28 @@ forget:
     free(context);
 }
 
-tcu_client *tcu_client_create(const tcu_hal *hal, const tcu_client_config *config, int *reason_out) {
-    return tcu_client_create_with_context(hal, config, NULL, reason_out);
+tcu_status tcu_client_create(const tcu_hal *hal, const tcu_client_config *config, tcu_client **client_out) {
+    return tcu_client_create_with_context(hal, config, NULL, client_out);
 }
 
-tcu_client *tcu_client_create_with_context(const tcu_hal *hal, const tcu_client_config *config, tcu_context *context,
-                                           int *reason_out) {
-    if (reason_out) *reason_out = 62; /* invalidConfiguration, until the module says otherwise */
-    if (!hal || !config || !config->host || tcu_hal_missing_function(hal) != 0) return NULL;
+tcu_status tcu_client_create_with_context(const tcu_hal *hal, const tcu_client_config *config, tcu_context *context,
+                                          tcu_client **client_out) {
+    if (client_out) *client_out = NULL;
+    if (!hal || !config || !client_out) return -TCU_REASON_INVALID_ARGUMENT; /* as the native core */
+    if (!config->host || tcu_hal_missing_function(hal) != 0) return -TCU_REASON_INVALID_CONFIGURATION;
     volatile uint32_t id = free_hal_id(); /* read again after a trap's longjmp */
     tcu_client *client = id < TCU_WASM_MAX_HALS ? calloc(1, sizeof *client) : NULL;
-    if (!client) {
-        if (reason_out) *reason_out = 65; /* outOfMemory (no free HAL id or no heap), not a configuration error */
-        return NULL;
-    }
+    if (!client) return -TCU_REASON_OUT_OF_MEMORY; /* no free HAL id or no heap, not a configuration error */
     hals[id] = hal;
     client->hal = id;
     volatile uint32_t host = 0, server_name = 0, settings = 0;
+    volatile tcu_status status = -TCU_REASON_OUT_OF_MEMORY;
     ENTER_OR(goto failed);
     enter(id);
-    if (!start_module()) goto failed;
+    if (!start_module()) {
+        status = -TCU_REASON_ENTROPY_FAILED;
+        goto failed;
+    }
     host = module_string(config->host);
     server_name = config->server_name ? module_string(config->server_name) : 0;
     settings = Z_tculinkZ_tcu_wasm_alloc(&module, CONFIG_SIZE);
@@ -459,19 +465,23 @@ tcu_client *tcu_client_create_with_context(const tcu_hal *hal, const tcu_client_
     store(settings + CONFIG_MAX_FRAGMENT, config->max_fragment_length, 4);
     store(settings + CONFIG_CLOCK_FLOOR, (uint64_t)config->clock_floor_s, 8);
     store(settings + CONFIG_CLOCK_TOLERANCE, config->clock_tolerance_s, 8); /* uint32_t and its padding */
-    uint32_t reason = client->scratch + WAIT_SIZE + INFO_SIZE;
-    store(reason, 0, 4);
+    uint32_t out = client->scratch + WAIT_SIZE + INFO_SIZE;
+    store(out, 0, 4);
     uint32_t table = Z_tculinkZ_tcu_wasm_hal_enter(&module, id);
-    client->handle =
-        Z_tculinkZ_tcu_client_create_with_context(&module, table, settings, context ? context->handle : 0, reason);
-    if (reason_out) *reason_out = (int)(int32_t)load(reason, 4);
+    status = (tcu_status)Z_tculinkZ_tcu_client_create_with_context(&module, table, settings,
+                                                                  context ? context->handle : 0, out);
+    client->handle = status == TCU_OK ? (uint32_t)load(out, 4) : 0;
     Z_tculinkZ_tcu_wasm_free(&module, host);
     Z_tculinkZ_tcu_wasm_free(&module, server_name);
     Z_tculinkZ_tcu_wasm_free(&module, settings);
-    if (client->handle) return client;
+    if (client->handle) {
+        *client_out = client;
+        return TCU_OK;
+    }
+    if (status >= 0) status = -TCU_REASON_OUT_OF_MEMORY; /* TCU_OK without a client: never, but never success */
     host = server_name = settings = 0;
 failed:
-    if (trapped && reason_out) *reason_out = TCU_WASM_REASON_TRAPPED;
+    if (trapped) status = TRAPPED;
     if (!trapped) {
         Z_tculinkZ_tcu_wasm_free(&module, host);
         Z_tculinkZ_tcu_wasm_free(&module, server_name);
@@ -483,45 +493,53 @@ failed:
     hals[id] = NULL;
     if (entered_hal == id) entered_hal = UINT32_MAX; /* else platform_entropy would use whatever HAL gets this id next */
     free(client);
-    return NULL;
+    return status;
 }
 
-int tcu_client_step(tcu_client *client, tcu_wait *wait_out) {
-    if (!client) return TCU_STATUS_FAILED;
-    ENTER_OR(return TCU_STATUS_FAILED);
+tcu_status tcu_client_step(tcu_client *client, tcu_wait *wait_out) {
+    if (!client) return -TCU_REASON_INVALID_ARGUMENT;
+    ENTER_OR(return TRAPPED);
     enter(client->hal);
-    /* The core writes the wait only when it has one (not when idle, nor on other statuses), as
-     * the native core leaves *wait_out alone then. Start the scratch from the caller's values
-     * and copy back only on WAITING, so that the caller never gets the scratch's stale or
-     * uninitialized bytes (it comes from the module's malloc). */
+    /* The core writes the wait only on TCU_IN_PROGRESS, as the native core leaves *wait_out alone
+     * otherwise. Start the scratch from the caller's values and copy back only then, so that the
+     * caller never gets the scratch's stale or uninitialized bytes (it comes from the module's malloc). */
     if (wait_out) {
         store(client->scratch + WAIT_READABLE, (uint32_t)wait_out->readable, 4);
         store(client->scratch + WAIT_UNTIL, wait_out->until_ms, 8);
     }
-    int status = (int)(int32_t)Z_tculinkZ_tcu_client_step(&module, client->handle, wait_out ? client->scratch : 0);
-    if (wait_out && status == TCU_STATUS_WAITING) {
+    tcu_status status =
+        (tcu_status)Z_tculinkZ_tcu_client_step(&module, client->handle, wait_out ? client->scratch : 0);
+    if (wait_out && status == TCU_IN_PROGRESS) {
         wait_out->readable = (int)(int32_t)load(client->scratch + WAIT_READABLE, 4);
         wait_out->until_ms = load(client->scratch + WAIT_UNTIL, 8);
     }
     return status;
 }
 
-int tcu_client_error(const tcu_client *client, uint8_t *alert_out) {
-    if (trapped) {
-        if (alert_out) *alert_out = 255; /* tculink.h: 255 when no alert (0 is close_notify) */
-        return TCU_WASM_REASON_TRAPPED;
-    }
-    if (!client) { /* as the native core: no client, no failure (0), no alert (255) */
-        if (alert_out) *alert_out = 255;
-        return 0;
-    }
-    ENTER_OR(return TCU_WASM_REASON_TRAPPED);
+tcu_status tcu_client_error(const tcu_client *client, uint8_t *alert_out) {
+    if (alert_out) *alert_out = 255; /* tculink.h: 255 when no alert (0 is close_notify) */
+    if (trapped) return TRAPPED;
+    if (!client) return -TCU_REASON_INVALID_ARGUMENT; /* as the native core */
+    ENTER_OR(return TRAPPED);
     enter(client->hal);
     uint32_t alert = client->scratch + WAIT_SIZE + INFO_SIZE;
-    store(alert, 0, 4);
-    int reason = (int)(int32_t)Z_tculinkZ_tcu_client_error(&module, client->handle, alert_out ? alert : 0);
+    store(alert, 255, 4);
+    tcu_status status = (tcu_status)Z_tculinkZ_tcu_client_error(&module, client->handle, alert_out ? alert : 0);
     if (alert_out) *alert_out = (uint8_t)load(alert, 1);
-    return reason;
+    return status;
+}
+
+/* A NUL-terminated text the module made, copied out once (at most 255 characters) into *cache. */
+static const char *module_text(char **cache, uint32_t text) {
+    if (*cache) return *cache;
+    uint32_t length = 0;
+    while (length < 255 && in_bounds(text, length + 1) && *byte_at(text + length)) length++; /* no wrap at 4 GiB */
+    char *copy = malloc(length + 1);
+    if (!copy) return "unknown (no memory for the text)";
+    copy_out(copy, text, length);
+    copy[length] = 0;
+    *cache = copy;
+    return copy;
 }
 
 const char *tcu_reason_text(int reason_code) {
@@ -530,15 +548,17 @@ const char *tcu_reason_text(int reason_code) {
     volatile int reason = reason_code < 0 || reason_code > 255 ? 0 : reason_code; /* lives across setjmp */
     if (texts[reason]) return texts[reason];
     ENTER_OR(return "unknown reason (the TCULink wasm module trapped)");
-    uint32_t text = Z_tculinkZ_tcu_reason_text(&module, (u32)reason);
-    uint32_t length = 0;
-    while (length < 255 && in_bounds(text, length + 1) && *byte_at(text + length)) length++; /* no wrap at 4 GiB */
-    char *copy = malloc(length + 1);
-    if (!copy) return "unknown reason";
-    copy_out(copy, text, length);
-    copy[length] = 0;
-    texts[reason] = copy;
-    return copy;
+    return module_text(&texts[reason], Z_tculinkZ_tcu_reason_text(&module, (u32)reason));
+}
+
+const char *tcu_status_text(tcu_status status) {
+    static char *texts[TCU_CLOSED + 2]; /* TCU_OK .. TCU_CLOSED, and any other positive value */
+    if (status < 0 && status >= -255) return tcu_reason_text(-status); /* as the native core */
+    /* lives across setjmp; any other value has the module's "unknown status" */
+    volatile tcu_status known = status >= TCU_OK && status <= TCU_CLOSED ? status : TCU_CLOSED + 1;
+    if (texts[known]) return texts[known];
+    ENTER_OR(return "unknown status (the TCULink wasm module trapped)");
+    return module_text(&texts[known], Z_tculinkZ_tcu_status_text(&module, (u32)known));
 }
 
 int tcu_reason_is_permanent(int reason_code) {
@@ -547,13 +567,13 @@ int tcu_reason_is_permanent(int reason_code) {
     return (int)Z_tculinkZ_tcu_reason_is_permanent(&module, (u32)reason);
 }
 
-int tcu_client_info(const tcu_client *client, tcu_connection_info *info_out) {
-    if (!client || !info_out) return -1;
-    ENTER_OR(return -1);
+tcu_status tcu_client_info(const tcu_client *client, tcu_connection_info *info_out) {
+    if (!client || !info_out) return -TCU_REASON_INVALID_ARGUMENT;
+    ENTER_OR(return TRAPPED);
     enter(client->hal);
     uint32_t info = client->scratch + WAIT_SIZE;
-    int status = (int)(int32_t)Z_tculinkZ_tcu_client_info(&module, client->handle, info);
-    if (status == 0) {
+    tcu_status status = (tcu_status)Z_tculinkZ_tcu_client_info(&module, client->handle, info);
+    if (status == TCU_OK) {
         info_out->protocol_version = (uint16_t)load(info + INFO_VERSION, 2);
         info_out->acceptance = (uint8_t)load(info + INFO_ACCEPTANCE, 1);
         info_out->resumed = (uint8_t)load(info + INFO_RESUMED, 1);
@@ -564,25 +584,40 @@ int tcu_client_info(const tcu_client *client, tcu_connection_info *info_out) {
     return status;
 }
 
-int32_t tcu_client_send(tcu_client *client, const uint8_t *data, size_t length) {
-    if (!client || !data) return TCU_RESULT_FAILED; /* as the native core, which refuses NULL data even for length 0 */
-    ENTER_OR(return TCU_RESULT_FAILED);
+tcu_status tcu_client_send(tcu_client *client, const uint8_t *data, size_t length, size_t *sent_out) {
+    if (sent_out) *sent_out = 0;
+    /* As the native core, which refuses NULL data even for length 0. */
+    if (!client || !data || !sent_out) return -TCU_REASON_INVALID_ARGUMENT;
+    ENTER_OR(return TRAPPED);
     enter(client->hal);
     uint32_t part = length < CHUNK ? (uint32_t)length : CHUNK; /* the API allows a partial send */
     copy_in(client->buffer, data, part);
-    return (int32_t)Z_tculinkZ_tcu_client_send(&module, client->handle, client->buffer, part);
+    uint32_t out = client->scratch + WAIT_SIZE + INFO_SIZE;
+    store(out, 0, 4);
+    tcu_status status = (tcu_status)Z_tculinkZ_tcu_client_send(&module, client->handle, client->buffer, part, out);
+    uint32_t sent = (uint32_t)load(out, 4);
+    /* The count comes from inside the module: never more than was offered. */
+    if (status == TCU_OK && sent > part) return -TCU_REASON_INVALID_STATE;
+    if (status == TCU_OK) *sent_out = sent;
+    return status;
 }
 
-int32_t tcu_client_receive(tcu_client *client, uint8_t *buffer, size_t capacity) {
-    if (!client || !buffer) return TCU_RESULT_FAILED; /* as the native core, which refuses a NULL buffer even for capacity 0 */
-    ENTER_OR(return TCU_RESULT_FAILED);
+tcu_status tcu_client_receive(tcu_client *client, uint8_t *buffer, size_t capacity, size_t *received_out) {
+    if (received_out) *received_out = 0;
+    /* As the native core, which refuses a NULL buffer even for capacity 0. */
+    if (!client || !buffer || !received_out) return -TCU_REASON_INVALID_ARGUMENT;
+    ENTER_OR(return TRAPPED);
     enter(client->hal);
     uint32_t room = capacity < CHUNK ? (uint32_t)capacity : CHUNK;
-    int32_t received = (int32_t)Z_tculinkZ_tcu_client_receive(&module, client->handle, client->buffer, room);
+    uint32_t out = client->scratch + WAIT_SIZE + INFO_SIZE;
+    store(out, 0, 4);
+    tcu_status status = (tcu_status)Z_tculinkZ_tcu_client_receive(&module, client->handle, client->buffer, room, out);
+    uint32_t received = (uint32_t)load(out, 4);
     /* The count comes from inside the module: never let it overrun the caller's buffer. */
-    if (received > 0 && (uint32_t)received > room) return TCU_RESULT_FAILED;
-    if (received > 0) copy_out(buffer, client->buffer, (uint32_t)received);
-    return received;
+    if (status == TCU_OK && received > room) return -TCU_REASON_INVALID_STATE;
+    if (status == TCU_OK && received > 0) copy_out(buffer, client->buffer, received);
+    if (status == TCU_OK) *received_out = received;
+    return status;
 }
 
 /* After a trap the module cannot close the connection: close the transport from here, so that
@@ -646,12 +681,12 @@ forget:
  * A received message is copied out of the module (whose memory is stored back to front on a
  * big-endian host) into a native buffer of the packet size, owned by the session: the pointers
  * tcu_mqtt_receive hands out are valid until the next tcu_mqtt_step or tcu_mqtt_free, as tculink.h
- * promises. After a trap: negative reasons are -TCU_WASM_REASON_TRAPPED, steps report
- * TCU_MQTT_CLOSED with reason TCU_WASM_REASON_TRAPPED, tcu_mqtt_receive and tcu_mqtt_pending -1.
+ * promises. After a trap every call returns -TCU_WASM_REASON_TRAPPED (a step with kind TCU_MQTT_NONE).
  * The outbox is saved through the store imports above, which move at most CHUNK bytes (16 KiB, the
  * default outbox_capacity): with a larger outbox_capacity, an outbox grown past 16 KiB is not saved. */
 
-enum { SCRATCH_EVENT = 0, SCRATCH_MESSAGE = EVENT_SIZE, SCRATCH_REASON = EVENT_SIZE + MESSAGE_SIZE,
+/* SCRATCH_OUT: a call's out value (the session's handle, a packet id, a count). */
+enum { SCRATCH_EVENT = 0, SCRATCH_MESSAGE = EVENT_SIZE, SCRATCH_OUT = EVENT_SIZE + MESSAGE_SIZE,
        SCRATCH_SIZE = EVENT_SIZE + MESSAGE_SIZE + 4 };
 
 struct tcu_mqtt {
@@ -660,29 +695,29 @@ struct tcu_mqtt {
     uint32_t hal;       /* the client's HAL id */
     uint32_t scratch;   /* SCRATCH_SIZE bytes in the module */
     uint32_t buffer;    /* `room` bytes in the module: a topic or filter with its NUL, then a payload */
-    uint32_t room;      /* the packet size (max_packet_size; 0 = 4096; at least 16, as the core's buffers) */
+    uint32_t room;      /* the packet size (max_packet_size; 0 = TCULINK_MQTT_MAX_PACKET_SIZE; at least 16, as the
+                           core's buffers) */
     uint8_t *received;  /* `room` native bytes: the last message's topic, then its payload */
 };
 
-#define MQTT_TRAPPED (-TCU_WASM_REASON_TRAPPED)
-
-tcu_mqtt *tcu_mqtt_create(tcu_client *client, const tcu_mqtt_config *config, int *reason_out) {
-    if (reason_out) *reason_out = TCU_REASON_INVALID_CONFIGURATION; /* until the module says otherwise */
-    if (!client || !config || !config->client_id) return NULL; /* as the native core */
-    uint32_t room = config->max_packet_size ? config->max_packet_size : 4096;
+tcu_status tcu_mqtt_create(tcu_client *client, const tcu_mqtt_config *config, tcu_mqtt **mqtt_out) {
+    if (mqtt_out) *mqtt_out = NULL;
+    if (!client || !config || !mqtt_out) return -TCU_REASON_INVALID_ARGUMENT; /* as the native core */
+    if (!config->client_id) return -TCU_REASON_INVALID_CONFIGURATION;
+    uint32_t room = config->max_packet_size ? config->max_packet_size : TCULINK_MQTT_MAX_PACKET_SIZE;
     if (room < 16) room = 16;
     tcu_mqtt *volatile mqtt = calloc(1, sizeof *mqtt); /* volatile: GCC cannot tell it survives the longjmp */
     uint8_t *received = mqtt ? malloc(room) : NULL;
     if (!received) {
-        if (reason_out) *reason_out = TCU_REASON_OUT_OF_MEMORY;
         free(mqtt);
-        return NULL;
+        return -TCU_REASON_OUT_OF_MEMORY;
     }
     mqtt->client = client;
     mqtt->hal = client->hal;
     mqtt->room = room;
     mqtt->received = received;
     volatile uint32_t client_id = 0, username = 0, settings = 0;
+    volatile tcu_status status = -TCU_REASON_INVALID_CONFIGURATION;
     ENTER_OR(goto failed);
     enter(client->hal);
     client_id = module_string(config->client_id);
@@ -692,7 +727,7 @@ tcu_mqtt *tcu_mqtt_create(tcu_client *client, const tcu_mqtt_config *config, int
     mqtt->scratch = Z_tculinkZ_tcu_wasm_alloc(&module, SCRATCH_SIZE);
     mqtt->buffer = Z_tculinkZ_tcu_wasm_alloc(&module, mqtt->room);
     if (!settings || !mqtt->scratch || !mqtt->buffer) {
-        if (reason_out) *reason_out = TCU_REASON_OUT_OF_MEMORY;
+        status = -TCU_REASON_OUT_OF_MEMORY;
         goto failed;
     }
     store(settings + MQTT_CONFIG_CLIENT_ID, client_id, 4);
@@ -704,20 +739,22 @@ tcu_mqtt *tcu_mqtt_create(tcu_client *client, const tcu_mqtt_config *config, int
     store(settings + MQTT_CONFIG_ACK_MS, config->ack_timeout_ms, 4);
     store(settings + MQTT_CONFIG_PING_MS, config->ping_timeout_ms, 4);
     store(settings + MQTT_CONFIG_OUTBOX, config->outbox_capacity, 4);
-    uint32_t reason = mqtt->scratch + SCRATCH_REASON;
-    store(reason, 0, 4);
-    mqtt->handle = Z_tculinkZ_tcu_mqtt_create(&module, client->handle, settings, reason);
-    if (reason_out) *reason_out = (int)(int32_t)load(reason, 4);
+    uint32_t out = mqtt->scratch + SCRATCH_OUT;
+    store(out, 0, 4);
+    status = (tcu_status)Z_tculinkZ_tcu_mqtt_create(&module, client->handle, settings, out);
+    mqtt->handle = status == TCU_OK ? (uint32_t)load(out, 4) : 0;
     Z_tculinkZ_tcu_wasm_free(&module, client_id); /* the core copies both strings */
     Z_tculinkZ_tcu_wasm_free(&module, username);
     Z_tculinkZ_tcu_wasm_free(&module, settings);
     if (mqtt->handle) {
         client->sessions++;
-        return mqtt;
+        *mqtt_out = mqtt;
+        return TCU_OK;
     }
+    if (status >= 0) status = -TCU_REASON_OUT_OF_MEMORY; /* TCU_OK without a session: never, but never success */
     client_id = username = settings = 0;
 failed:
-    if (trapped && reason_out) *reason_out = TCU_WASM_REASON_TRAPPED;
+    if (trapped) status = TRAPPED;
     if (!trapped) {
         Z_tculinkZ_tcu_wasm_free(&module, client_id);
         Z_tculinkZ_tcu_wasm_free(&module, username);
@@ -727,67 +764,81 @@ failed:
     }
     free(mqtt->received);
     free(mqtt);
-    return NULL;
+    return status;
 }
 
-int tcu_mqtt_connect(tcu_mqtt *mqtt) {
-    if (!mqtt) return -TCU_REASON_INVALID_STATE; /* as the native core */
-    ENTER_OR(return MQTT_TRAPPED);
+tcu_status tcu_mqtt_connect(tcu_mqtt *mqtt) {
+    if (!mqtt) return -TCU_REASON_INVALID_ARGUMENT; /* as the native core */
+    ENTER_OR(return TRAPPED);
     enter(mqtt->hal);
-    return (int)(int32_t)Z_tculinkZ_tcu_mqtt_connect(&module, mqtt->handle);
+    return (tcu_status)Z_tculinkZ_tcu_mqtt_connect(&module, mqtt->handle);
 }
 
-int32_t tcu_mqtt_publish(tcu_mqtt *mqtt, const char *topic, const uint8_t *payload, size_t length, int qos,
-                         int retain) {
-    if (!mqtt || !topic || (!payload && length)) return -TCU_REASON_INVALID_STATE; /* as the native core */
-    ENTER_OR(return MQTT_TRAPPED);
+/* A call's packet id, from the session's out value, for an optional uint16_t *packet_id_out. */
+static tcu_status packet_id(const tcu_mqtt *mqtt, tcu_status status, uint16_t *packet_id_out) {
+    if (packet_id_out) *packet_id_out = status == TCU_OK ? (uint16_t)load(mqtt->scratch + SCRATCH_OUT, 2) : 0;
+    return status;
+}
+
+tcu_status tcu_mqtt_publish(tcu_mqtt *mqtt, const char *topic, const uint8_t *payload, size_t length, int qos,
+                            int retain, uint16_t *packet_id_out) {
+    if (packet_id_out) *packet_id_out = 0;
+    if (!mqtt || !topic || (!payload && length)) return -TCU_REASON_INVALID_ARGUMENT; /* as the native core */
+    ENTER_OR(return TRAPPED);
     size_t topic_size = strlen(topic) + 1; /* after the setjmp: nothing to keep across a longjmp */
     if (topic_size > mqtt->room || length > mqtt->room - topic_size) return -TCU_REASON_MQTT_PACKET_TOO_LARGE;
     enter(mqtt->hal);
     uint32_t at = mqtt->buffer + (uint32_t)topic_size;
     copy_in(mqtt->buffer, topic, (uint32_t)topic_size);
     if (length) copy_in(at, payload, (uint32_t)length);
-    return (int32_t)Z_tculinkZ_tcu_mqtt_publish(&module, mqtt->handle, mqtt->buffer, payload ? at : 0, (u32)length,
-                                                (u32)qos, (u32)retain);
+    store(mqtt->scratch + SCRATCH_OUT, 0, 4);
+    tcu_status status = (tcu_status)Z_tculinkZ_tcu_mqtt_publish(&module, mqtt->handle, mqtt->buffer, payload ? at : 0,
+                                                               (u32)length, (u32)qos, (u32)retain,
+                                                               mqtt->scratch + SCRATCH_OUT);
+    return packet_id(mqtt, status, packet_id_out);
 }
 
-int32_t tcu_mqtt_subscribe(tcu_mqtt *mqtt, const char *filter, int qos) {
-    if (!mqtt || !filter) return -TCU_REASON_INVALID_STATE; /* as the native core */
-    ENTER_OR(return MQTT_TRAPPED);
+tcu_status tcu_mqtt_subscribe(tcu_mqtt *mqtt, const char *filter, int qos, uint16_t *packet_id_out) {
+    if (packet_id_out) *packet_id_out = 0;
+    if (!mqtt || !filter) return -TCU_REASON_INVALID_ARGUMENT; /* as the native core */
+    ENTER_OR(return TRAPPED);
     size_t size = strlen(filter) + 1;
     if (size > mqtt->room) return -TCU_REASON_MQTT_PACKET_TOO_LARGE;
     enter(mqtt->hal);
     copy_in(mqtt->buffer, filter, (uint32_t)size);
-    return (int32_t)Z_tculinkZ_tcu_mqtt_subscribe(&module, mqtt->handle, mqtt->buffer, (u32)qos);
+    store(mqtt->scratch + SCRATCH_OUT, 0, 4);
+    tcu_status status = (tcu_status)Z_tculinkZ_tcu_mqtt_subscribe(&module, mqtt->handle, mqtt->buffer, (u32)qos,
+                                                                 mqtt->scratch + SCRATCH_OUT);
+    return packet_id(mqtt, status, packet_id_out);
 }
 
-int32_t tcu_mqtt_unsubscribe(tcu_mqtt *mqtt, const char *filter) {
-    if (!mqtt || !filter) return -TCU_REASON_INVALID_STATE;
-    ENTER_OR(return MQTT_TRAPPED);
+tcu_status tcu_mqtt_unsubscribe(tcu_mqtt *mqtt, const char *filter, uint16_t *packet_id_out) {
+    if (packet_id_out) *packet_id_out = 0;
+    if (!mqtt || !filter) return -TCU_REASON_INVALID_ARGUMENT;
+    ENTER_OR(return TRAPPED);
     size_t size = strlen(filter) + 1;
     if (size > mqtt->room) return -TCU_REASON_MQTT_PACKET_TOO_LARGE;
     enter(mqtt->hal);
     copy_in(mqtt->buffer, filter, (uint32_t)size);
-    return (int32_t)Z_tculinkZ_tcu_mqtt_unsubscribe(&module, mqtt->handle, mqtt->buffer);
+    store(mqtt->scratch + SCRATCH_OUT, 0, 4);
+    tcu_status status = (tcu_status)Z_tculinkZ_tcu_mqtt_unsubscribe(&module, mqtt->handle, mqtt->buffer,
+                                                                   mqtt->scratch + SCRATCH_OUT);
+    return packet_id(mqtt, status, packet_id_out);
 }
 
 /* What a step reports when there is no session to step (as the native core) or the module trapped. */
-static int mqtt_closed(tcu_mqtt_event *event_out, int reason) {
-    if (event_out) {
-        memset(event_out, 0, sizeof *event_out);
-        event_out->kind = TCU_MQTT_CLOSED;
-        event_out->reason = reason;
-    }
-    return TCU_MQTT_CLOSED;
+static tcu_status mqtt_ended(tcu_mqtt_event *event_out, tcu_status status) {
+    if (event_out) memset(event_out, 0, sizeof *event_out); /* kind TCU_MQTT_NONE */
+    return status;
 }
 
-int tcu_mqtt_step(tcu_mqtt *mqtt, tcu_mqtt_event *event_out) {
-    if (!mqtt) return mqtt_closed(event_out, TCU_REASON_INVALID_STATE);
-    ENTER_OR(return mqtt_closed(event_out, TCU_WASM_REASON_TRAPPED));
+tcu_status tcu_mqtt_step(tcu_mqtt *mqtt, tcu_mqtt_event *event_out) {
+    if (!mqtt) return mqtt_ended(event_out, -TCU_REASON_INVALID_ARGUMENT);
+    ENTER_OR(return mqtt_ended(event_out, TRAPPED));
     enter(mqtt->hal);
     uint32_t event = mqtt->scratch + SCRATCH_EVENT;
-    int kind = (int)(int32_t)Z_tculinkZ_tcu_mqtt_step(&module, mqtt->handle, event_out ? event : 0);
-    if (event_out) { /* the core writes the whole event, every field, whatever the kind */
+    tcu_status status = (tcu_status)Z_tculinkZ_tcu_mqtt_step(&module, mqtt->handle, event_out ? event : 0);
+    if (event_out) { /* the core writes the whole event, every field, whatever the status */
         memset(event_out, 0, sizeof *event_out);
         event_out->kind = (int)(int32_t)load(event + EVENT_KIND, 4);
         event_out->packet_id = (uint16_t)load(event + EVENT_PACKET_ID, 2);
@@ -795,17 +846,17 @@ int tcu_mqtt_step(tcu_mqtt *mqtt, tcu_mqtt_event *event_out) {
         event_out->session_present = (uint8_t)load(event + EVENT_SESSION_PRESENT, 1);
         event_out->wait.readable = (int)(int32_t)load(event + EVENT_WAIT + WAIT_READABLE, 4);
         event_out->wait.until_ms = load(event + EVENT_WAIT + WAIT_UNTIL, 8);
-        event_out->reason = (int)(int32_t)load(event + EVENT_REASON, 4);
     }
-    return kind;
+    return status;
 }
 
-int tcu_mqtt_receive(const tcu_mqtt *mqtt, tcu_mqtt_message *message_out) {
-    if (!mqtt || !message_out) return -1;
-    ENTER_OR(return -1);
+tcu_status tcu_mqtt_receive(const tcu_mqtt *mqtt, tcu_mqtt_message *message_out) {
+    if (!mqtt || !message_out) return -TCU_REASON_INVALID_ARGUMENT;
+    ENTER_OR(return TRAPPED);
     enter(mqtt->hal);
     uint32_t message = mqtt->scratch + SCRATCH_MESSAGE;
-    if ((int32_t)Z_tculinkZ_tcu_mqtt_receive(&module, mqtt->handle, message) != 0) return -1;
+    tcu_status status = (tcu_status)Z_tculinkZ_tcu_mqtt_receive(&module, mqtt->handle, message);
+    if (status != TCU_OK) return status;
     uint32_t topic = (uint32_t)load(message + MESSAGE_TOPIC, 4);
     uint32_t topic_length = (uint32_t)load(message + MESSAGE_TOPIC_LENGTH, 4);
     uint32_t payload = (uint32_t)load(message + MESSAGE_PAYLOAD, 4);
@@ -814,7 +865,7 @@ int tcu_mqtt_receive(const tcu_mqtt *mqtt, tcu_mqtt_message *message_out) {
      * (a received packet is at most `room` bytes, topic and payload included), or nothing. */
     if (topic_length > mqtt->room || payload_length > mqtt->room - topic_length || !in_bounds(topic, topic_length) ||
         !in_bounds(payload, payload_length))
-        return -1;
+        return -TCU_REASON_INVALID_STATE;
     copy_out(mqtt->received, topic, topic_length);
     copy_out(mqtt->received + topic_length, payload, payload_length);
     memset(message_out, 0, sizeof *message_out);
@@ -826,23 +877,26 @@ int tcu_mqtt_receive(const tcu_mqtt *mqtt, tcu_mqtt_message *message_out) {
     message_out->qos = (uint8_t)load(message + MESSAGE_QOS, 1);
     message_out->retain = (uint8_t)load(message + MESSAGE_RETAIN, 1);
     message_out->duplicate = (uint8_t)load(message + MESSAGE_DUPLICATE, 1);
-    return 0;
+    return TCU_OK;
 }
 
-int32_t tcu_mqtt_pending(const tcu_mqtt *mqtt) {
-    if (!mqtt) return 0; /* as the native core */
-    ENTER_OR(return -1); /* unknown: not 0, which would say everything was acknowledged */
+tcu_status tcu_mqtt_pending(const tcu_mqtt *mqtt, uint32_t *count_out) {
+    if (!mqtt || !count_out) return -TCU_REASON_INVALID_ARGUMENT; /* as the native core */
+    ENTER_OR(return TRAPPED);
     enter(mqtt->hal);
-    return (int32_t)Z_tculinkZ_tcu_mqtt_pending(&module, mqtt->handle);
+    store(mqtt->scratch + SCRATCH_OUT, 0, 4);
+    tcu_status status = (tcu_status)Z_tculinkZ_tcu_mqtt_pending(&module, mqtt->handle, mqtt->scratch + SCRATCH_OUT);
+    if (status == TCU_OK) *count_out = (uint32_t)load(mqtt->scratch + SCRATCH_OUT, 4);
+    return status;
 }
 
 /* No session and no client: the HAL gets an id for the call only, as in tcu_context_create. */
-int tcu_mqtt_enqueue(const tcu_hal *hal, uint32_t outbox_capacity, const char *topic, const uint8_t *payload,
-                     size_t length, int retain) {
-    if (!hal || tcu_hal_missing_function(hal) != 0 || !topic || (!payload && length))
-        return -TCU_REASON_INVALID_CONFIGURATION; /* as the native core */
+tcu_status tcu_mqtt_enqueue(const tcu_hal *hal, uint32_t outbox_capacity, const char *topic, const uint8_t *payload,
+                            size_t length, int retain) {
+    if (!hal || !topic || (!payload && length)) return -TCU_REASON_INVALID_ARGUMENT; /* as the native core */
+    if (tcu_hal_missing_function(hal) != 0) return -TCU_REASON_INVALID_CONFIGURATION;
     size_t topic_size = strlen(topic) + 1;
-    size_t capacity = outbox_capacity ? outbox_capacity : 16 * 1024; /* the core's default */
+    size_t capacity = outbox_capacity ? outbox_capacity : TCULINK_MQTT_OUTBOX_CAPACITY; /* the core's default */
     /* Topic and payload alone would take the outbox past its capacity (each record adds more): the
      * core refuses that as full; refused here before copying it into the module. */
     if (topic_size - 1 > capacity || length > capacity - (topic_size - 1) || length > UINT32_MAX - topic_size)
@@ -851,7 +905,7 @@ int tcu_mqtt_enqueue(const tcu_hal *hal, uint32_t outbox_capacity, const char *t
     if (id >= TCU_WASM_MAX_HALS) return -TCU_REASON_OUT_OF_MEMORY;
     hals[id] = hal;
     volatile uint32_t text = 0;
-    volatile int result = -TCU_REASON_OUT_OF_MEMORY;
+    volatile tcu_status result = -TCU_REASON_OUT_OF_MEMORY;
     ENTER_OR(goto done);
     enter(id);
     if (!start_module()) {
@@ -862,7 +916,7 @@ int tcu_mqtt_enqueue(const tcu_hal *hal, uint32_t outbox_capacity, const char *t
     if (!text) goto done;
     copy_in(text, topic, (uint32_t)topic_size);
     if (length) copy_in(text + (uint32_t)topic_size, payload, (uint32_t)length);
-    result = (int)(int32_t)Z_tculinkZ_tcu_mqtt_enqueue(&module, Z_tculinkZ_tcu_wasm_hal_enter(&module, id),
+    result = (tcu_status)Z_tculinkZ_tcu_mqtt_enqueue(&module, Z_tculinkZ_tcu_wasm_hal_enter(&module, id),
                                                        outbox_capacity, text,
                                                        payload ? text + (uint32_t)topic_size : 0, (u32)length,
                                                        (u32)retain);
@@ -874,7 +928,7 @@ done:
     }
     hals[id] = NULL;
     if (entered_hal == id) entered_hal = UINT32_MAX;
-    return trapped ? MQTT_TRAPPED : result;
+    return trapped ? TRAPPED : result;
 }
 
 void tcu_mqtt_disconnect(tcu_mqtt *mqtt) {
@@ -884,12 +938,12 @@ void tcu_mqtt_disconnect(tcu_mqtt *mqtt) {
     Z_tculinkZ_tcu_mqtt_disconnect(&module, mqtt->handle);
 }
 
-int tcu_mqtt_error(const tcu_mqtt *mqtt) {
-    if (trapped) return TCU_WASM_REASON_TRAPPED;
-    if (!mqtt) return 0; /* as the native core */
-    ENTER_OR(return TCU_WASM_REASON_TRAPPED);
+tcu_status tcu_mqtt_error(const tcu_mqtt *mqtt) {
+    if (trapped) return TRAPPED;
+    if (!mqtt) return -TCU_REASON_INVALID_ARGUMENT; /* as the native core */
+    ENTER_OR(return TRAPPED);
     enter(mqtt->hal);
-    return (int)(int32_t)Z_tculinkZ_tcu_mqtt_error(&module, mqtt->handle);
+    return (tcu_status)Z_tculinkZ_tcu_mqtt_error(&module, mqtt->handle);
 }
 
 void tcu_mqtt_free(tcu_mqtt *mqtt) {

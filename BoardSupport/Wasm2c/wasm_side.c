@@ -57,8 +57,9 @@ IMPORT(platform_entropy) int32_t import_platform_entropy(uint8_t *buffer, uint32
 /* ---- The HAL table inside the module ---- */
 #define TCU_WASM_MAX_HALS 16
 /* Per set: a device chain or the trust anchors. As many as the core reads (CHALKeyStore reads
- * indices 0 ..< 16): with 8, a 9th trust anchor was silently dropped, unlike the native core. */
-#define TCU_WASM_MAX_CERTIFICATES 16
+ * indices 0 ..< TCULINK_MAX_CERTIFICATES, tculink_config.h): with fewer, a trust anchor the native
+ * core would use was silently dropped. */
+#define TCU_WASM_MAX_CERTIFICATES TCULINK_MAX_CERTIFICATES
 
 static uint32_t hal_id(void *context) { return (uint32_t)(uintptr_t)context; }
 
@@ -209,8 +210,7 @@ _Static_assert(offsetof(tcu_mqtt_config, client_id) == 0 && offsetof(tcu_mqtt_co
                "tcu_mqtt_config layout");
 _Static_assert(offsetof(tcu_mqtt_event, kind) == 0 && offsetof(tcu_mqtt_event, packet_id) == 4 &&
                    offsetof(tcu_mqtt_event, granted_qos) == 6 && offsetof(tcu_mqtt_event, session_present) == 7 &&
-                   offsetof(tcu_mqtt_event, wait) == 8 && offsetof(tcu_mqtt_event, reason) == 24 &&
-                   sizeof(tcu_mqtt_event) == 32,
+                   offsetof(tcu_mqtt_event, wait) == 8 && sizeof(tcu_mqtt_event) == 24,
                "tcu_mqtt_event layout");
 _Static_assert(offsetof(tcu_mqtt_message, topic) == 0 && offsetof(tcu_mqtt_message, topic_length) == 4 &&
                    offsetof(tcu_mqtt_message, payload) == 8 && offsetof(tcu_mqtt_message, payload_length) == 12 &&

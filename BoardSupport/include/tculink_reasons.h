@@ -1,8 +1,9 @@
 /**
  * @file tculink_reasons.h
- * @brief TCULink's reason codes: why a connection failed, as tcu_client_error() and the create
- * functions report them. Generated from TCULinkError.Reason (Sources/TCULink/Errors/TCULinkError.swift);
- * a unit test (ErrorTaxonomyTests) checks the two agree. Numbers are stable and never reused.
+ * @brief TCULink's reason codes: why a call or a connection failed. A failed tcu_status is the reason
+ * negated (TCU_STATUS_REASON, TCU_STATUS_FROM_REASON in tculink_types.h). Generated from
+ * TCULinkError.Reason (Sources/TCULink/Errors/TCULinkError.swift); a unit test (ReasonHeaderTests)
+ * checks the two agree. Numbers are stable and never reused.
  * tcu_reason_text() gives a one-line description, tcu_reason_is_permanent() whether retrying can cure it.
  */
 #ifndef TCULINK_REASONS_H
@@ -65,6 +66,7 @@
 #define TCU_REASON_ENTROPY_FAILED 66
 #define TCU_REASON_STORAGE_FAILED 67
 #define TCU_REASON_RENEWAL_REFUSED 68
+#define TCU_REASON_INVALID_ARGUMENT 69
 
 /* More verdicts on the server's certificate chain. */
 #define TCU_REASON_SERVER_CERTIFICATE_IS_CA 70

@@ -17,7 +17,10 @@ extern "C" {
 
 /** @name tcu_status: what every tculink.h function that can fail returns
  *  Zero or positive: it worked (the value says how far). Negative: it failed, and the value is
- *  -TCU_REASON_* (tculink_reasons.h): tcu_reason_text(TCU_STATUS_REASON(s)) describes it. */
+ *  -TCU_REASON_* (tculink_reasons.h): tcu_status_text(s), or tcu_reason_text(TCU_STATUS_REASON(s)),
+ *  describes it. Each function's documentation lists the values it returns; a function never returns
+ *  a positive value it does not list. Test `status < 0` for failure, never `status != TCU_OK` alone
+ *  where TCU_IN_PROGRESS or TCU_CLOSED may come. */
 /**@{*/
 typedef int32_t tcu_status;
 #define TCU_OK 0          /**< done */
@@ -41,37 +44,36 @@ typedef struct tcu_context tcu_context;
                                   established (needs the HAL's keystore_seal; see tcu_client_save_session) */
 /**@}*/
 
+/** What tcu_client_create() connects to and how. The caller owns it; create copies what it keeps (the
+ *  strings too), so it may live on the stack. Zero-initialize it: a 0 field takes the default of
+ *  tculink_config.h. */
 typedef struct tcu_client_config {
-    const char *host;        /**< name or numeric address to connect to (copied) */
-    uint16_t port;
-    const char *server_name; /**< name the server certificate must carry and SNI announces; NULL = host (copied) */
-    uint32_t flags;          /**< TCU_FLAG_* */
-    uint32_t connect_timeout_ms;    /**< 0 = 10000 */
-    uint32_t handshake_timeout_ms;  /**< 0 = 30000 */
-    uint32_t acceptance_timeout_ms; /**< 0 = 3000 */
+    const char *host;        /**< [in] name or numeric address to connect to, NUL-terminated (copied); required */
+    uint16_t port;           /**< [in] TCP port; required (0 is refused) */
+    const char *server_name; /**< [in] name the server certificate must carry and SNI announces; NULL = host (copied) */
+    uint32_t flags;          /**< [in] TCU_FLAG_* */
+    uint32_t connect_timeout_ms;    /**< 0 = TCULINK_CONNECT_TIMEOUT_MS */
+    uint32_t handshake_timeout_ms;  /**< 0 = TCULINK_HANDSHAKE_TIMEOUT_MS */
+    uint32_t acceptance_timeout_ms; /**< 0 = TCULINK_ACCEPTANCE_TIMEOUT_MS; unused with TCU_FLAG_NO_ACCEPTANCE_WAIT */
     uint16_t max_fragment_length;   /**< 0 = none (16 KiB records); 512, 1024, 2048 or 4096: smaller receive buffers */
     /** The trusted clock: an RTC time before this (Unix seconds) reads as "not set", since the firmware cannot
      *  be older than its build. 0 = TCULINK_CLOCK_FLOOR (tculink_config.h). */
     int64_t clock_floor_s;
     /** The trusted clock: an RTC time more than this many seconds before the last known good time (slot
-     *  TCU_SLOT_LAST_KNOWN_GOOD_TIME, recorded at each verified connection) reads as "not set". 0 = 86400 */
+     *  TCU_SLOT_LAST_KNOWN_GOOD_TIME, recorded at each verified connection) reads as "not set".
+     *  0 = TCULINK_CLOCK_TOLERANCE_S */
     uint32_t clock_tolerance_s;
 } tcu_client_config;
 
-/** @name tcu_client_step() results */
-/**@{*/
-#define TCU_STATUS_WAITING 0      /**< call again when the transport is ready or at wait.until_ms */
-#define TCU_STATUS_ESTABLISHED 1  /**< send and receive now */
-#define TCU_STATUS_CLOSED 2       /**< closed by tcu_client_close() */
-#define TCU_STATUS_FAILED (-1)    /**< see tcu_client_error() */
-#define TCU_RESULT_FAILED (-1)    /**< tcu_client_send/receive failed; see tcu_client_error() */
-/**@}*/
-
+/** What to wait for before the next step, when a step returned TCU_IN_PROGRESS: the transport becoming
+ *  readable (or writable), or the deadline, whichever comes first. Pass both to hal.transport_wait()
+ *  (timeout = until_ms - clock_monotonic_ms(), 0 when past), or do other work and step again by then. */
 typedef struct tcu_wait {
     int readable;       /**< 1: waiting to read; 0: waiting to write */
     uint64_t until_ms;  /**< deadline, on clock_monotonic_ms() */
 } tcu_wait;
 
+/** What the handshake negotiated (tcu_client_info()). */
 typedef struct tcu_connection_info {
     uint16_t protocol_version;  /**< 0x0304 TLS 1.3, 0x0303 TLS 1.2 */
     uint8_t acceptance;         /**< 0 TLS 1.2 Finished, 1 session ticket, 2 application data, 3 unconfirmed */
@@ -91,25 +93,29 @@ typedef struct tcu_mqtt tcu_mqtt;
                                                    messages while the device is away (needed for DUP resends) */
 /**@}*/
 
+/** How tcu_mqtt_create() sets up a session. The caller owns it; create copies what it keeps (the strings
+ *  too). Zero-initialize it: a 0 field takes the default of tculink_config.h. */
 typedef struct tcu_mqtt_config {
-    const char *client_id;     /**< the device id: the certificate's CN for Azure IoT Hub and AWS IoT Core (copied) */
-    const char *username;      /**< NULL for none; Azure: "{hub}/{device}/?api-version=2021-04-12" (copied) */
+    const char *client_id;     /**< [in] the device id, NUL-terminated, not empty: the certificate's CN for Azure IoT
+                                    Hub and AWS IoT Core (copied); required */
+    const char *username;      /**< [in] NULL for none; Azure: "{hub}/{device}/?api-version=2021-04-12" (copied) */
     uint32_t flags;            /**< TCU_MQTT_FLAG_* */
-    uint16_t keep_alive_s;     /**< 0 = 60; Azure IoT Hub allows at most 1177 */
-    uint16_t max_in_flight;    /**< QoS 1 publishes and subscriptions awaiting their answer at once; 0 = 8 */
-    uint32_t max_packet_size;  /**< the largest packet sent and received; 0 = 4096. Two buffers this size are
-                                    allocated once, by tcu_mqtt_create */
-    uint32_t ack_timeout_ms;   /**< how long CONNACK, PUBACK, SUBACK, UNSUBACK may take; 0 = 10000 */
+    uint16_t keep_alive_s;     /**< 0 = TCULINK_MQTT_KEEP_ALIVE_S; Azure IoT Hub allows at most 1177 */
+    uint16_t max_in_flight;    /**< QoS 1 publishes and subscriptions awaiting their answer at once;
+                                    0 = TCULINK_MQTT_MAX_IN_FLIGHT */
+    uint32_t max_packet_size;  /**< the largest packet sent and received; 0 = TCULINK_MQTT_MAX_PACKET_SIZE. Two
+                                    buffers this size are allocated once, by tcu_mqtt_create */
+    uint32_t ack_timeout_ms;   /**< how long CONNACK, PUBACK, SUBACK, UNSUBACK may take;
+                                    0 = TCULINK_MQTT_ACK_TIMEOUT_MS */
     uint32_t ping_timeout_ms;  /**< how long PINGRESP may take: a dead link is found within keep-alive + this;
-                                    0 = 10000 */
-    uint32_t outbox_capacity;  /**< the most bytes slot TCU_SLOT_MQTT_OUTBOX may take; 0 = 16384. One buffer this
-                                    size is allocated once */
+                                    0 = TCULINK_MQTT_PING_TIMEOUT_MS */
+    uint32_t outbox_capacity;  /**< the most bytes slot TCU_SLOT_MQTT_OUTBOX may take;
+                                    0 = TCULINK_MQTT_OUTBOX_CAPACITY. One buffer this size is allocated once */
 } tcu_mqtt_config;
 
-/** @name tcu_mqtt_step() events (tcu_mqtt_event.kind) */
+/** @name tcu_mqtt_step() events (tcu_mqtt_event.kind), when the step returned TCU_OK */
 /**@{*/
-#define TCU_MQTT_WAITING 0               /**< nothing now: step again when the transport is readable or at
-                                              event.wait.until_ms */
+#define TCU_MQTT_NONE 0                  /**< no event: the step did not return TCU_OK (see its status) */
 #define TCU_MQTT_CONNECTED 1             /**< CONNACK accepted; event.session_present */
 #define TCU_MQTT_PUBLISHED 2             /**< the PUBACK of event.packet_id came: the message left the outbox */
 #define TCU_MQTT_SUBSCRIBED 3            /**< SUBACK for event.packet_id; event.granted_qos */
@@ -117,20 +123,20 @@ typedef struct tcu_mqtt_config {
 #define TCU_MQTT_UNSUBSCRIBED 5          /**< UNSUBACK for event.packet_id */
 #define TCU_MQTT_MESSAGE 6               /**< a message arrived: read it with tcu_mqtt_receive() before the next
                                               step, which acknowledges it (QoS 1) */
-#define TCU_MQTT_CLOSED 7                /**< the session ended; event.reason 0 after tcu_mqtt_disconnect() */
 /**@}*/
 
+/** What tcu_mqtt_step() reports, written by every step (all fields; those a kind does not use are 0). */
 typedef struct tcu_mqtt_event {
-    int kind;                /**< TCU_MQTT_* */
+    int kind;                /**< TCU_MQTT_*: TCU_MQTT_NONE unless the step returned TCU_OK */
     uint16_t packet_id;      /**< PUBLISHED, SUBSCRIBED, SUBSCRIPTION_REFUSED, UNSUBSCRIBED, MESSAGE (0 for QoS 0) */
     uint8_t granted_qos;     /**< SUBSCRIBED; MESSAGE: the message's QoS */
     uint8_t session_present; /**< CONNECTED: the broker still had the session */
-    tcu_wait wait;           /**< WAITING: what to wait for, until when */
-    int reason;              /**< CLOSED: TCU_REASON_*, 0 for an orderly end */
+    tcu_wait wait;           /**< when the step returned TCU_IN_PROGRESS: what to wait for, until when */
 } tcu_mqtt_event;
 
-/** A message handed out by tcu_mqtt_receive(): pointers into the client's receive buffer, valid until the
- *  next tcu_mqtt_step() or tcu_mqtt_free(). The topic is not NUL-terminated. */
+/** A message handed out by tcu_mqtt_receive(): pointers into the session's receive buffer (owned by the
+ *  session, never by the caller), valid until the next tcu_mqtt_step() or tcu_mqtt_free(). The topic is not
+ *  NUL-terminated. */
 typedef struct tcu_mqtt_message {
     const uint8_t *topic;
     size_t topic_length;

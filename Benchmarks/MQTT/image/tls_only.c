@@ -6,13 +6,14 @@
 static const tcu_hal board_hal; /* all NULL: never run, only linked */
 int main(void) {
     tcu_client_config config = {.host = "backend", .port = 8883};
-    int reason;
-    tcu_client *client = tcu_client_create(&board_hal, &config, &reason);
+    tcu_client *client;
+    tcu_client_create(&board_hal, &config, &client);
     tcu_wait wait;
-    while (tcu_client_step(client, &wait) == TCU_STATUS_WAITING) {}
+    while (tcu_client_step(client, &wait) == TCU_IN_PROGRESS) {}
     uint8_t buffer[64];
-    tcu_client_send(client, buffer, sizeof buffer);
-    tcu_client_receive(client, buffer, sizeof buffer);
+    size_t count;
+    tcu_client_send(client, buffer, sizeof buffer, &count);
+    tcu_client_receive(client, buffer, sizeof buffer, &count);
     tcu_client_free(client);
     return 0;
 }

@@ -49,12 +49,14 @@ static __attribute__((noinline)) void repaint_below(uintptr_t sp) {
     memset(stack_low, PATTERN, (size_t)(limit - (uintptr_t)stack_low));
 }
 
+/* The next event's kind (TCU_MQTT_NONE when the session ended or nothing came in time). */
 static int next_event(const tcu_hal *hal, tcu_mqtt *mqtt, tcu_mqtt_event *event) {
     uint64_t deadline = hal->clock_monotonic_ms(hal->context) + 10000;
     for (;;) {
-        int kind = tcu_mqtt_step(mqtt, event);
+        tcu_status status = tcu_mqtt_step(mqtt, event);
         uint64_t now = hal->clock_monotonic_ms(hal->context);
-        if (kind != TCU_MQTT_WAITING || now >= deadline) return kind;
+        if (status == TCU_OK) return event->kind;
+        if (status != TCU_IN_PROGRESS || now >= deadline) return TCU_MQTT_NONE;
         uint64_t until = event->wait.until_ms < deadline ? event->wait.until_ms : deadline;
         hal->transport_wait(hal->context, event->wait.readable, until > now ? (uint32_t)(until - now) : 0);
     }
@@ -72,20 +74,18 @@ static void *run(void *unused) {
     }
     tcu_client_config config = {.host = args[1], .port = (uint16_t)atoi(args[2]), .server_name = args[3],
                                 .handshake_timeout_ms = 15000};
-    int reason = 0;
-    tcu_client *client = tcu_client_create(&hal, &config, &reason);
-    int status = TCU_STATUS_FAILED;
-    while (client) {
+    tcu_client *client = NULL;
+    tcu_status status = tcu_client_create(&hal, &config, &client);
+    while (status == TCU_OK || status == TCU_IN_PROGRESS) {
         tcu_wait wait = {0};
         status = tcu_client_step(client, &wait);
-        if (status != TCU_STATUS_WAITING) break;
+        if (status != TCU_IN_PROGRESS) break;
         uint64_t now = hal.clock_monotonic_ms(hal.context);
         hal.transport_wait(hal.context, wait.readable, wait.until_ms > now ? (uint32_t)(wait.until_ms - now) : 0);
     }
     handshake_depth = high_water();
-    if (status != TCU_STATUS_ESTABLISHED) {
-        fprintf(stderr, "stack-depth: handshake failed: %s\n",
-                tcu_reason_text(client ? tcu_client_error(client, NULL) : reason));
+    if (status != TCU_OK) {
+        fprintf(stderr, "stack-depth: handshake failed: %s\n", tcu_status_text(status));
         return NULL;
     }
     if (!mqtt_mode) {
@@ -93,17 +93,23 @@ static void *run(void *unused) {
     } else {
         repaint_below(here());
         tcu_mqtt_config mqtt_config = {.client_id = "tcu-0001"};
-        tcu_mqtt *mqtt = tcu_mqtt_create(client, &mqtt_config, &reason);
+        tcu_mqtt *mqtt = NULL;
+        tcu_status created = tcu_mqtt_create(client, &mqtt_config, &mqtt);
         tcu_mqtt_event event;
         uint8_t payload[200];
         memset(payload, 'x', sizeof payload);
-        if (mqtt && tcu_mqtt_connect(mqtt) == 0 && next_event(&hal, mqtt, &event) == TCU_MQTT_CONNECTED) {
-            int32_t id = tcu_mqtt_publish(mqtt, "devices/tcu-0001/messages/events/", payload, sizeof payload, 1, 0);
-            if (id > 0 && next_event(&hal, mqtt, &event) == TCU_MQTT_PUBLISHED && event.packet_id == id) outcome = 0;
+        if (created == TCU_OK && tcu_mqtt_connect(mqtt) == TCU_OK &&
+            next_event(&hal, mqtt, &event) == TCU_MQTT_CONNECTED) {
+            uint16_t id = 0;
+            if (tcu_mqtt_publish(mqtt, "devices/tcu-0001/messages/events/", payload, sizeof payload, 1, 0, &id) ==
+                    TCU_OK &&
+                id > 0 && next_event(&hal, mqtt, &event) == TCU_MQTT_PUBLISHED && event.packet_id == id)
+                outcome = 0;
             tcu_mqtt_disconnect(mqtt);
         }
         publish_depth = high_water();
-        if (outcome != 0) fprintf(stderr, "stack-depth: MQTT failed (reason %d)\n", mqtt ? tcu_mqtt_error(mqtt) : reason);
+        if (outcome != 0)
+            fprintf(stderr, "stack-depth: MQTT failed: %s\n", tcu_status_text(mqtt ? tcu_mqtt_error(mqtt) : created));
         tcu_mqtt_free(mqtt);
     }
     tcu_client_free(client);

@@ -46,51 +46,63 @@ static int open_device(device *d, const char *name) {
 }
 
 /* Steps the client to a final status, waiting on the transport as firmware would. */
-static int run_to_end(tcu_client *client, const tcu_hal *hal) {
+static tcu_status run_to_end(tcu_client *client, const tcu_hal *hal) {
     for (int turns = 0; turns < 100000; turns++) {
         tcu_wait wait = {0};
-        int status = tcu_client_step(client, &wait);
-        if (status != TCU_STATUS_WAITING) return status;
+        tcu_status status = tcu_client_step(client, &wait);
+        if (status != TCU_IN_PROGRESS) return status;
         uint64_t now = hal->clock_monotonic_ms(hal->context);
         hal->transport_wait(hal->context, wait.readable, wait.until_ms > now ? (uint32_t)(wait.until_ms - now) : 0);
     }
     return 99;
 }
 
-static tcu_client *connect_to(const tcu_hal *hal, uint16_t port, uint32_t handshake_ms, int *status) {
+static tcu_client *connect_to(const tcu_hal *hal, uint16_t port, uint32_t handshake_ms, tcu_status *status) {
     tcu_client_config config = {.host = "localhost", .port = port, .server_name = "localhost",
                                 .handshake_timeout_ms = handshake_ms};
-    int reason = 0;
-    tcu_client *client = tcu_client_create(hal, &config, &reason);
-    *status = client ? run_to_end(client, hal) : 99;
+    tcu_client *client = NULL;
+    *status = tcu_client_create(hal, &config, &client);
+    if (*status == TCU_OK) *status = run_to_end(client, hal);
     return client;
 }
 
 static void test_success(uint16_t port) {
     device d;
     if (open_device(&d, "device") != 0) { failed++; return; }
-    int status;
+    tcu_status status;
     tcu_client *client = connect_to(&d.hal, port, 10000, &status);
-    CHECK(status == TCU_STATUS_ESTABLISHED, "success: handshake established");
+    CHECK(status == TCU_OK, "success: handshake established");
+    CHECK(tcu_client_step(client, NULL) == TCU_OK, "success: stepping an established client stays TCU_OK");
     tcu_connection_info info;
-    CHECK(tcu_client_info(client, &info) == 0 && info.protocol_version == 0x0304, "success: TLS 1.3 negotiated");
+    CHECK(tcu_client_info(client, &info) == TCU_OK && info.protocol_version == 0x0304, "success: TLS 1.3 negotiated");
     CHECK(info.acceptance == 1, "success: the server's session ticket proved it accepted the device");
     CHECK(strlen(info.cipher_suite) > 0, "success: cipher suite reported");
+    CHECK(tcu_client_error(client, NULL) == TCU_OK, "success: no failure reported");
     const char *line = "ping\n";
-    int32_t sent = 0;
-    for (int i = 0; i < 100 && sent == 0; i++) sent = tcu_client_send(client, (const uint8_t *)line, strlen(line));
-    CHECK(sent == (int32_t)strlen(line), "success: request sent");
+    size_t sent = 0;
+    tcu_status sending = TCU_OK;
+    for (int i = 0; i < 100 && sending == TCU_OK && sent == 0; i++)
+        sending = tcu_client_send(client, (const uint8_t *)line, strlen(line), &sent);
+    CHECK(sending == TCU_OK && sent == strlen(line), "success: request sent");
     uint8_t reply[64] = {0};
-    int32_t got = 0;
+    size_t got = 0;
+    tcu_status receiving = TCU_OK;
     uint64_t deadline = d.hal.clock_monotonic_ms(d.hal.context) + 5000;
-    while (got == 0 && d.hal.clock_monotonic_ms(d.hal.context) < deadline) {
-        got = tcu_client_receive(client, reply, sizeof reply - 1);
-        if (got == 0) d.hal.transport_wait(d.hal.context, 1, 100);
+    while (receiving == TCU_OK && got == 0 && d.hal.clock_monotonic_ms(d.hal.context) < deadline) {
+        receiving = tcu_client_receive(client, reply, sizeof reply - 1, &got);
+        if (receiving == TCU_OK && got == 0) d.hal.transport_wait(d.hal.context, 1, 100);
     }
-    CHECK(got >= 4 && memcmp(reply, "gnip", 4) == 0, "success: reply received (s_server -rev)");
+    CHECK(receiving == TCU_OK && got >= 4 && memcmp(reply, "gnip", 4) == 0, "success: reply received (s_server -rev)");
     tcu_client_close(client);
-    CHECK(tcu_client_step(client, NULL) == TCU_STATUS_CLOSED, "success: closed after tcu_client_close");
-    CHECK(tcu_client_send(client, (const uint8_t *)"x", 1) == TCU_RESULT_FAILED, "success: send after close fails");
+    CHECK(tcu_client_step(client, NULL) == TCU_CLOSED, "success: closed after tcu_client_close");
+    sent = 99;
+    CHECK(tcu_client_send(client, (const uint8_t *)"x", 1, &sent) == TCU_CLOSED && sent == 0,
+          "success: send after close reports TCU_CLOSED, nothing sent");
+    CHECK(tcu_client_receive(client, reply, sizeof reply, &got) == TCU_CLOSED && got == 0,
+          "success: receive after close reports TCU_CLOSED");
+    CHECK(tcu_client_error(client, NULL) == TCU_OK, "success: an orderly close is no failure");
+    CHECK(strcmp(tcu_status_text(TCU_CLOSED), "closed") == 0 && strcmp(tcu_status_text(TCU_OK), "ok") == 0,
+          "status text: ok and closed");
     tcu_client_free(client);
     tcu_posix_hal_deinit(&d.posix);
 }
@@ -98,14 +110,21 @@ static void test_success(uint16_t port) {
 static void test_refused_by_server(uint16_t port) {
     device d;
     if (open_device(&d, "device-rogue") != 0) { failed++; return; }
-    int status;
+    tcu_status status;
     tcu_client *client = connect_to(&d.hal, port, 10000, &status);
     uint8_t alert = 0;
-    int reason = tcu_client_error(client, &alert);
-    CHECK(status == TCU_STATUS_FAILED, "refused by the server: failed");
-    CHECK(reason == 20, "refused by the server: reason peerRejectedCertificate (20)");
+    tcu_status error = tcu_client_error(client, &alert);
+    CHECK(status < 0 && error == status, "refused by the server: failed, step and tcu_client_error agree");
+    CHECK(status == -TCU_REASON_PEER_REJECTED_CERTIFICATE && TCU_STATUS_REASON(status) == 20,
+          "refused by the server: reason peerRejectedCertificate (20)");
     CHECK(alert != 255, "refused by the server: the server's alert reported");
-    CHECK(strstr(tcu_reason_text(reason), "rejected") != NULL, "refused by the server: reason text");
+    CHECK(strstr(tcu_reason_text(TCU_STATUS_REASON(status)), "rejected") != NULL &&
+              strcmp(tcu_status_text(status), tcu_reason_text(20)) == 0,
+          "refused by the server: reason text, and the status's text is the reason's");
+    size_t got = 99;
+    uint8_t buffer[8];
+    CHECK(tcu_client_receive(client, buffer, sizeof buffer, &got) == status && got == 0,
+          "refused by the server: receive reports the failure");
     tcu_client_free(client);
     tcu_posix_hal_deinit(&d.posix);
 }
@@ -113,11 +132,11 @@ static void test_refused_by_server(uint16_t port) {
 static void test_server_refused(uint16_t port) {
     device d;
     if (open_device(&d, "device") != 0) { failed++; return; }
-    int status;
+    tcu_status status;
     tcu_client *client = connect_to(&d.hal, port, 10000, &status);
     uint8_t alert = 0;
-    int reason = tcu_client_error(client, &alert);
-    CHECK(status == TCU_STATUS_FAILED && reason == 5, "server refused: serverNameMismatch (5)");
+    tcu_status error = tcu_client_error(client, &alert);
+    CHECK(status == -TCU_REASON_SERVER_NAME_MISMATCH && error == status, "server refused: serverNameMismatch (5)");
     CHECK(alert == 255, "server refused: no alert from the server (the device refused it)");
     tcu_client_free(client);
     tcu_posix_hal_deinit(&d.posix);
@@ -139,10 +158,10 @@ static void test_transport_dies(uint16_t port) {
     real_receive = d.hal.transport_receive;
     d.hal.transport_receive = dying_receive;
     budget = 200; /* part of the server's first flight */
-    int status;
+    tcu_status status;
     tcu_client *client = connect_to(&d.hal, port, 10000, &status);
-    int reason = tcu_client_error(client, NULL);
-    CHECK(status == TCU_STATUS_FAILED && reason == 51, "transport dies mid-handshake: connectionReset (51)");
+    CHECK(status == -TCU_REASON_CONNECTION_RESET && tcu_client_error(client, NULL) == status,
+          "transport dies mid-handshake: connectionReset (51)");
     tcu_client_free(client);
     tcu_posix_hal_deinit(&d.posix);
 }
@@ -157,11 +176,12 @@ static void test_silent_server_times_out(void) {
     getsockname(listener, (struct sockaddr *)&address, &length);
     device d;
     if (open_device(&d, "device") != 0) { failed++; close(listener); return; }
-    int status;
+    tcu_status status;
     uint64_t start = d.hal.clock_monotonic_ms(d.hal.context);
     tcu_client *client = connect_to(&d.hal, ntohs(address.sin_port), 400, &status);
     uint64_t elapsed = d.hal.clock_monotonic_ms(d.hal.context) - start;
-    CHECK(status == TCU_STATUS_FAILED && tcu_client_error(client, NULL) == 41, "silent server: handshakeTimeout (41)");
+    CHECK(status == -TCU_REASON_HANDSHAKE_TIMEOUT && tcu_client_error(client, NULL) == status,
+          "silent server: handshakeTimeout (41)");
     CHECK(elapsed >= 400 && elapsed < 3000, "silent server: gave up on time");
     tcu_client_free(client);
     tcu_posix_hal_deinit(&d.posix);
@@ -171,9 +191,10 @@ static void test_silent_server_times_out(void) {
 static void test_refused_connection(void) {
     device d;
     if (open_device(&d, "device") != 0) { failed++; return; }
-    int status;
+    tcu_status status;
     tcu_client *client = connect_to(&d.hal, 1, 1000, &status);
-    CHECK(status == TCU_STATUS_FAILED && tcu_client_error(client, NULL) == 50, "nobody listening: connectionRefused (50)");
+    CHECK(status == -TCU_REASON_CONNECTION_REFUSED && tcu_client_error(client, NULL) == status,
+          "nobody listening: connectionRefused (50)");
     tcu_client_free(client);
     tcu_posix_hal_deinit(&d.posix);
 }
@@ -199,46 +220,67 @@ static void test_hostile_lengths(void) {
     real_certificate = d.hal.keystore_certificate;
     d.hal.keystore_certificate = hostile_certificate;
     tcu_client_config config = {.host = "localhost", .port = 443};
-    int reason = 0;
+    tcu_client *client = NULL;
     hostile_anchor = huge_outer_length;
     hostile_anchor_length = sizeof huge_outer_length;
-    CHECK(tcu_client_create(&d.hal, &config, &reason) == NULL && reason == 62,
+    CHECK(tcu_client_create(&d.hal, &config, &client) == -62 && client == NULL,
           "hostile DER: an outer length of 2^32-16 refused (invalidConfiguration), no trap");
     hostile_anchor = huge_inner_length;
     hostile_anchor_length = sizeof huge_inner_length;
-    CHECK(tcu_client_create(&d.hal, &config, &reason) == NULL && reason == 62,
+    CHECK(tcu_client_create(&d.hal, &config, &client) == -62 && client == NULL,
           "hostile DER: an inner length of 2^31-1 refused (invalidConfiguration), no trap");
 }
 
 static void test_misuse(void) {
-    int reason = 0;
+    tcu_client *client = NULL;
     tcu_client_config config = {.host = "localhost", .port = 443};
-    CHECK(tcu_client_create(NULL, &config, &reason) == NULL && reason == 62, "misuse: NULL HAL refused (invalidConfiguration)");
+    CHECK(tcu_client_create(NULL, &config, &client) == -TCU_REASON_INVALID_ARGUMENT && client == NULL,
+          "misuse: NULL HAL refused (invalidArgument)");
     device d;
     if (open_device(&d, "device") != 0) { failed++; return; }
+    CHECK(tcu_client_create(&d.hal, NULL, &client) == -TCU_REASON_INVALID_ARGUMENT, "misuse: NULL config refused");
+    CHECK(tcu_client_create(&d.hal, &config, NULL) == -TCU_REASON_INVALID_ARGUMENT, "misuse: NULL client_out refused");
     tcu_hal incomplete = d.hal;
     incomplete.store_erase = NULL;
     CHECK(tcu_hal_missing_function(&incomplete) == 14, "misuse: the missing HAL function is named");
-    CHECK(tcu_client_create(&incomplete, &config, &reason) == NULL && reason == 62, "misuse: incomplete HAL refused");
+    CHECK(tcu_client_create(&incomplete, &config, &client) == -TCU_REASON_INVALID_CONFIGURATION && client == NULL,
+          "misuse: incomplete HAL refused (invalidConfiguration)");
     tcu_client_config no_host = {.host = NULL, .port = 443};
-    CHECK(tcu_client_create(&d.hal, &no_host, &reason) == NULL, "misuse: no host refused");
+    CHECK(tcu_client_create(&d.hal, &no_host, &client) == -TCU_REASON_INVALID_CONFIGURATION, "misuse: no host refused");
     tcu_client_config no_port = {.host = "localhost", .port = 0};
-    CHECK(tcu_client_create(&d.hal, &no_port, &reason) == NULL, "misuse: port 0 refused");
+    CHECK(tcu_client_create(&d.hal, &no_port, &client) < 0 && client == NULL, "misuse: port 0 refused");
     tcu_client_config odd_fragment = {.host = "localhost", .port = 443, .max_fragment_length = 700};
-    CHECK(tcu_client_create(&d.hal, &odd_fragment, &reason) == NULL && reason == 62,
+    CHECK(tcu_client_create(&d.hal, &odd_fragment, &client) == -TCU_REASON_INVALID_CONFIGURATION,
           "misuse: a max fragment length other than 512/1024/2048/4096 refused");
     tcu_client_config small_fragment = {.host = "localhost", .port = 443, .max_fragment_length = 1024};
-    tcu_client *small = tcu_client_create(&d.hal, &small_fragment, &reason);
-    CHECK(small != NULL, "config: max fragment length 1024 accepted");
-    CHECK(tcu_client_send(small, NULL, 0) == TCU_RESULT_FAILED && tcu_client_receive(small, NULL, 0) == TCU_RESULT_FAILED,
+    tcu_client *small = NULL;
+    CHECK(tcu_client_create(&d.hal, &small_fragment, &small) == TCU_OK && small != NULL,
+          "config: max fragment length 1024 accepted");
+    size_t count = 99;
+    uint8_t byte = 0;
+    CHECK(tcu_client_send(small, NULL, 0, &count) == -TCU_REASON_INVALID_ARGUMENT && count == 0 &&
+              tcu_client_receive(small, NULL, 0, &count) == -TCU_REASON_INVALID_ARGUMENT,
           "misuse: NULL data or buffer refused, even for length 0");
+    CHECK(tcu_client_send(small, &byte, 1, NULL) == -TCU_REASON_INVALID_ARGUMENT &&
+              tcu_client_receive(small, &byte, 1, NULL) == -TCU_REASON_INVALID_ARGUMENT,
+          "misuse: NULL sent_out or received_out refused");
+    CHECK(tcu_client_send(small, &byte, 1, &count) == -TCU_REASON_INVALID_STATE && count == 0,
+          "misuse: send before established refused (invalidState)");
+    tcu_connection_info info;
+    CHECK(tcu_client_info(small, &info) == -TCU_REASON_INVALID_STATE, "misuse: info before established (invalidState)");
+    CHECK(tcu_client_error(small, NULL) == TCU_OK, "misuse: a client not yet started has no failure");
     tcu_client_free(small);
     uint8_t alert = 0;
-    CHECK(tcu_client_error(NULL, &alert) == 0 && alert == 255, "misuse: error of NULL is none, alert 255");
-    CHECK(tcu_client_step(NULL, NULL) == TCU_STATUS_FAILED, "misuse: step on NULL fails");
-    CHECK(tcu_client_receive(NULL, NULL, 0) == TCU_RESULT_FAILED, "misuse: receive on NULL fails");
+    CHECK(tcu_client_error(NULL, &alert) == -TCU_REASON_INVALID_ARGUMENT && alert == 255,
+          "misuse: error of NULL is invalidArgument, alert 255");
+    CHECK(tcu_client_step(NULL, NULL) == -TCU_REASON_INVALID_ARGUMENT, "misuse: step on NULL refused");
+    CHECK(tcu_client_receive(NULL, &byte, 1, &count) == -TCU_REASON_INVALID_ARGUMENT, "misuse: receive on NULL refused");
+    CHECK(tcu_client_info(NULL, &info) == -TCU_REASON_INVALID_ARGUMENT, "misuse: info on NULL refused");
     tcu_client_free(NULL);
     CHECK(tcu_reason_text(0) != NULL && tcu_reason_text(999) != NULL, "misuse: any reason has a text");
+    CHECK(tcu_status_text(TCU_IN_PROGRESS) != NULL && tcu_status_text(-999) != NULL && tcu_status_text(99) != NULL &&
+              strstr(tcu_status_text(-TCU_REASON_INVALID_ARGUMENT), "argument") != NULL,
+          "status text: any status has one, a failure its reason's");
     CHECK(tcu_reason_is_permanent(TCU_REASON_UNKNOWN_CA) == 1 && tcu_reason_is_permanent(TCU_REASON_WEAK_KEY) == 1,
           "reasons: a refused certificate is permanent");
     CHECK(tcu_reason_is_permanent(TCU_REASON_CONNECTION_RESET) == 0 && tcu_reason_is_permanent(999) == 0,
@@ -253,11 +295,11 @@ static void test_small_records(uint16_t port) {
     if (open_device(&d, "device") != 0) { failed++; return; }
     tcu_client_config config = {.host = "localhost", .port = port, .server_name = "localhost",
                                 .max_fragment_length = 512};
-    int reason = 0;
-    tcu_client *client = tcu_client_create(&d.hal, &config, &reason);
-    CHECK(client && run_to_end(client, &d.hal) == TCU_STATUS_ESTABLISHED, "small records: established with MFL 512");
+    tcu_client *client = NULL;
+    CHECK(tcu_client_create(&d.hal, &config, &client) == TCU_OK && run_to_end(client, &d.hal) == TCU_OK,
+          "small records: established with MFL 512");
     tcu_connection_info info;
-    CHECK(tcu_client_info(client, &info) == 0 && info.acceptance == 1,
+    CHECK(tcu_client_info(client, &info) == TCU_OK && info.acceptance == 1,
           "small records: the fragmented session ticket was read");
     char line[1500];
     memset(line, 'a', sizeof line - 1);
@@ -267,19 +309,19 @@ static void test_small_records(uint16_t port) {
     size_t length = strlen(line), sent = 0;
     uint64_t deadline = d.hal.clock_monotonic_ms(d.hal.context) + 5000;
     while (sent < length && d.hal.clock_monotonic_ms(d.hal.context) < deadline) {
-        int32_t n = tcu_client_send(client, (const uint8_t *)line + sent, length - sent);
-        if (n < 0) break;
-        sent += (size_t)n;
+        size_t n = 0;
+        if (tcu_client_send(client, (const uint8_t *)line + sent, length - sent, &n) != TCU_OK) break;
+        sent += n;
     }
     CHECK(sent == length, "small records: a 1.5 KB line sent in several records");
     uint8_t reply[2048];
     size_t got = 0;
     const uint8_t *end = NULL;
     while (d.hal.clock_monotonic_ms(d.hal.context) < deadline && !end) {
-        int32_t n = tcu_client_receive(client, reply + got, sizeof reply - got);
-        if (n < 0) break;
+        size_t n = 0;
+        if (tcu_client_receive(client, reply + got, sizeof reply - got, &n) != TCU_OK) break;
         if (n == 0) d.hal.transport_wait(d.hal.context, 1, 100);
-        got += (size_t)(n > 0 ? n : 0);
+        got += n;
         end = memchr(reply, '\n', got);
     }
     /* s_server -rev answers the line reversed: the 'z' it began with comes last. */
@@ -295,27 +337,33 @@ static void test_small_records(uint16_t port) {
 static void test_shared_context(uint16_t port) {
     device d;
     if (open_device(&d, "device") != 0) { failed++; return; }
-    int reason = -1;
-    tcu_context *context = tcu_context_create(&d.hal, 0, &reason);
-    CHECK(context != NULL && reason == 0, "context: made from the key store");
+    tcu_context *context = NULL;
+    CHECK(tcu_context_create(&d.hal, 0, &context) == TCU_OK && context != NULL, "context: made from the key store");
     tcu_client_config config = {.host = "localhost", .port = port, .server_name = "localhost"};
     for (int i = 0; i < 2; i++) {
-        tcu_client *client = tcu_client_create_with_context(&d.hal, &config, context, &reason);
-        CHECK(client != NULL && run_to_end(client, &d.hal) == TCU_STATUS_ESTABLISHED,
+        tcu_client *client = NULL;
+        CHECK(tcu_client_create_with_context(&d.hal, &config, context, &client) == TCU_OK &&
+                  run_to_end(client, &d.hal) == TCU_OK,
               i == 0 ? "context: first client established" : "context: second client over the same context established");
         tcu_client_free(client);
     }
-    tcu_client *last = tcu_client_create_with_context(&d.hal, &config, context, &reason);
+    tcu_client *last = NULL;
+    tcu_status made = tcu_client_create_with_context(&d.hal, &config, context, &last);
     tcu_context_free(context); /* the client keeps it alive */
-    CHECK(last != NULL && run_to_end(last, &d.hal) == TCU_STATUS_ESTABLISHED,
-          "context: a client outlives tcu_context_free");
+    CHECK(made == TCU_OK && run_to_end(last, &d.hal) == TCU_OK, "context: a client outlives tcu_context_free");
     tcu_client_free(last);
 
-    tcu_context *tls12 = tcu_context_create(&d.hal, TCU_FLAG_ALLOW_TLS12, &reason);
-    CHECK(tcu_client_create_with_context(&d.hal, &config, tls12, &reason) == NULL && reason == 62,
+    tcu_context *tls12 = NULL;
+    tcu_client *mismatched = NULL;
+    CHECK(tcu_context_create(&d.hal, TCU_FLAG_ALLOW_TLS12, &tls12) == TCU_OK &&
+              tcu_client_create_with_context(&d.hal, &config, tls12, &mismatched) == -TCU_REASON_INVALID_CONFIGURATION &&
+              mismatched == NULL,
           "context: one made for other TLS versions refused");
     tcu_context_free(tls12);
-    CHECK(tcu_context_create(NULL, 0, &reason) == NULL && reason == 62, "context: NULL HAL refused");
+    tcu_context *none = NULL;
+    CHECK(tcu_context_create(NULL, 0, &none) == -TCU_REASON_INVALID_ARGUMENT && none == NULL,
+          "context: NULL HAL refused");
+    CHECK(tcu_context_create(&d.hal, 0, NULL) == -TCU_REASON_INVALID_ARGUMENT, "context: NULL context_out refused");
     tcu_context_free(NULL);
     tcu_posix_hal_deinit(&d.posix);
 }

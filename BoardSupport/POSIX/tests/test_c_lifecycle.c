@@ -55,7 +55,7 @@ static void backoff_checks(const tcu_hal *hal) {
     tcu_status status = tcu_backoff_failed(&fresh, &no_entropy, refused, 0, &retry_at);
     CHECK(status == TCU_STATUS_FROM_REASON(TCU_REASON_ENTROPY_FAILED) && retry_at == 2 * TCULINK_BACKOFF_BASE_MS,
           "backoff: without entropy, the whole bound (defaults of tculink_config.h), and the failure is said");
-    CHECK(tcu_backoff_failed(NULL, hal, refused, 0, &retry_at) == TCU_STATUS_FROM_REASON(TCU_REASON_INVALID_CONFIGURATION),
+    CHECK(tcu_backoff_failed(NULL, hal, refused, 0, &retry_at) == TCU_STATUS_FROM_REASON(TCU_REASON_INVALID_ARGUMENT),
           "backoff: NULL state refused");
 }
 

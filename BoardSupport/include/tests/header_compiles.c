@@ -1,13 +1,24 @@
-/* header_compiles.c: the public headers (tculink.h with tcu_hal.h, tculink_types.h, tculink_reasons.h)
- * alone in a translation unit, as a TCU team's firmware includes them. scripts/targets/check-headers
- * compiles it as strict C99 and C++11 with every warning an error, for the host and for arm-none-eabi. */
+/* header_compiles.c: the public headers (tculink.h with tcu_hal.h, tculink_types.h, tculink_reasons.h,
+ * tculink_config.h, tculink_lifecycle.h) alone in a translation unit, as a TCU team's firmware includes
+ * them. scripts/targets/check-headers compiles it as strict C99 and C++11 with every warning an error, for
+ * the host and for arm-none-eabi. */
 #include "tculink.h"
 
 int main(void) {
     /* Every type and a function pointer of each kind: declarations a compiler must accept as they are. */
-    tcu_client *(*create)(const tcu_hal *, const tcu_client_config *, int *) = tcu_client_create;
-    int (*step)(tcu_mqtt *, tcu_mqtt_event *) = tcu_mqtt_step;
+    tcu_status (*create)(const tcu_hal *, const tcu_client_config *, tcu_client **) = tcu_client_create;
+    tcu_status (*send)(tcu_client *, const uint8_t *, size_t, size_t *) = tcu_client_send;
+    tcu_status (*step)(tcu_mqtt *, tcu_mqtt_event *) = tcu_mqtt_step;
+    tcu_status (*publish)(tcu_mqtt *, const char *, const uint8_t *, size_t, int, int, uint16_t *) = tcu_mqtt_publish;
+    const char *(*text)(tcu_status) = tcu_status_text;
     size_t sizes = sizeof(tcu_hal) + sizeof(tcu_client_config) + sizeof(tcu_mqtt_config) + sizeof(tcu_mqtt_event) +
-                   sizeof(tcu_mqtt_message) + sizeof(tcu_connection_info) + sizeof(tcu_wait);
-    return (create != NULL && step != NULL && sizes > 0) ? TCU_REASON_MQTT_OUTBOX_FULL - 92 : 1;
+                   sizeof(tcu_mqtt_message) + sizeof(tcu_connection_info) + sizeof(tcu_wait) + sizeof(tcu_backoff) +
+                   sizeof(tcu_renewal_config);
+    /* The status convention: a failure is its reason negated, and back. */
+    tcu_status refused = TCU_STATUS_FROM_REASON(TCU_REASON_INVALID_ARGUMENT);
+    int ok = create != NULL && send != NULL && step != NULL && publish != NULL && text != NULL && sizes > 0 &&
+             refused < 0 && TCU_STATUS_REASON(refused) == TCU_REASON_INVALID_ARGUMENT &&
+             TCU_STATUS_REASON(TCU_IN_PROGRESS) == 0 && TCULINK_MQTT_OUTBOX_CAPACITY > 0 &&
+             TCULINK_MAX_CERTIFICATES > 0;
+    return ok ? 0 : 1;
 }

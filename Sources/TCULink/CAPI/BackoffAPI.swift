@@ -7,9 +7,8 @@ public func tcu_backoff_failed(
     _ backoff: UnsafeMutablePointer<tcu_backoff>?, _ hal: UnsafePointer<tcu_hal>?, _ failure: Int32, _ now: UInt64,
     _ retryAtOut: UnsafeMutablePointer<UInt64>?
 ) -> Int32 {
-    guard let backoff, let hal, let retryAtOut, tcu_hal_missing_function(hal) == 0 else {
-        return status(.invalidConfiguration)
-    }
+    guard let backoff, let hal, let retryAtOut else { return CStatus.invalidArgument }
+    guard tcu_hal_missing_function(hal) == 0 else { return CStatus.failure(.invalidConfiguration) }
     let state = backoff.pointee
     let policy = ReconnectionPolicy(
         base: state.base_ms != 0 ? state.base_ms : TCULINK_BACKOFF_BASE_MS,
@@ -22,7 +21,7 @@ public func tcu_backoff_failed(
     let drawn = withUnsafeMutableBytes(of: &word) { raw in
         hal.pointee.entropy_fill(hal.pointee.context, raw.baseAddress?.assumingMemoryBound(to: UInt8.self), 4) == 0
     }
-    var answer = Int32(TCU_OK)
+    var answer = CStatus.ok
     if let reason, reason.isPermanent {
         if case .pause(let until, _) = reconnector.failed(TCULinkError(reason), now: now, random: word) {
             retryAtOut.pointee = until
@@ -34,7 +33,7 @@ public func tcu_backoff_failed(
         // No jitter: wait the whole bound, never less.
         _ = reconnector.failedTransiently(now: now, random: 0)
         retryAtOut.pointee = now + UInt64(policy.bound(attempt: reconnector.failures))
-        answer = status(.entropyFailed)
+        answer = CStatus.failure(.entropyFailed)
     }
     backoff.pointee.failures = UInt32(clamping: reconnector.failures)
     return answer

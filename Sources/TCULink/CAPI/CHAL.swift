@@ -85,7 +85,7 @@ public struct CHALKeyStore: KeyStore {
     static func certificates(_ hal: UnsafePointer<tcu_hal>, set: Int32) -> [[UInt8]] {
         var result: [[UInt8]] = []
         var index = 0
-        while index < 16 {
+        while index < Int(TCULINK_MAX_CERTIFICATES) {  // tculink_config.h: past it, certificates are ignored
             var der: UnsafePointer<UInt8>? = nil
             var length = 0
             guard hal.pointee.keystore_certificate(hal.pointee.context, set, index, &der, &length) == 0, let der,

@@ -27,23 +27,20 @@ final class CClientHandle {
 @_cdecl("tcu_client_create")
 public func tcu_client_create(
     _ hal: UnsafePointer<tcu_hal>?, _ config: UnsafePointer<tcu_client_config>?,
-    _ reasonOut: UnsafeMutablePointer<Int32>?
-) -> OpaquePointer? {
-    tcu_client_create_with_context(hal, config, nil, reasonOut)
+    _ clientOut: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    tcu_client_create_with_context(hal, config, nil, clientOut)
 }
 
 @_cdecl("tcu_client_create_with_context")
 public func tcu_client_create_with_context(
     _ hal: UnsafePointer<tcu_hal>?, _ config: UnsafePointer<tcu_client_config>?, _ contextHandle: OpaquePointer?,
-    _ reasonOut: UnsafeMutablePointer<Int32>?
-) -> OpaquePointer? {
-    func refuse(_ reason: TCULinkError.Reason) -> OpaquePointer? {
-        reasonOut?.pointee = Int32(reason.rawValue)
-        return nil
-    }
-    guard let hal, let config, tcu_hal_missing_function(hal) == 0,
-        let configuration = clientConfiguration(config.pointee)
-    else {
+    _ clientOut: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    clientOut?.pointee = nil
+    guard let hal, let config, let clientOut else { return CStatus.invalidArgument }
+    func refuse(_ reason: TCULinkError.Reason) -> Int32 { CStatus.failure(reason) }
+    guard tcu_hal_missing_function(hal) == 0, let configuration = clientConfiguration(config.pointee) else {
         return refuse(.invalidConfiguration)
     }
     let flags = config.pointee.flags
@@ -56,10 +53,10 @@ public func tcu_client_create_with_context(
             clock: trustedClock(hal, config.pointee), resumption: resumption, context: contextFromHandle(contextHandle))
         let handle = CClientHandle(client: client, hal: hal)
         handle.lifecycle.keepsSession = flags & UInt32(TCU_FLAG_RESUME) != 0
-        reasonOut?.pointee = 0
-        return OpaquePointer(Unmanaged.passRetained(handle).toOpaque())
+        clientOut.pointee = OpaquePointer(Unmanaged.passRetained(handle).toOpaque())
+        return CStatus.ok
     } catch {
-        return refuse(error.reason)
+        return CStatus.failure(error)
     }
 }
 
@@ -89,29 +86,44 @@ func clientConfiguration(_ config: tcu_client_config) -> ClientConfiguration? {
 
 @_cdecl("tcu_client_step")
 public func tcu_client_step(_ handle: OpaquePointer?, _ waitOut: UnsafeMutablePointer<tcu_wait>?) -> Int32 {
-    guard let clientHandle = CClientHandle.from(handle) else { return Int32(TCU_STATUS_FAILED) }
+    guard let clientHandle = CClientHandle.from(handle) else { return CStatus.invalidArgument }
     let client = clientHandle.client
     switch client.step() {
     case .waiting(let interest, let until):
         waitOut?.pointee = tcu_wait(readable: interest == .readable ? 1 : 0, until_ms: until)
-        return Int32(TCU_STATUS_WAITING)
+        return CStatus.inProgress
     case .idle:
-        return Int32(TCU_STATUS_WAITING)
+        waitOut?.pointee = tcu_wait(readable: 0, until_ms: client.now())  // nothing to wait for: step again
+        return CStatus.inProgress
     case .established:
         clientHandle.established()
-        return Int32(TCU_STATUS_ESTABLISHED)
-    case .failed:
-        return Int32(TCU_STATUS_FAILED)
+        return CStatus.ok
+    case .failed(let error):
+        return CStatus.failure(error)
     case .closed:
-        return Int32(TCU_STATUS_CLOSED)
+        return CStatus.closed
     }
 }
 
 @_cdecl("tcu_client_error")
 public func tcu_client_error(_ handle: OpaquePointer?, _ alertOut: UnsafeMutablePointer<UInt8>?) -> Int32 {
-    let failure = CClientHandle.from(handle)?.client.failure
-    alertOut?.pointee = failure?.alert?.code ?? 255
-    return Int32(failure?.reason.rawValue ?? 0)
+    alertOut?.pointee = 255
+    guard let client = CClientHandle.from(handle)?.client else { return CStatus.invalidArgument }
+    guard let failure = client.failure else { return CStatus.ok }
+    alertOut?.pointee = failure.alert?.code ?? 255
+    return CStatus.failure(failure)
+}
+
+@_cdecl("tcu_status_text")
+public func tcu_status_text(_ status: Int32) -> UnsafePointer<CChar>? {
+    switch status {
+    case CStatus.ok: return cString("ok")
+    case CStatus.inProgress: return cString("in progress")
+    case CStatus.closed: return cString("closed")
+    default:
+        // A failure is its reason, negated (reasons are 1...255).
+        return status < 0 && status >= -255 ? tcu_reason_text(-status) : cString("unknown status")
+    }
 }
 
 @_cdecl("tcu_reason_text")
@@ -135,9 +147,8 @@ private func cString(_ text: StaticString) -> UnsafePointer<CChar> {
 
 @_cdecl("tcu_client_info")
 public func tcu_client_info(_ handle: OpaquePointer?, _ infoOut: UnsafeMutablePointer<tcu_connection_info>?) -> Int32 {
-    guard let client = CClientHandle.from(handle)?.client, let report = client.report, let infoOut,
-        client.failure == nil
-    else { return -1 }
+    guard let client = CClientHandle.from(handle)?.client, let infoOut else { return CStatus.invalidArgument }
+    guard let report = client.report, client.failure == nil else { return CStatus.failure(.invalidState) }
     var info = tcu_connection_info()
     info.protocol_version = report.tlsVersion
     switch report.acceptance {
@@ -154,37 +165,49 @@ public func tcu_client_info(_ handle: OpaquePointer?, _ infoOut: UnsafeMutablePo
         raw[name.count] = 0
     }
     infoOut.pointee = info
-    return 0
+    return CStatus.ok
 }
 
-/// TCU_RESULT_FAILED: the reason is in tcu_client_error().
-private let failed = Int32(TCU_RESULT_FAILED)
+// size_t is Int here: a length past Int.max arrives negative and is refused.
 
 @_cdecl("tcu_client_send")
-public func tcu_client_send(_ handle: OpaquePointer?, _ data: UnsafePointer<UInt8>?, _ length: Int) -> Int32 {
-    guard let client = CClientHandle.from(handle)?.client, let data, length >= 0 else { return failed }
+public func tcu_client_send(
+    _ handle: OpaquePointer?, _ data: UnsafePointer<UInt8>?, _ length: Int, _ sentOut: UnsafeMutablePointer<Int>?
+) -> Int32 {
+    sentOut?.pointee = 0
+    guard let client = CClientHandle.from(handle)?.client, let data, length >= 0, let sentOut else {
+        return CStatus.invalidArgument
+    }
+    if case .closed = client.status { return CStatus.closed }
     do throws(TCULinkError) {
-        return Int32(clamping: try client.send(UnsafeRawBufferPointer(start: data, count: min(length, Int(Int32.max)))))
+        sentOut.pointee = try client.send(UnsafeRawBufferPointer(start: data, count: min(length, Int(Int32.max))))
+        return CStatus.ok
     } catch {
-        return failed
+        return CStatus.failure(error)
     }
 }
 
 @_cdecl("tcu_client_receive")
-public func tcu_client_receive(_ handle: OpaquePointer?, _ buffer: UnsafeMutablePointer<UInt8>?, _ capacity: Int)
-    -> Int32
-{
-    guard let client = CClientHandle.from(handle)?.client, let buffer, capacity >= 0 else { return failed }
+public func tcu_client_receive(
+    _ handle: OpaquePointer?, _ buffer: UnsafeMutablePointer<UInt8>?, _ capacity: Int,
+    _ receivedOut: UnsafeMutablePointer<Int>?
+) -> Int32 {
+    receivedOut?.pointee = 0
+    guard let client = CClientHandle.from(handle)?.client, let buffer, capacity >= 0, let receivedOut else {
+        return CStatus.invalidArgument
+    }
     do throws(TCULinkError) {
         switch try client.receive(
             into: UnsafeMutableRawBufferPointer(start: buffer, count: min(capacity, Int(Int32.max))))
         {
-        case .received(let count): return Int32(count)
-        case .wouldBlock: return 0
-        case .closed: return Int32(TCU_HAL_CLOSED)
+        case .received(let count):
+            receivedOut.pointee = count
+            return CStatus.ok
+        case .wouldBlock: return CStatus.ok
+        case .closed: return CStatus.closed
         }
     } catch {
-        return failed
+        return CStatus.failure(error)
     }
 }
 

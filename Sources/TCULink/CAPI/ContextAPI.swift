@@ -6,22 +6,20 @@ import CTCUHAL
 
 @_cdecl("tcu_context_create")
 public func tcu_context_create(
-    _ hal: UnsafePointer<tcu_hal>?, _ flags: UInt32, _ reasonOut: UnsafeMutablePointer<Int32>?
-) -> OpaquePointer? {
-    guard let hal, tcu_hal_missing_function(hal) == 0 else {
-        reasonOut?.pointee = Int32(TCULinkError.Reason.invalidConfiguration.rawValue)
-        return nil
-    }
+    _ hal: UnsafePointer<tcu_hal>?, _ flags: UInt32, _ contextOut: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    contextOut?.pointee = nil
+    guard let hal, let contextOut else { return CStatus.invalidArgument }
+    guard tcu_hal_missing_function(hal) == 0 else { return CStatus.failure(.invalidConfiguration) }
     let keyStore = CHALKeyStore(hal: hal)
     do throws(TCULinkError) {
         let context = try TLSContext(
             certificateChain: keyStore.certificateChain, trustAnchors: keyStore.trustAnchors,
             versions: flags & UInt32(TCU_FLAG_ALLOW_TLS12) != 0 ? .tls12OrLater : .tls13Only)
-        reasonOut?.pointee = 0
-        return OpaquePointer(Unmanaged.passRetained(context).toOpaque())
+        contextOut.pointee = OpaquePointer(Unmanaged.passRetained(context).toOpaque())
+        return CStatus.ok
     } catch {
-        reasonOut?.pointee = Int32(error.reason.rawValue)
-        return nil
+        return CStatus.failure(error)
     }
 }
 

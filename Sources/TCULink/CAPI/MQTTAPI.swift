@@ -28,25 +28,25 @@ private func cStringLength(_ string: UnsafePointer<CChar>) -> Int {
     return length
 }
 
-/// A refused call's answer: the reason, negated.
-private func refused(_ error: TCULinkError) -> Int32 { -Int32(error.reason.rawValue) }
-
-private let invalidState = -Int32(TCULinkError.Reason.invalidState.rawValue)
+/// A packet id for an optional `uint16_t *packet_id_out`.
+private func report(_ id: UInt16, to out: UnsafeMutablePointer<UInt16>?) -> Int32 {
+    out?.pointee = id
+    return CStatus.ok
+}
 
 @_cdecl("tcu_mqtt_create")
 public func tcu_mqtt_create(
     _ clientPointer: OpaquePointer?, _ config: UnsafePointer<tcu_mqtt_config>?,
-    _ reasonOut: UnsafeMutablePointer<Int32>?
-) -> OpaquePointer? {
-    func refuse(_ reason: TCULinkError.Reason) -> OpaquePointer? {
-        reasonOut?.pointee = Int32(reason.rawValue)
-        return nil
+    _ mqttOut: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    mqttOut?.pointee = nil
+    guard let clientHandle = CClientHandle.from(clientPointer), let config, let mqttOut else {
+        return CStatus.invalidArgument
     }
-    guard let clientHandle = CClientHandle.from(clientPointer), let config, let idPointer = config.pointee.client_id
-    else { return refuse(.invalidConfiguration) }
-    guard clientHandle.client.isEstablished else { return refuse(.invalidState) }
+    guard let idPointer = config.pointee.client_id else { return CStatus.failure(.invalidConfiguration) }
+    guard clientHandle.client.isEstablished else { return CStatus.failure(.invalidState) }
     let clientID = String(cString: idPointer)
-    guard !clientID.isEmpty else { return refuse(.invalidConfiguration) }
+    guard !clientID.isEmpty else { return CStatus.failure(.invalidConfiguration) }
     let c = config.pointee
     var configuration = MQTTConfiguration(
         clientID: clientID, username: c.username.map { String(cString: $0) },
@@ -60,87 +60,91 @@ public func tcu_mqtt_create(
     do throws(TCULinkError) {
         let mqtt = try MQTTClient(
             connection: clientHandle.client, configuration: configuration, store: CHALStore(hal: clientHandle.hal))
-        reasonOut?.pointee = 0
-        let handle = CMQTTHandle(mqtt: mqtt, clientHandle: clientHandle)
-        return OpaquePointer(Unmanaged.passRetained(handle).toOpaque())
+        mqttOut.pointee = OpaquePointer(
+            Unmanaged.passRetained(CMQTTHandle(mqtt: mqtt, clientHandle: clientHandle)).toOpaque())
+        return CStatus.ok
     } catch {
-        return refuse(error.reason)
+        return CStatus.failure(error)
     }
 }
 
 @_cdecl("tcu_mqtt_connect")
 public func tcu_mqtt_connect(_ handle: OpaquePointer?) -> Int32 {
-    guard let mqtt = CMQTTHandle.from(handle)?.mqtt else { return invalidState }
+    guard let mqtt = CMQTTHandle.from(handle)?.mqtt else { return CStatus.invalidArgument }
     do throws(TCULinkError) {
         try mqtt.start()
-        return 0
+        return CStatus.ok
     } catch {
-        return refused(error)
+        return CStatus.failure(error)
     }
 }
 
 @_cdecl("tcu_mqtt_publish")
 public func tcu_mqtt_publish(
     _ handle: OpaquePointer?, _ topic: UnsafePointer<CChar>?, _ payload: UnsafePointer<UInt8>?, _ length: Int,
-    _ qos: Int32, _ retain: Int32
+    _ qos: Int32, _ retain: Int32, _ packetIDOut: UnsafeMutablePointer<UInt16>?
 ) -> Int32 {
+    packetIDOut?.pointee = 0
     guard let mqtt = CMQTTHandle.from(handle)?.mqtt, let topic, payload != nil || length == 0, length >= 0
-    else { return invalidState }
+    else { return CStatus.invalidArgument }
     guard qos >= 0, qos <= 2, let level = MQTTQoS(rawValue: UInt8(qos)) else {
-        return refused(TCULinkError(.mqttExactlyOnceUnsupported))
+        return CStatus.failure(.mqttExactlyOnceUnsupported)
     }
     do throws(TCULinkError) {
         let id = try mqtt.publish(
             topicBytes: UnsafeRawBufferPointer(start: topic, count: cStringLength(topic)),
             payload: UnsafeRawBufferPointer(start: payload, count: length), qos: level, retain: retain != 0)
-        return Int32(id)
+        return report(id, to: packetIDOut)
     } catch {
-        return refused(error)
+        return CStatus.failure(error)
     }
 }
 
 @_cdecl("tcu_mqtt_subscribe")
-public func tcu_mqtt_subscribe(_ handle: OpaquePointer?, _ filter: UnsafePointer<CChar>?, _ qos: Int32) -> Int32 {
-    guard let mqtt = CMQTTHandle.from(handle)?.mqtt, let filter else { return invalidState }
+public func tcu_mqtt_subscribe(
+    _ handle: OpaquePointer?, _ filter: UnsafePointer<CChar>?, _ qos: Int32,
+    _ packetIDOut: UnsafeMutablePointer<UInt16>?
+) -> Int32 {
+    packetIDOut?.pointee = 0
+    guard let mqtt = CMQTTHandle.from(handle)?.mqtt, let filter else { return CStatus.invalidArgument }
     guard qos >= 0, qos <= 2, let level = MQTTQoS(rawValue: UInt8(qos)) else {
-        return refused(TCULinkError(.mqttExactlyOnceUnsupported))
+        return CStatus.failure(.mqttExactlyOnceUnsupported)
     }
     do throws(TCULinkError) {
-        return Int32(try mqtt.subscribe(filter: String(cString: filter), qos: level))
+        return report(try mqtt.subscribe(filter: String(cString: filter), qos: level), to: packetIDOut)
     } catch {
-        return refused(error)
+        return CStatus.failure(error)
     }
 }
 
 @_cdecl("tcu_mqtt_unsubscribe")
-public func tcu_mqtt_unsubscribe(_ handle: OpaquePointer?, _ filter: UnsafePointer<CChar>?) -> Int32 {
-    guard let mqtt = CMQTTHandle.from(handle)?.mqtt, let filter else { return invalidState }
+public func tcu_mqtt_unsubscribe(
+    _ handle: OpaquePointer?, _ filter: UnsafePointer<CChar>?, _ packetIDOut: UnsafeMutablePointer<UInt16>?
+) -> Int32 {
+    packetIDOut?.pointee = 0
+    guard let mqtt = CMQTTHandle.from(handle)?.mqtt, let filter else { return CStatus.invalidArgument }
     do throws(TCULinkError) {
-        return Int32(try mqtt.unsubscribe(filter: String(cString: filter)))
+        return report(try mqtt.unsubscribe(filter: String(cString: filter)), to: packetIDOut)
     } catch {
-        return refused(error)
+        return CStatus.failure(error)
     }
 }
 
 @_cdecl("tcu_mqtt_step")
 public func tcu_mqtt_step(_ handle: OpaquePointer?, _ eventOut: UnsafeMutablePointer<tcu_mqtt_event>?) -> Int32 {
-    var event = tcu_mqtt_event()
-    if let mqtt = CMQTTHandle.from(handle)?.mqtt {
-        describe(mqtt.step(), into: &event)
-    } else {
-        event.kind = Int32(TCU_MQTT_CLOSED)
-        event.reason = Int32(TCULinkError.Reason.invalidState.rawValue)
-    }
+    var event = tcu_mqtt_event()  // kind TCU_MQTT_NONE, every field 0
+    var status = CStatus.invalidArgument
+    if let mqtt = CMQTTHandle.from(handle)?.mqtt { status = describe(mqtt.step(), into: &event) }
     eventOut?.pointee = event
-    return event.kind
+    return status
 }
 
-/// An `MQTTEvent` in the C struct's terms.
-private func describe(_ event: MQTTEvent, into out: inout tcu_mqtt_event) {
+/// An `MQTTEvent` in the C struct's terms; the step's status.
+private func describe(_ event: MQTTEvent, into out: inout tcu_mqtt_event) -> Int32 {
     switch event {
     case .waiting(let interest, let until):
-        out.kind = Int32(TCU_MQTT_WAITING)
         out.wait = tcu_wait(readable: interest == .readable ? 1 : 0, until_ms: until)
+        return CStatus.inProgress
     case .connected(let sessionPresent):
         out.kind = Int32(TCU_MQTT_CONNECTED)
         out.session_present = sessionPresent ? 1 : 0
@@ -162,18 +166,17 @@ private func describe(_ event: MQTTEvent, into out: inout tcu_mqtt_event) {
         out.packet_id = publish.packetID
         out.granted_qos = publish.qos.rawValue
     case .closed(let error):
-        out.kind = Int32(TCU_MQTT_CLOSED)
-        out.reason = Int32(error?.reason.rawValue ?? 0)
+        return error.map { CStatus.failure($0) } ?? CStatus.closed
     }
+    return CStatus.ok
 }
 
 @_cdecl("tcu_mqtt_receive")
 public func tcu_mqtt_receive(_ handle: OpaquePointer?, _ messageOut: UnsafeMutablePointer<tcu_mqtt_message>?)
     -> Int32
 {
-    guard let mqtt = CMQTTHandle.from(handle)?.mqtt, let messageOut, let publish = mqtt.deliveredMessage else {
-        return -1
-    }
+    guard let mqtt = CMQTTHandle.from(handle)?.mqtt, let messageOut else { return CStatus.invalidArgument }
+    guard let publish = mqtt.deliveredMessage else { return CStatus.failure(.invalidState) }
     // The pointers stay valid after the closure: the receive buffer is allocated once, never moves,
     // and is not written until the next step.
     let found: Bool? = mqtt.withMessage { topic, payload in
@@ -184,12 +187,14 @@ public func tcu_mqtt_receive(_ handle: OpaquePointer?, _ messageOut: UnsafeMutab
             duplicate: publish.duplicate ? 1 : 0)
         return true
     }
-    return found == true ? 0 : -1
+    return found == true ? CStatus.ok : CStatus.failure(.invalidState)
 }
 
 @_cdecl("tcu_mqtt_pending")
-public func tcu_mqtt_pending(_ handle: OpaquePointer?) -> Int32 {
-    Int32(clamping: CMQTTHandle.from(handle)?.mqtt.outbox.count ?? 0)
+public func tcu_mqtt_pending(_ handle: OpaquePointer?, _ countOut: UnsafeMutablePointer<UInt32>?) -> Int32 {
+    guard let mqtt = CMQTTHandle.from(handle)?.mqtt, let countOut else { return CStatus.invalidArgument }
+    countOut.pointee = UInt32(clamping: mqtt.outbox.count)
+    return CStatus.ok
 }
 
 @_cdecl("tcu_mqtt_enqueue")
@@ -197,17 +202,17 @@ public func tcu_mqtt_enqueue(
     _ hal: UnsafePointer<tcu_hal>?, _ capacity: UInt32, _ topic: UnsafePointer<CChar>?,
     _ payload: UnsafePointer<UInt8>?, _ length: Int, _ retain: Int32
 ) -> Int32 {
-    guard let hal, tcu_hal_missing_function(hal) == 0, let topic, payload != nil || length == 0, length >= 0 else {
-        return -Int32(TCULinkError.Reason.invalidConfiguration.rawValue)
-    }
+    guard let hal, let topic, payload != nil || length == 0, length >= 0 else { return CStatus.invalidArgument }
+    guard tcu_hal_missing_function(hal) == 0 else { return CStatus.failure(.invalidConfiguration) }
     var store = CHALStore(hal: hal)
     do throws(TCULinkError) {
         try MQTTOutbox.enqueue(
             topic: String(cString: topic), payload: UnsafeRawBufferPointer(start: payload, count: length),
-            retain: retain != 0, in: &store, capacity: capacity > 0 ? Int(capacity) : 16 * 1024)
-        return 0
+            retain: retain != 0, in: &store,
+            capacity: Int(capacity > 0 ? capacity : UInt32(TCULINK_MQTT_OUTBOX_CAPACITY)))
+        return CStatus.ok
     } catch {
-        return refused(error)
+        return CStatus.failure(error)
     }
 }
 
@@ -218,7 +223,8 @@ public func tcu_mqtt_disconnect(_ handle: OpaquePointer?) {
 
 @_cdecl("tcu_mqtt_error")
 public func tcu_mqtt_error(_ handle: OpaquePointer?) -> Int32 {
-    Int32(CMQTTHandle.from(handle)?.mqtt.failure?.reason.rawValue ?? 0)
+    guard let mqtt = CMQTTHandle.from(handle)?.mqtt else { return CStatus.invalidArgument }
+    return mqtt.failure.map { CStatus.failure($0) } ?? CStatus.ok
 }
 
 @_cdecl("tcu_mqtt_free")

@@ -43,15 +43,14 @@ public func tcu_csr_build(
     _ csrOut: UnsafeMutablePointer<UInt8>?,
     _ capacity: Int, _ lengthOut: UnsafeMutablePointer<Int>?
 ) -> Int32 {
-    guard let hal, let deviceID, let csrOut, let lengthOut, tcu_hal_missing_function(hal) == 0 else {
-        return status(.invalidConfiguration)
-    }
+    guard let hal, let deviceID, let csrOut, let lengthOut else { return CStatus.invalidArgument }
+    guard tcu_hal_missing_function(hal) == 0 else { return CStatus.failure(.invalidConfiguration) }
     let current = CHALKeyStore(hal: hal)
     do throws(TCULinkError) {
         let csr: [UInt8]
         if key == Int32(TCU_KEY_PENDING) {
             guard tcu_hal_can_renew(hal) == 1, halPublicKey(hal, Int32(TCU_KEY_PENDING)) != nil else {
-                return status(.keyStoreFailed)
+                return CStatus.failure(.keyStoreFailed)
             }
             var store = CHALRenewalKeyStore(
                 hal: hal, certificateChain: current.certificateChain, trustAnchors: current.trustAnchors)
@@ -60,22 +59,23 @@ public func tcu_csr_build(
             var store = current
             csr = try CertificateRequestBuilder.build(deviceID: String(cString: deviceID), keyStore: &store)
         } else {
-            return status(.invalidConfiguration)
+            return CStatus.failure(.invalidConfiguration)
         }
-        guard csr.count <= capacity else { return status(.storageFailed) }
+        guard csr.count <= capacity else { return CStatus.failure(.storageFailed) }
         for index in 0..<csr.count { csrOut[index] = csr[index] }
         lengthOut.pointee = csr.count
-        return Int32(TCU_OK)
+        return CStatus.ok
     } catch {
-        return status(error.reason)
+        return CStatus.failure(error)
     }
 }
 
 @_cdecl("tcu_renewal_due")
 public func tcu_renewal_due(_ hal: UnsafePointer<tcu_hal>?, _ now: Int64, _ within: Int64) -> Int32 {
-    guard let hal, tcu_hal_missing_function(hal) == 0 else { return status(.invalidConfiguration) }
-    guard let leaf = CHALKeyStore(hal: hal).certificateChain.first else { return status(.keyStoreFailed) }
-    guard let certificate = X509Certificate(der: leaf) else { return status(.certificateMalformed) }
+    guard let hal else { return CStatus.invalidArgument }
+    guard tcu_hal_missing_function(hal) == 0 else { return CStatus.failure(.invalidConfiguration) }
+    guard let leaf = CHALKeyStore(hal: hal).certificateChain.first else { return CStatus.failure(.keyStoreFailed) }
+    guard let certificate = X509Certificate(der: leaf) else { return CStatus.failure(.certificateMalformed) }
     return certificate.notAfter - now <= within ? 1 : 0
 }
 
@@ -84,9 +84,10 @@ public func tcu_renew(
     _ hal: UnsafePointer<tcu_hal>?, _ connection: UnsafePointer<tcu_client_config>?,
     _ renewal: UnsafePointer<tcu_renewal_config>?
 ) -> Int32 {
-    guard let hal, let connection, let renewal, tcu_hal_missing_function(hal) == 0, tcu_hal_can_renew(hal) == 1,
+    guard let hal, let connection, let renewal else { return CStatus.invalidArgument }
+    guard tcu_hal_missing_function(hal) == 0, tcu_hal_can_renew(hal) == 1,
         let configuration = clientConfiguration(connection.pointee), let id = renewal.pointee.device_id, id[0] != 0
-    else { return status(.invalidConfiguration) }
+    else { return CStatus.failure(.invalidConfiguration) }
     let deviceID = String(cString: id)
     let options = renewal.pointee
     var proofPath = ESTClient.bytes("/v1/devices/")
@@ -100,9 +101,9 @@ public func tcu_renew(
         timeout: options.timeout_ms != 0 ? options.timeout_ms : TCULINK_RENEWAL_TIMEOUT_MS)
     do throws(TCULinkError) {
         try run.perform()
-        return Int32(TCU_OK)
+        return CStatus.ok
     } catch {
-        return status(error.reason)
+        return CStatus.failure(error)
     }
 }
 

@@ -40,36 +40,34 @@ extension CClientHandle {
 
     /// tcu_client_save_session's work.
     func saveSession() -> Int32 {
-        guard client.isEstablished else { return status(.invalidState) }
-        guard var session = client.sessionForResumption() else { return Int32(TCU_IN_PROGRESS) }
+        guard client.isEstablished else { return CStatus.failure(.invalidState) }
+        guard var session = client.sessionForResumption() else { return CStatus.inProgress }
         defer { SavedSession.zero(&session) }
         var store = CHALStore(hal: hal)
         do throws(TCULinkError) {
             try SavedSession.save(session, to: &store, keyStore: client.keyStore)
-            return Int32(TCU_OK)
+            return CStatus.ok
         } catch {
-            return status(error.reason)
+            return CStatus.failure(error)
         }
     }
 }
 
-/// The tcu_status of a failure.
-func status(_ reason: TCULinkError.Reason) -> Int32 { -Int32(reason.rawValue) }
-
 @_cdecl("tcu_client_save_session")
 public func tcu_client_save_session(_ handle: OpaquePointer?) -> Int32 {
-    guard let client = CClientHandle.from(handle) else { return status(.invalidConfiguration) }
+    guard let client = CClientHandle.from(handle) else { return CStatus.invalidArgument }
     return client.saveSession()
 }
 
 @_cdecl("tcu_forget_session")
 public func tcu_forget_session(_ hal: UnsafePointer<tcu_hal>?) -> Int32 {
-    guard let hal, tcu_hal_missing_function(hal) == 0 else { return status(.invalidConfiguration) }
+    guard let hal else { return CStatus.invalidArgument }
+    guard tcu_hal_missing_function(hal) == 0 else { return CStatus.failure(.invalidConfiguration) }
     var store = CHALStore(hal: hal)
     do throws(TCULinkError) {
         try store.erase(.tlsSession)
-        return Int32(TCU_OK)
+        return CStatus.ok
     } catch {
-        return status(error.reason)
+        return CStatus.failure(error)
     }
 }

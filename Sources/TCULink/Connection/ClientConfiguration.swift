@@ -1,3 +1,5 @@
+import CTCUHAL
+
 /// Which TLS versions the device may speak.
 public enum TLSVersionPolicy: Equatable, Sendable {
     /// TLS 1.3 only (default).
@@ -80,7 +82,11 @@ public struct ConnectionTimeouts: Equatable, Sendable {
     /// accepted our certificate (a NewSessionTicket or data) or refuse it (an alert).
     public var acceptance: UInt32
 
-    public init(connect: UInt32 = 10_000, handshake: UInt32 = 30_000, acceptance: UInt32 = 3_000) {
+    /// The defaults are tculink_config.h's, so that C and Swift cannot drift.
+    public init(
+        connect: UInt32 = UInt32(TCULINK_CONNECT_TIMEOUT_MS), handshake: UInt32 = UInt32(TCULINK_HANDSHAKE_TIMEOUT_MS),
+        acceptance: UInt32 = UInt32(TCULINK_ACCEPTANCE_TIMEOUT_MS)
+    ) {
         self.connect = connect
         self.handshake = handshake
         self.acceptance = acceptance

@@ -100,6 +100,8 @@ public struct TCULinkError: Error, Equatable, Sendable {
         public static let entropyFailed = Reason(66)
         public static let storageFailed = Reason(67)
         public static let renewalRefused = Reason(68)
+        /// A C API call given a NULL pointer it needs, or a value outside the ones it takes.
+        public static let invalidArgument = Reason(69)
 
         // More verdicts on the server's certificate chain.
         public static let serverCertificateIsCA = Reason(70)
@@ -292,6 +294,11 @@ public struct TCULinkError: Error, Equatable, Sendable {
                     name: "renewalRefused",
                     summary: "the backend refused the certificate renewal, or did not accept the new certificate",
                     permanent: false)
+            case 69:
+                return Entry(
+                    name: "invalidArgument",
+                    summary: "invalid argument (a NULL pointer or a value the call does not take)",
+                    permanent: true)
             case 70:
                 return Entry(
                     name: "serverCertificateIsCA",

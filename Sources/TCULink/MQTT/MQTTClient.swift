@@ -1,3 +1,5 @@
+import CTCUHAL
+
 /// What an MQTT session is set up with.
 public struct MQTTConfiguration: Sendable {
     public var clientID: String
@@ -17,10 +19,14 @@ public struct MQTTConfiguration: Sendable {
     /// The most bytes the outbox of unacknowledged QoS 1 publishes may take in the persistent store.
     public var outboxCapacity: Int
 
+    /// The defaults are tculink_config.h's (TCULINK_MQTT_*), so that C and Swift cannot drift.
     public init(
-        clientID: String, username: String? = nil, cleanSession: Bool = true, keepAliveSeconds: UInt16 = 60,
-        maximumPacketSize: Int = 4096, acknowledgementTimeout: UInt32 = 10_000, pingResponseTimeout: UInt32 = 10_000,
-        maximumInFlight: Int = 8, outboxCapacity: Int = 16 * 1024
+        clientID: String, username: String? = nil, cleanSession: Bool = true,
+        keepAliveSeconds: UInt16 = UInt16(TCULINK_MQTT_KEEP_ALIVE_S),
+        maximumPacketSize: Int = Int(TCULINK_MQTT_MAX_PACKET_SIZE),
+        acknowledgementTimeout: UInt32 = UInt32(TCULINK_MQTT_ACK_TIMEOUT_MS),
+        pingResponseTimeout: UInt32 = UInt32(TCULINK_MQTT_PING_TIMEOUT_MS),
+        maximumInFlight: Int = Int(TCULINK_MQTT_MAX_IN_FLIGHT), outboxCapacity: Int = Int(TCULINK_MQTT_OUTBOX_CAPACITY)
     ) {
         self.clientID = clientID
         self.username = username

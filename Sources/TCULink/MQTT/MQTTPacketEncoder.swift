@@ -1,3 +1,5 @@
+import CTCUHAL
+
 /// MQTT 3.1.1 control packets a client sends, written into a buffer the caller owns (OASIS
 /// mqtt-v3.1.1-os, §2 and §3). Nothing is allocated: a packet that does not fit is refused with
 /// `mqttPacketTooLarge`, never cut short.
@@ -33,8 +35,8 @@ public enum MQTTPacketEncoder {
         }
 
         public init(
-            clientID: String, username: String? = nil, cleanSession: Bool = true, keepAliveSeconds: UInt16 = 60,
-            will: Will? = nil
+            clientID: String, username: String? = nil, cleanSession: Bool = true,
+            keepAliveSeconds: UInt16 = UInt16(TCULINK_MQTT_KEEP_ALIVE_S), will: Will? = nil
         ) {
             self.clientID = clientID
             self.username = username
