@@ -1,3 +1,4 @@
+import CTCUHAL
 import CWolfSSL
 
 /// Keeps the TLS session (with its ticket) in the persistent store, so a TCU resumes after
@@ -14,8 +15,8 @@ import CWolfSSL
 /// Slot format: `version (1) = 2 | the key store's sealed blob`. Version 1 was the clear
 /// serialized session of earlier releases; it is never read again (a full handshake replaces it).
 public enum SavedSession {
-    /// Upper bound of a saved session; wolfSSL's serialized sessions are well below it.
-    public static let maximumSize = 8 * 1024
+    /// Upper bound of a saved session (TCULINK_SAVED_SESSION_MAX); wolfSSL's serialized sessions are well below it.
+    public static let maximumSize = Int(TCULINK_SAVED_SESSION_MAX)
     /// The slot's format version.
     public static let formatVersion: UInt8 = 2
 
