@@ -8,7 +8,8 @@ import Testing
     static let image = BuiltArtefact.check(
         [
             ".build-firmware/tcu-c-api-tests", ".build-firmware/tcu-c-mqtt-tests",
-            ".build-firmware/tcu-c-lifecycle-tests",
+            ".build-firmware/tcu-c-lifecycle-tests", ".build-firmware/tcu-c-api-tests-asan",
+            ".build-firmware/tcu-c-lifecycle-tests-asan",
             ".build-firmware/tcu-firmware",
         ],
         builtBy: "scripts/targets/build-host-firmware")
@@ -78,19 +79,20 @@ import Testing
     }
 
     /// BoardSupport/POSIX/tests/test_c_api.c: the C API driven from C, with its own assertions.
-    @Test func theCTestProgramPasses() throws {
+    /// The program as built, and built again under ASan (LeakSanitizer on every tcu_*_free path) and UBSan,
+    /// which abort at the first finding.
+    @Test(arguments: ["tcu-c-api-tests", "tcu-c-api-tests-asan"]) func theCTestProgramPasses(_ program: String) throws {
         let good = try OpenSSLServer(pki: pki)
         defer { good.stop() }
         let wrongName = try OpenSSLServer(
             pki: pki, certificate: "server/wrongname.leaf.pem", key: "server/wrongname.key")
         defer { wrongName.stop() }
-        let tests = URL(fileURLWithPath: imagePath).deletingLastPathComponent().appendingPathComponent(
-            "tcu-c-api-tests"
-        ).path
+        let tests = URL(fileURLWithPath: imagePath).deletingLastPathComponent().appendingPathComponent(program).path
         let result = run(tests, [pki, "\(good.port)", "\(wrongName.port)"], timeout: 120)
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains(" passed, 0 failed"), "\(result.output)")
         #expect(!result.output.contains("FAILED"))
+        #expect(!result.output.contains("Sanitizer") && !result.output.contains("runtime error"), "\(result.output)")
     }
 
     @Test func refusesAnUnsafeKeyFile() throws {

@@ -229,6 +229,7 @@ static void test_hostile_lengths(void) {
     hostile_anchor_length = sizeof huge_inner_length;
     CHECK(tcu_client_create(&d.hal, &config, &client) == -62 && client == NULL,
           "hostile DER: an inner length of 2^31-1 refused (invalidConfiguration), no trap");
+    tcu_posix_hal_deinit(&d.posix);
 }
 
 static void test_misuse(void) {

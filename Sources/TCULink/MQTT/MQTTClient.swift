@@ -87,11 +87,18 @@ public final class MQTTClient<T: Transport, K: KeyStore, C: Clock, P: Persistent
     private var delivered: (length: Int, publish: MQTTInboundPublish, bodyStart: Int, acknowledge: UInt16?)?
 
     /// Reads the outbox `store` holds: what a previous run left unacknowledged goes out again after CONNACK.
-    public init(connection: TLSClient<T, K, C>, configuration: MQTTConfiguration, store: P) throws(TCULinkError) {
+    /// A convenience initializer, so that a refusal comes before the object exists (see `TLSContext.init`).
+    public convenience init(
+        connection: TLSClient<T, K, C>, configuration: MQTTConfiguration, store: P
+    ) throws(TCULinkError) {
+        let loaded = try MQTTOutbox.load(from: store, capacity: configuration.outboxCapacity)
+        self.init(connection: connection, configuration: configuration, store: store, loaded: loaded)
+    }
+
+    private init(connection: TLSClient<T, K, C>, configuration: MQTTConfiguration, store: P, loaded: MQTTOutbox?) {
         self.connection = connection
         self.configuration = configuration
         self.store = store
-        let loaded = try MQTTOutbox.load(from: store, capacity: configuration.outboxCapacity)
         outbox = loaded ?? MQTTOutbox(capacity: configuration.outboxCapacity)
         outboxWasUnreadable = loaded == nil
         session = MQTTSession(

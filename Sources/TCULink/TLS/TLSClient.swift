@@ -29,16 +29,28 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
     /// - Parameter context: the device identity already loaded (`TLSContext`), shared by
     ///   successive connections; nil builds one for this connection alone. It must have been
     ///   made for the same versions and the same choice of presenting a certificate.
-    public init(
+    ///
+    /// A convenience initializer, so that a refusal comes before the object exists (see `TLSContext.init`).
+    public convenience init(
         configuration: ClientConfiguration, transport: T, keyStore: K, clock: C, resumption: [UInt8]? = nil,
         context: TLSContext? = nil
     ) throws(TCULinkError) {
         guard !configuration.host.isEmpty, !configuration.serverName.isEmpty, configuration.port != 0 else {
             throw TCULinkError(.invalidConfiguration)
         }
-        self.sharedContext = try TLSContext.forConnection(
+        let sharedContext = try TLSContext.forConnection(
             configuration, shared: context, certificateChain: keyStore.certificateChain,
             trustAnchors: keyStore.trustAnchors)
+        self.init(
+            configuration: configuration, transport: transport, keyStore: keyStore, clock: clock,
+            resumption: resumption, sharedContext: sharedContext)
+    }
+
+    private init(
+        configuration: ClientConfiguration, transport: T, keyStore: K, clock: C, resumption: [UInt8]?,
+        sharedContext: TLSContext
+    ) {
+        self.sharedContext = sharedContext
         self.transport = transport
         self.keyStore = keyStore
         self.clock = clock

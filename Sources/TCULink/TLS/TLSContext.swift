@@ -19,7 +19,12 @@ public final class TLSContext {
 
     /// - Parameters: the key store's `certificateChain` (leaf first) and `trustAnchors`.
     ///   (Not a generic init over the key store: Embedded Swift allows none in a class.)
-    public init(
+    ///
+    /// A convenience initializer on purpose, as every throwing initializer of a class in the core: it
+    /// throws before the object is allocated. Embedded Swift's runtime does not free an object whose
+    /// designated initializer threw (`swift_deallocPartialClassInstance` only destroys its fields):
+    /// LeakSanitizer found each refused `tcu_client_create` leaking the objects it had begun.
+    public convenience init(
         certificateChain: [[UInt8]], trustAnchors: [[UInt8]], versions: TLSVersionPolicy = .tls13Only,
         presentCertificate: Bool = true
     ) throws(TCULinkError) {
@@ -40,17 +45,26 @@ public final class TLSContext {
         let made = try WolfSSLContext.make(
             versions: versions, certificateChain: certificateChain, trustAnchors: readable,
             presentCertificate: presentCertificate)
-        self.pointer = made.context
         var loadedDER: [[UInt8]] = []
         var loaded: [X509Certificate] = []
         for index in readable.indices where made.loadedAnchors[index] {
             loadedDER.append(readable[index])
             loaded.append(anchors[index])
         }
-        self.trustAnchorsDER = loadedDER
-        self.trustAnchors = loaded
+        self.init(
+            pointer: made.context, versions: versions, presentsCertificate: presentCertificate,
+            trustAnchorsDER: loadedDER, trustAnchors: loaded, certificateChain: certificateChain)
+    }
+
+    private init(
+        pointer: OpaquePointer, versions: TLSVersionPolicy, presentsCertificate: Bool, trustAnchorsDER: [[UInt8]],
+        trustAnchors: [X509Certificate], certificateChain: [[UInt8]]
+    ) {
+        self.pointer = pointer
+        self.trustAnchorsDER = trustAnchorsDER
+        self.trustAnchors = trustAnchors
         self.versions = versions
-        self.presentsCertificate = presentCertificate
+        self.presentsCertificate = presentsCertificate
         self.certificateChain = certificateChain
     }
 

@@ -32,7 +32,8 @@ final class WolfSSLSession {
 
     /// - Parameter resumption: a saved session to offer; zeroed and set to nil here once wolfSSL
     ///   has its own copy (it holds a resumption secret).
-    init(
+    ///   Convenience, so that it throws before the object exists (see `TLSContext.init`).
+    convenience init(
         sharedContext: TLSContext, configuration: ClientConfiguration, callbacks: WolfSSLCallbackTarget,
         resumption: inout [UInt8]?
     ) throws(TCULinkError) {
@@ -50,8 +51,15 @@ final class WolfSSLSession {
             wolfSSL_free(pointer)  // frees an attached store too
             throw error
         }
+        self.init(pointer: pointer, connectionStore: store, privateContext: privateContext, callbacks: callbacks)
+    }
+
+    private init(
+        pointer: OpaquePointer, connectionStore: UnsafeMutableRawPointer?, privateContext: TLSContext?,
+        callbacks: WolfSSLCallbackTarget
+    ) {
         self.pointer = pointer
-        self.connectionStore = store
+        self.connectionStore = connectionStore
         self.privateContext = privateContext
         self.callbacks = callbacks
     }
