@@ -37,14 +37,36 @@ public struct DistinguishedName: Equatable, Sendable {
     public var commonName: [UInt8]? { first(OID.commonName) }
     public var serialNumber: [UInt8]? { first(OID.serialNumber) }
 
-    /// `CN=device-42, O=Fleet` style text, for reports and logs.
+    /// `CN=device-42, O=Fleet` style text, for reports and logs. Values come from certificates a peer
+    /// sent, so control characters are escaped (`printable`): a hostile name cannot end a log line,
+    /// forge the next one or send escape sequences to an operator's terminal.
     public var text: String {
         var result = ""
         for attribute in attributes {
             if !result.isEmpty { result += ", " }
             result += DistinguishedName.shortName(attribute.type)
             result += "="
-            result += String(decoding: attribute.value, as: UTF8.self)
+            result += DistinguishedName.printable(attribute.value)
+        }
+        return result
+    }
+
+    /// `value` (UTF-8; invalid sequences become U+FFFD) with C0 controls, DEL, C1 controls and the
+    /// backslash written as `\xNN` and `\\`.
+    static func printable(_ value: [UInt8]) -> String {
+        var result = ""
+        for scalar in String(decoding: value, as: UTF8.self).unicodeScalars {
+            let code = scalar.value
+            if code == 0x5C {
+                result += "\\\\"
+            } else if code < 0x20 || (code >= 0x7F && code < 0xA0) {
+                let digits: StaticString = "0123456789ABCDEF"
+                result += "\\x"
+                result.unicodeScalars.append(Unicode.Scalar(digits.utf8Start[Int(code >> 4)]))
+                result.unicodeScalars.append(Unicode.Scalar(digits.utf8Start[Int(code & 0xF)]))
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
         }
         return result
     }

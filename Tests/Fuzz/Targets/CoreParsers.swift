@@ -114,3 +114,19 @@ enum FuzzHTTPResponse {
         }
     }
 }
+
+/// A distinguished name (a certificate's subject or issuer, as a hostile server sends it): every value
+/// is bytes of the input, and its text has no control character left to reach a log or a terminal.
+enum FuzzDistinguishedName {
+    static func run(_ input: UnsafeRawBufferPointer) {
+        let bytes = Array(input)
+        guard let name = DistinguishedName(reader: DERReader(bytes)) else { return }
+        for attribute in name.attributes {
+            precondition(FuzzX509.contains(bytes, attribute.value) && FuzzX509.contains(bytes, attribute.type))
+        }
+        for scalar in name.text.unicodeScalars {
+            let code = scalar.value
+            precondition(code >= 0x20 && !(code >= 0x7F && code < 0xA0), "a control character in the name's text")
+        }
+    }
+}

@@ -12,6 +12,7 @@ typealias FuzzTarget = (UnsafeRawBufferPointer) -> Void
 let fuzzTargets: [(name: String, run: FuzzTarget)] = [
     ("der", FuzzDER.run),
     ("x509", FuzzX509.run),
+    ("distinguished-name", FuzzDistinguishedName.run),
     ("pem", FuzzPEM.run),
     ("pkcs7", FuzzPKCS7.run),
     ("mqtt-decoder", FuzzMQTTDecoder.run),

@@ -85,3 +85,22 @@ import Testing
         #expect(ObjectIdentifierText.dotted(OID.serverAuth) == "1.3.6.1.5.5.7.3.1")
     }
 }
+
+/// A name's text reaches logs and terminals: what a hostile server puts in its certificate must not
+/// end a line, forge the next one or drive the terminal.
+@Suite struct DistinguishedNameTextTests {
+    @Test func controlCharactersAndBackslashesAreEscaped() throws {
+        let value: [UInt8] = Array("evil\nACCEPTED device=x\u{1B}[2J\u{9B}a\\b".utf8)
+        let name = try #require(
+            DistinguishedName(
+                reader: DERReader(
+                    DERBuilder.tlv(
+                        DERTag.set,
+                        DERBuilder.sequence(
+                            DERBuilder.tlv(DERTag.objectIdentifier, OID.commonName),
+                            DERBuilder.tlv(DERTag.utf8String, value))))))
+        #expect(name.text == #"CN=evil\x0AACCEPTED device=x\x1B[2J\x9Ba\\b"#)
+        #expect(name.commonName == value)  // the value itself is untouched
+        #expect(DistinguishedName.printable(Array("Zürich, O=Fleet".utf8)) == "Zürich, O=Fleet")
+    }
+}
