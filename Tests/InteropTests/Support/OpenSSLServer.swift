@@ -49,11 +49,29 @@ func freePort() throws -> UInt16 {
 /// A free port below 32768, which Linux never hands out as an ephemeral one (its default
 /// `ip_local_port_range`): a server can be started again on it after a stop without another
 /// test's outgoing connection having taken it meanwhile (CI saw that happen with port 0).
+/// Each port is handed out once per test process: a server that is down for a restart must not see another
+/// test's server take its port meanwhile (CI saw the soak test's backend lose its port that way).
 func restartablePort() throws -> UInt16 {
     for _ in 0..<100 {
-        if let port = bindProbe(UInt16.random(in: 20_000..<32_768)) { return port }
+        let candidate = UInt16.random(in: 20_000..<32_768)
+        guard HandedOutPorts.shared.claim(candidate) else { continue }
+        if let port = bindProbe(candidate) { return port }
     }
     throw POSIXError(.EADDRINUSE)
+}
+
+/// The restartable ports this test process has handed out.
+final class HandedOutPorts: @unchecked Sendable {
+    static let shared = HandedOutPorts()
+    private let lock = NSLock()
+    private var ports: Set<UInt16> = []
+
+    /// True the first time `port` is claimed.
+    func claim(_ port: UInt16) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return ports.insert(port).inserted
+    }
 }
 
 /// Binds a socket to 127.0.0.1:`port` (0: any) and closes it; the port it got, nil when taken.
