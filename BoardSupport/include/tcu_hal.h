@@ -168,8 +168,9 @@ typedef struct tcu_hal {
      * a power cut leaves the device unable to connect: the new key and chain are *pending* beside
      * the current ones until a handshake with them succeeded, then keystore_commit makes them
      * current in one atomic step. Until then keystore_certificate(TCU_CERTS_DEVICE_CHAIN) and
-     * keystore_sign use the current pair. Pointers handed out by keystore_certificate stay valid
-     * until the HAL is torn down, across a commit. */
+     * keystore_sign use the current pair. Pointers handed out by keystore_certificate need to stay
+     * valid only until the next call of keystore_generate_key, keystore_store_pending_chain or
+     * keystore_commit: the core copies each certificate as it reads it. */
 
     /** The public half of `key` (TCU_KEY_CURRENT or TCU_KEY_PENDING) as a DER SubjectPublicKeyInfo.
      *  @return its length, TCU_KEY_ERR_NONE when there is no such key, or another negative error */
