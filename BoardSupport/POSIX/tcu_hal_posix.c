@@ -368,14 +368,17 @@ static int32_t keystore_sign_pending(void *context, int request, int hash, const
     return result;
 }
 
-/* DER certificates back to back, written as a PEM file. */
+/* DER certificates back to back (at most TCU_POSIX_MAX_CERTS), written as a PEM file. The buffer holds
+ * what the most certificates can need: the base64 (4 per 3 bytes, a newline per 48) and each one's lines. */
 static int write_chain_pem(const char *path, const uint8_t *chain, size_t length) {
-    size_t capacity = length * 2 + 1024, used = 0;
+    if (length > 1u << 20) return -1;
+    size_t capacity = length / 3 * 4 + length / 48 + TCU_POSIX_MAX_CERTS * 80 + 16, used = 0, count = 0;
     char *pem = malloc(capacity);
     if (pem == NULL) return -1;
     static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     size_t at = 0;
     while (at < length) {
+        if (++count > TCU_POSIX_MAX_CERTS) { free(pem); return -1; }
         /* One DER element: 0x30, then a short or long length. */
         if (length - at < 2 || chain[at] != 0x30) { free(pem); return -1; }
         size_t header = 2, body = chain[at + 1];

@@ -96,6 +96,16 @@ static void csr_checks(const tcu_hal *hal, const char *csr_out) {
               write_file(pending_out, csr, length) == 0,
           "csr: built for the pending key (signed by it)");
     CHECK(hal->keystore_commit(hal->context) != 0, "rekey: no commit without a pending chain");
+
+    /* A chain of many tiny elements (each a 2-byte SEQUENCE) needs far more PEM than its DER length
+     * suggests: refused (more certificates than the store keeps), nothing written past the buffer. */
+    uint8_t tiny[400];
+    for (size_t i = 0; i < sizeof tiny; i += 2) { tiny[i] = 0x30; tiny[i + 1] = 0x00; }
+    CHECK(hal->keystore_store_pending_chain(hal->context, tiny, sizeof tiny) != 0,
+          "rekey: a chain of 200 tiny elements refused, no overflow");
+    uint8_t garbage[3] = {0x30, 0x85, 0x01};
+    CHECK(hal->keystore_store_pending_chain(hal->context, garbage, sizeof garbage) != 0,
+          "rekey: a chain that is not DER refused");
 }
 
 static void renewal_checks(const tcu_hal *hal) {
