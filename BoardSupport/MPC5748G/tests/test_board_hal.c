@@ -964,6 +964,15 @@ static void test_renewal_rules(void) {
     tcu_mpc5748g_deinit(&board);
 }
 
+/* A provisioned device with a pending key and a renewed chain made for it (not yet stored). */
+static int device_with_pending_key(uint8_t current[65], uint8_t pending[65]) {
+    if (!provisioned_device(current) || hal.keystore_generate_key(hal.context, TCU_KEY_EC_P256) != 0 ||
+        key_point(TCU_KEY_PENDING, pending) != 0)
+        return 0;
+    renewed_chain(pending);
+    return 1;
+}
+
 /* Power fails at every step of keystore_commit in turn: after each reboot the device has the complete
  * old pair (with the pending pair still pending, and a second commit finishes) or the complete new
  * pair, never the new key with the old chain or the other way round. */
@@ -971,12 +980,10 @@ static void test_renewal_power_cut(void) {
     uint8_t current[65], pending[65];
     int interrupted = 0, completed = 0, wrong = 0;
     for (long cut = 0; cut < 200 && !completed; cut++) {
-        if (!provisioned_device(current) || hal.keystore_generate_key(hal.context, TCU_KEY_EC_P256) != 0 ||
-            key_point(TCU_KEY_PENDING, pending) != 0) {
+        if (!device_with_pending_key(current, pending)) {
             wrong++;
             break;
         }
-        renewed_chain(pending);
         if (hal.keystore_store_pending_chain(hal.context, new_chain, new_chain_length) != 0) {
             wrong++;
             break;
@@ -1014,12 +1021,10 @@ static void test_renewal_power_cut(void) {
     /* And in keystore_store_pending_chain: no pending chain, or all of it. */
     interrupted = completed = wrong = 0;
     for (long cut = 0; cut < 200 && !completed; cut++) {
-        if (!provisioned_device(current) || hal.keystore_generate_key(hal.context, TCU_KEY_EC_P256) != 0 ||
-            key_point(TCU_KEY_PENDING, pending) != 0) {
+        if (!device_with_pending_key(current, pending)) {
             wrong++;
             break;
         }
-        renewed_chain(pending);
         fake_flash_cut_power_after(cut);
         int status = hal.keystore_store_pending_chain(hal.context, new_chain, new_chain_length);
         fake_flash_cut_power_after(-1);
