@@ -90,13 +90,13 @@ public func tcu_renew(
     else { return CStatus.failure(.invalidConfiguration) }
     let deviceID = String(cString: id)
     let options = renewal.pointee
-    var proofPath = ESTClient.bytes("/v1/devices/")
+    var proofPath = Bytes.of("/v1/devices/")
     proofPath += Array(deviceID.utf8)
     let run = CertificateRenewalRun(
         hal: hal, configuration: configuration, clock: trustedClock(hal, connection.pointee), deviceID: deviceID,
         rekey: options.rekey != 0,
         estPath: options.est_path.map { Array(String(cString: $0).utf8) }
-            ?? ESTClient.bytes("/.well-known/est/simplereenroll"),
+            ?? Bytes.of("/.well-known/est/simplereenroll"),
         proofPath: options.proof_path.map { Array(String(cString: $0).utf8) } ?? proofPath,
         timeout: options.timeout_ms != 0 ? options.timeout_ms : TCULINK_RENEWAL_TIMEOUT_MS)
     do throws(TCULinkError) {

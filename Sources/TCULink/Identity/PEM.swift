@@ -4,13 +4,13 @@ public enum PEM {
     /// (starts with a SEQUENCE tag) is returned as one block, so callers accept both.
     public static func decodeAll(_ text: [UInt8], label: StaticString = "CERTIFICATE") -> [[UInt8]]? {
         if text.first == DERTag.sequence { return [text] }
-        let begin = Array("-----BEGIN ".utf8) + bytes(of: label) + Array("-----".utf8)
-        let end = Array("-----END ".utf8) + bytes(of: label) + Array("-----".utf8)
+        let begin = Array("-----BEGIN ".utf8) + Bytes.of(label) + Array("-----".utf8)
+        let end = Array("-----END ".utf8) + Bytes.of(label) + Array("-----".utf8)
         var blocks: [[UInt8]] = []
         var index = 0
-        while let start = find(begin, in: text, from: index) {
+        while let start = Bytes.find(begin, in: text, from: index) {
             let bodyStart = start + begin.count
-            guard let stop = find(end, in: text, from: bodyStart) else { return nil }
+            guard let stop = Bytes.find(end, in: text, from: bodyStart) else { return nil }
             guard let der = Base64.decode(text[bodyStart..<stop]) else { return nil }
             blocks.append(der)
             index = stop + end.count
@@ -20,7 +20,7 @@ public enum PEM {
 
     /// One PEM block with `label` around `der`, lines of 64 characters.
     public static func encode(_ der: [UInt8], label: StaticString = "CERTIFICATE") -> [UInt8] {
-        var out = Array("-----BEGIN ".utf8) + bytes(of: label) + Array("-----\n".utf8)
+        var out = Array("-----BEGIN ".utf8) + Bytes.of(label) + Array("-----\n".utf8)
         let body = Base64.encode(der)
         var column = 0
         for character in body {
@@ -32,27 +32,8 @@ public enum PEM {
             }
         }
         if column != 0 { out.append(UInt8(ascii: "\n")) }
-        out += Array("-----END ".utf8) + bytes(of: label) + Array("-----\n".utf8)
+        out += Array("-----END ".utf8) + Bytes.of(label) + Array("-----\n".utf8)
         return out
-    }
-
-    private static func bytes(of label: StaticString) -> [UInt8] {
-        label.withUTF8Buffer { Array($0) }
-    }
-
-    private static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int) -> Int? {
-        guard needle.count <= haystack.count else { return nil }
-        var index = from
-        while index + needle.count <= haystack.count {
-            var matched = true
-            for offset in 0..<needle.count where haystack[index + offset] != needle[offset] {
-                matched = false
-                break
-            }
-            if matched { return index }
-            index += 1
-        }
-        return nil
     }
 }
 

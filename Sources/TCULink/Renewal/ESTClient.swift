@@ -12,7 +12,7 @@ enum ESTClient {
     ) throws(TCULinkError) -> [[UInt8]] {
         let response = try HTTPClientExchange(maximumResponse: maximumResponse).perform(
             client, method: "POST", path: path, host: host,
-            headers: [bytes("Content-Type: application/pkcs10"), bytes("Content-Transfer-Encoding: base64")],
+            headers: [Bytes.of("Content-Type: application/pkcs10"), Bytes.of("Content-Transfer-Encoding: base64")],
             body: Base64.encode(csr), deadline: deadline)
         guard response.status == 200 else { throw TCULinkError(.renewalRefused) }
         let der = Base64.decode(response.body[...])
@@ -23,7 +23,4 @@ enum ESTClient {
         return chain
     }
 
-    static func bytes(_ text: StaticString) -> [UInt8] {
-        Array(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-    }
 }

@@ -18,19 +18,19 @@ struct HTTPClientExchange {
     ) throws(TCULinkError) -> Response {
         var request: [UInt8] = []
         request.reserveCapacity(256 + body.count)
-        append(method, to: &request)
+        request += Bytes.of(method)
         request.append(UInt8(ascii: " "))
         request += path
-        append(" HTTP/1.1\r\nHost: ", to: &request)
+        request += Bytes.of(" HTTP/1.1\r\nHost: ")
         request += host
-        append("\r\nConnection: close\r\nContent-Length: ", to: &request)
-        request += decimal(body.count)
-        append("\r\n", to: &request)
+        request += Bytes.of("\r\nConnection: close\r\nContent-Length: ")
+        request += Array(decimal(body.count).utf8)
+        request += Bytes.of("\r\n")
         for header in headers {
             request += header
-            append("\r\n", to: &request)
+            request += Bytes.of("\r\n")
         }
-        append("\r\n", to: &request)
+        request += Bytes.of("\r\n")
         request += body
         try client.sendAll(request, timeoutMilliseconds: remaining(until: deadline, client.clock))
 
@@ -56,7 +56,7 @@ struct HTTPClientExchange {
 
     /// The response in `bytes`, or nil when more is needed. `complete`: the peer closed after these bytes.
     func parse(_ bytes: [UInt8], complete: Bool) throws(TCULinkError) -> Response? {
-        guard let headerEnd = Self.find([13, 10, 13, 10], in: bytes) else {
+        guard let headerEnd = Bytes.find([13, 10, 13, 10], in: bytes) else {
             if complete { throw TCULinkError(.renewalRefused) }
             return nil
         }
@@ -66,9 +66,9 @@ struct HTTPClientExchange {
         else { throw TCULinkError(.renewalRefused) }
         let bodyStart = headerEnd + 4
         var contentLength: Int? = nil
-        var lineStart = Self.find([13, 10], in: bytes)! + 2
+        var lineStart = Bytes.find([13, 10], in: bytes)! + 2
         while lineStart < headerEnd {
-            let lineEnd = Self.find([13, 10], in: bytes, from: lineStart) ?? headerEnd
+            let lineEnd = Bytes.find([13, 10], in: bytes, from: lineStart) ?? headerEnd
             let line = bytes[lineStart..<lineEnd]
             if let colon = line.firstIndex(of: UInt8(ascii: ":")),
                 Self.equalsIgnoringCase(bytes[lineStart..<colon], "content-length")
@@ -100,30 +100,6 @@ struct HTTPClientExchange {
     private func remaining<C: Clock>(until deadline: UInt64, _ clock: C) -> UInt32 {
         let now = clock.monotonicMilliseconds()
         return deadline > now ? UInt32(clamping: deadline - now) : 0
-    }
-
-    private func append(_ text: StaticString, to bytes: inout [UInt8]) {
-        bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-    }
-
-    private func decimal(_ value: Int) -> [UInt8] {
-        var digits: [UInt8] = []
-        var rest = value
-        repeat {
-            digits.insert(UInt8(ascii: "0") + UInt8(rest % 10), at: 0)
-            rest /= 10
-        } while rest > 0
-        return digits
-    }
-
-    static func find(_ needle: [UInt8], in bytes: [UInt8], from start: Int = 0) -> Int? {
-        guard bytes.count >= needle.count, start <= bytes.count - needle.count else { return nil }
-        var index = start
-        while index <= bytes.count - needle.count {
-            if bytes[index..<(index + needle.count)].elementsEqual(needle) { return index }
-            index += 1
-        }
-        return nil
     }
 
     /// A decimal number of 1 to 9 digits; nil otherwise.
