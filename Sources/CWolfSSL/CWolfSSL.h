@@ -14,6 +14,7 @@
 #include <wolfssl/error-ssl.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
 #include <wolfssl/wolfcrypt/sha256.h>
+#include "tcu_session_format.h"
 
 /* With WOLFSSL_SMALL_CERT_VERIFY, wolfSSL 5.5 lets a date or name error found while parsing a
  * peer certificate replace a failed signature check (internal.c, ProcessPeerCertParse), and the

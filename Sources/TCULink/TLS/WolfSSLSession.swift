@@ -179,14 +179,7 @@ final class WolfSSLSession {
         _ = wolfSSL_UseSessionTicket(session)  // TLS 1.2 tickets (TLS 1.3 has them anyway)
         if var saved = resumption, !saved.isEmpty {
             resumption = nil  // first, so that `saved` holds the only reference and is zeroed in place
-            saved.withUnsafeBufferPointer { buffer in
-                var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-                if let decoded = wolfSSL_d2i_SSL_SESSION(nil, &cursor, buffer.count) {
-                    _ = wolfSSL_set_session(session, decoded)  // copies; an unusable one means a full handshake
-                    wolfSSL_SESSION_free(decoded)
-                }
-            }
-            SavedSession.zero(&saved)
+            offer(&saved, to: session)
         }
         if let fragment = configuration.maxFragmentLength {
             let status = wolfSSL_UseMaxFragment(session, fragment.wolfSSLCode)
@@ -206,6 +199,23 @@ final class WolfSSLSession {
             }
             guard status == WOLFSSL_SUCCESS else { throw TCULinkError(.invalidConfiguration, libraryCode: status) }
         }
+    }
+
+    /// Offers a saved session (wolfSSL's serialization, unsealed) for resumption. wolfSSL decodes
+    /// and copies it; bytes it cannot use mean a full handshake. wolfSSL 5.5's decoder trusts the
+    /// lengths inside, so the bytes are checked first (`tcu_wolfssl_session_is_decodable`). `saved`
+    /// holds a resumption secret and is zeroed here whatever became of it (the saved-session fuzz
+    /// target checks both).
+    static func offer(_ saved: inout [UInt8], to session: OpaquePointer) {
+        saved.withUnsafeBufferPointer { buffer in
+            guard tcu_wolfssl_session_is_decodable(buffer.baseAddress, buffer.count) == 1 else { return }
+            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+            if let decoded = wolfSSL_d2i_SSL_SESSION(nil, &cursor, buffer.count) {
+                _ = wolfSSL_set_session(session, decoded)  // copies
+                wolfSSL_SESSION_free(decoded)
+            }
+        }
+        SavedSession.zero(&saved)
     }
 
     /// Gives the connection a certificate store of its own, holding the trust anchors only, so

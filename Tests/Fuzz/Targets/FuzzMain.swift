@@ -19,6 +19,7 @@ let fuzzTargets: [(name: String, run: FuzzTarget)] = [
     ("mqtt-session", FuzzMQTTSession.run),
     ("http-response", FuzzHTTPResponse.run),
     ("path-validator", FuzzPathValidator.run),
+    ("saved-session", FuzzSavedSession.run),
 ]
 
 /// The target TCU_FUZZ_TARGET names, looked up once.
