@@ -631,28 +631,24 @@ def main():
             parser.error("--port serves exactly one --case")
         serve_one(CASES[names[0]], args, creds)
         return 0
-    if not args.tcu_sim or not args.device:
-        parser.error("the runner needs --tcu-sim and --device (or --port to serve one case)")
+    if not (args.tcu_sim or args.firmware) or not args.device:
+        parser.error("the runner needs --tcu-sim and/or --firmware, and --device (or --port to serve one case)")
 
     started = time.monotonic()
-    # The honest handshake's memory is the yardstick: a hostile case may add at most RSS_MARGIN_KB.
-    ok, detail, baseline_rss = run_case(CASES["control-tls13"], args, creds, None)
     passed = failed = 0
-    for name in names:
-        if name == "control-tls13":
-            result = ok, detail
-        else:
-            result = run_case(CASES[name], args, creds, baseline_rss)[:2]
-        print("CASE %s %s %s" % (name, "PASS" if result[0] else "FAIL", result[1]), flush=True)
-        passed, failed = passed + result[0], failed + (not result[0])
-    if args.firmware:
-        firmware_rss = run_case(CASES["control-tls13"], args, creds, None, firmware=True)[2]
+    for firmware in [False] * bool(args.tcu_sim) + [True] * bool(args.firmware):
+        # The honest handshake's memory is the yardstick: a hostile case may add at most RSS_MARGIN_KB.
+        control = run_case(CASES["control-tls13"], args, creds, None, firmware)
         for name in names:
-            if not runs_on_firmware(CASES[name]):
+            if firmware and not runs_on_firmware(CASES[name]):
                 continue
-            result = run_case(CASES[name], args, creds, firmware_rss, firmware=True)[:2]
-            print("CASE firmware:%s %s %s" % (name, "PASS" if result[0] else "FAIL", result[1]), flush=True)
-            passed, failed = passed + result[0], failed + (not result[0])
+            if name == "control-tls13":
+                ok, detail = control[:2]
+            else:
+                ok, detail = run_case(CASES[name], args, creds, control[2], firmware)[:2]
+            label = "firmware:" + name if firmware else name
+            print("CASE %s %s %s" % (label, "PASS" if ok else "FAIL", detail), flush=True)
+            passed, failed = passed + ok, failed + (not ok)
     print("%d passed, %d failed (%.1f s)" % (passed, failed, time.monotonic() - started))
     return 0 if failed == 0 else 1
 
