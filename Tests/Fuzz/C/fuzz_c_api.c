@@ -274,7 +274,7 @@ static void backoff(void) {
 
 static void texts(void) {
     int value = (int)take_u32();
-    if (take(1) & 1) value = -value;
+    if (take(1) & 1) value = (int)(0u - (unsigned)value); /* INT_MIN stays itself, without UB */
     check_text(tcu_status_text(value), "tcu_status_text");
     check_text(tcu_reason_text(value), "tcu_reason_text");
     int permanent = tcu_reason_is_permanent(value);
