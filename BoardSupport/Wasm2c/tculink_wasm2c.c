@@ -23,7 +23,11 @@
 #include <string.h>
 
 #include "tculink.h"
+/* The fuzz target of the imports (Tests/Fuzz/C/fuzz_wasm2c_glue.c) includes this file after declaring a
+ * stand-in for the generated module, whose memory it chooses; nothing else defines this. */
+#ifndef TCU_WASM2C_FUZZ_MODULE
 #include "tculink_wasm.h"
+#endif
 #include "wasm-rt-impl.h"
 
 #if defined(__BYTE_ORDER__) && ((__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__) != (WABT_BIG_ENDIAN + 0))

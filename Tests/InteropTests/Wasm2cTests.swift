@@ -11,7 +11,11 @@ import Testing
             ".build-wasm2c/host/tcu-firmware-wasm2c", ".build-wasm2c/host/tcu-c-api-tests-wasm2c",
             ".build-wasm2c/host/tcu-c-mqtt-tests-wasm2c", ".build-wasm2c/powerpc/tcu-firmware-wasm2c",
             ".build-wasm2c/powerpc/tcu-c-api-tests-wasm2c", ".build-wasm2c/powerpc/tcu-c-mqtt-tests-wasm2c",
+            ".build-wasm2c/host/tcu-c-api-tests-wasm2c-asan", ".build-wasm2c/host/tcu-c-mqtt-tests-wasm2c-asan",
         ], builtBy: "scripts/targets/build-wasm2c")
+    /// Each C test program as built for each target, and the host's built again under ASan (LeakSanitizer on every
+    /// tcu_*_free path of the glue) and UBSan, which abort at the first finding.
+    static let builds = [("host", ""), ("powerpc", ""), ("host", "-asan")]
     let pki = TestPKI.directory
     let out = TestPKI.repository.appendingPathComponent(".build-wasm2c").path
 
@@ -96,7 +100,7 @@ import Testing
     /// BoardSupport/POSIX/tests/test_c_api.c, unchanged, linked with the glue instead of the
     /// natively compiled core: success, refusals both ways, a dying transport, a silent server,
     /// nobody listening, misuse.
-    @Test(arguments: ["host", "powerpc"]) func theCTestProgramPasses(target: String) throws {
+    @Test(arguments: Self.builds) func theCTestProgramPasses(target: String, variant: String) throws {
         try #require(Self.build.status == 0)
         let good = try OpenSSLServer(pki: pki)
         defer { good.stop() }
@@ -104,23 +108,25 @@ import Testing
             pki: pki, certificate: "server/wrongname.leaf.pem", key: "server/wrongname.key")
         defer { wrongName.stop() }
         let result = execute(
-            target, "tcu-c-api-tests-wasm2c", [pki, "\(good.port)", "\(wrongName.port)"], timeout: 180)
+            target, "tcu-c-api-tests-wasm2c" + variant, [pki, "\(good.port)", "\(wrongName.port)"], timeout: 180)
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains(" passed, 0 failed"), "\(result.output)")
+        #expect(!result.output.contains("Sanitizer") && !result.output.contains("runtime error"), "\(result.output)")
     }
 
     /// BoardSupport/POSIX/tests/test_c_mqtt.c, unchanged, over the glue: tcu_mqtt_* against mosquitto (a
     /// persistent session, QoS 1 both ways, every byte value, refusals, the outbox queued without a client).
     /// Each run gets a broker of its own: the program relies on the session it makes itself.
-    @Test(arguments: ["host", "powerpc"]) func theCMQTTTestProgramPasses(target: String) throws {
+    @Test(arguments: Self.builds) func theCMQTTTestProgramPasses(target: String, variant: String) throws {
         try #require(Self.build.status == 0)
         let broker = try MosquittoBroker(pki: pki)
         defer { broker.kill() }
         let state = broker.folder + "/c-device-state"
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
-        let result = execute(target, "tcu-c-mqtt-tests-wasm2c", [pki, "\(broker.port)", state], timeout: 180)
+        let result = execute(target, "tcu-c-mqtt-tests-wasm2c" + variant, [pki, "\(broker.port)", state], timeout: 180)
         #expect(result.status == 0, "\(result.output)\nbroker log: \(broker.log)")
         #expect(result.output.contains(" passed, 0 failed"), "\(result.output)")
+        #expect(!result.output.contains("Sanitizer") && !result.output.contains("runtime error"), "\(result.output)")
 
         let retained = run(
             "/usr/bin/mosquitto_sub",

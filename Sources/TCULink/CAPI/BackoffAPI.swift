@@ -32,7 +32,7 @@ public func tcu_backoff_failed(
     } else {
         // No jitter: wait the whole bound, never less.
         _ = reconnector.failedTransiently(now: now, random: 0)
-        retryAtOut.pointee = now + UInt64(policy.bound(attempt: reconnector.failures))
+        retryAtOut.pointee = Reconnector.later(now, by: UInt64(policy.bound(attempt: reconnector.failures)))
         answer = CStatus.failure(.entropyFailed)
     }
     backoff.pointee.failures = UInt32(clamping: reconnector.failures)

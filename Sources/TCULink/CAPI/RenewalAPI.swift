@@ -76,7 +76,11 @@ public func tcu_renewal_due(_ hal: UnsafePointer<tcu_hal>?, _ now: Int64, _ with
     guard tcu_hal_missing_function(hal) == 0 else { return CStatus.failure(.invalidConfiguration) }
     guard let leaf = CHALKeyStore(hal: hal).certificateChain.first else { return CStatus.failure(.keyStoreFailed) }
     guard let certificate = X509Certificate(der: leaf) else { return CStatus.failure(.certificateMalformed) }
-    return certificate.notAfter - now <= within ? 1 : 0
+    // notAfter - now, without trapping for a `now` near either end of Int64: past the range, the remaining
+    // time is beyond any `within` (now far before notAfter: not due) or below it (now far after: due).
+    let (remaining, overflow) = certificate.notAfter.subtractingReportingOverflow(now)
+    if overflow { return now < 0 ? 0 : 1 }
+    return remaining <= within ? 1 : 0
 }
 
 @_cdecl("tcu_renew")

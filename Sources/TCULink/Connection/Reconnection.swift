@@ -53,7 +53,7 @@ public struct Reconnector: Equatable, Sendable {
     public mutating func failed(_ error: TCULinkError, now: UInt64, random: UInt32) -> Decision {
         if error.reason.isPermanent {
             failures += 1
-            return .pause(until: now + UInt64(policy.permanentFailureDelay), reason: error.reason)
+            return .pause(until: Self.later(now, by: UInt64(policy.permanentFailureDelay)), reason: error.reason)
         }
         return failedTransiently(now: now, random: random)
     }
@@ -63,8 +63,16 @@ public struct Reconnector: Equatable, Sendable {
     public mutating func failedTransiently(now: UInt64, random: UInt32) -> Decision {
         failures += 1
         let bound = policy.bound(attempt: failures)
-        let delay = bound == 0 ? 0 : UInt64(random % (bound + 1))  // full jitter: uniform in [0, bound]
-        return .retry(at: now + delay)
+        // Full jitter: uniform in [0, bound]; in 64 bits, as a bound of UInt32.max + 1 does not fit 32.
+        let delay = UInt64(random) % (UInt64(bound) + 1)
+        return .retry(at: Self.later(now, by: delay))
+    }
+
+    /// `now` + `delay`, saturating: a monotonic clock's origin is arbitrary (tcu_hal.h), so one near the end
+    /// of its range waits until then instead of trapping (Swift's overflow check) in the C API's backoff.
+    static func later(_ now: UInt64, by delay: UInt64) -> UInt64 {
+        let (sum, overflow) = now.addingReportingOverflow(delay)
+        return overflow ? .max : sum
     }
 
     /// A connection succeeded: the next failure starts from the first bound again.
