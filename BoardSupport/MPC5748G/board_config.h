@@ -69,6 +69,16 @@
 #define TCU_MPC_FLASH_TIMEOUT_MS 5000U
 #endif
 
+/* The core's data cache in front of data flash (board_flash_cache.c). 1: the board runs on an e200z4
+ * core, whose data cache (when the startup code enabled it) may still hold lines of a block from
+ * before an erase or program; the whole cache is invalidated through L1CSR0 before the board reads
+ * the block back. That is safe with the SDK startup's write-through mode; a firmware that runs the
+ * cache in copy-back mode must make data flash cache-inhibited (SMPU) and set 0, as must one on the
+ * e200z2 (no data cache, no L1CSR0). */
+#ifndef TCU_MPC_DCACHE
+#define TCU_MPC_DCACHE 1
+#endif
+
 /* The RTC counter's rate. With the 32.768 kHz SXOSC and RTCC[DIV32EN]=RTCC[DIV512EN]=1 it counts
  * at 2 Hz, so the 32-bit counter wraps after 68 years; the firmware configures the RTC. */
 #ifndef TCU_MPC_RTC_TICKS_PER_SECOND

@@ -16,6 +16,7 @@
 
 #include "board_bytes.h"
 #include "board_crc32.h"
+#include "board_flash_cache.h"
 #include "board_internal.h"
 #include "device_registers.h"
 #include "fake_clock_control.h"
@@ -558,11 +559,90 @@ static void test_flash_fake_rules(void) {
         while (status == STATUS_FLASH_INPROGRESS);
     }
     CHECK(status == STATUS_SUCCESS && fake_flash_raw(0x00F90000U, 8)[0] == 0xFF, "erase sets 0xFF");
+
+    /* A read through a pointer after a program: the data cache serves the old bytes until it is
+     * invalidated; line buffers that were on during the program serve them even then, until they
+     * are switched off. */
+    CHECK(memcmp(TCU_MPC_FLASH_READ(0x00F90008U, 8), "\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF", 8) == 0, "erased, read");
+    CHECK(FLASH_DRV_Program(&context, 0x00F90008U, 8, TCU_MPC_ADDRESS(words)) == STATUS_SUCCESS &&
+              FLASH_DRV_CheckProgramStatus(&context, &state) == STATUS_SUCCESS && state == C55_OK,
+          "program with the line buffers on");
+    CHECK(TCU_MPC_FLASH_READ(0x00F90008U, 8)[0] == 0xFF, "the data cache still serves the erased bytes");
+    tcu_mpc_dcache_invalidate(0x00F90008U, 8);
+    CHECK(TCU_MPC_FLASH_READ(0x00F90008U, 8)[0] == 0xFF, "after the cache invalidation the line buffers still do");
+    tcu_mpc_flash_buffers buffers;
+    tcu_mpc_flash_buffers_off(&buffers);
+    tcu_mpc_dcache_invalidate(0x00F90008U, 8);
+    CHECK(memcmp(TCU_MPC_FLASH_READ(0x00F90008U, 8), words, 8) == 0,
+          "line buffers off and the data cache invalidated again: the programmed bytes");
+    CHECK(FLASH_DRV_Program(&context, 0x00F90010U, 8, TCU_MPC_ADDRESS(words)) == STATUS_SUCCESS &&
+              FLASH_DRV_CheckProgramStatus(&context, &state) == STATUS_SUCCESS,
+          "program with the line buffers off");
+    tcu_mpc_flash_buffers_restore(&buffers);
+    CHECK(TCU_MPC_FLASH_READ(0x00F90010U, 8)[0] == 0xFF, "the data cache serves the old bytes");
+    tcu_mpc_dcache_invalidate(0x00F90010U, 8);
+    CHECK(memcmp(TCU_MPC_FLASH_READ(0x00F90010U, 8), words, 8) == 0, "invalidated: the programmed bytes");
+
     unsigned before = fake_sdk_violations();
     printf("(a contract violation is provoked on purpose next)\n");
     CHECK(FLASH_DRV_Program(&context, 0x00F90004U, 8, TCU_MPC_ADDRESS(words)) == STATUS_ERROR &&
               fake_sdk_violations() == before + 1, "misaligned destination is a contract violation");
     fake_sdk_reset_violations();
+}
+
+/* Issue 20: what the board does around its erase and program (NXP's examples: the flash controller's
+ * line buffers off, then restored; the data cache invalidated before reading back), and the
+ * driver's opResult (STATUS_SUCCESS with an operation that did not finish). */
+static void test_flash_read_path(void) {
+    fresh_device(0);
+    fake_pflash_registers.PFCR1 = 0x00003E15U; /* some wait states and prefetch bits besides BFEN */
+    fake_pflash_registers.PFCR2 = 0x00003E11U;
+    fake_pflash_registers.PFCR4 = 0x00000011U;
+    CHECK(boot() == 0, "boot");
+    uint8_t buffer[32];
+    unsigned invalidations = fake_flash_dcache_invalidations();
+    CHECK(hal.store_write(hal.context, TCU_SLOT_TLS_SESSION, (const uint8_t *)"version-1-value", 15) == 0,
+          "a write reads back what it programmed (through the line buffers and the data cache)");
+    CHECK(fake_flash_dcache_invalidations() > invalidations, "the data cache was invalidated before the read-back");
+    CHECK(fake_pflash_registers.PFCR1 == 0x00003E15U && fake_pflash_registers.PFCR2 == 0x00003E11U &&
+              fake_pflash_registers.PFCR4 == 0x00000011U,
+          "the flash controller's configuration restored after the write");
+    CHECK(hal.store_write(hal.context, TCU_SLOT_TLS_SESSION, (const uint8_t *)"version-2-value", 15) == 0,
+          "a second write, into the other block");
+
+    /* The erase of the block holding version 1 is suspended by another master: STATUS_SUCCESS, opResult
+     * C55_ERS_SUS, nothing erased. Programming on would hit programmed double words. */
+    unsigned overprograms = fake_flash_overprograms();
+    fake_flash_report_unfinished(0);
+    CHECK(hal.store_write(hal.context, TCU_SLOT_TLS_SESSION, (const uint8_t *)"version-3-value", 15) ==
+              TCU_MPC_ERR_FLASH,
+          "an erase that ended with opResult C55_ERS_SUS fails the write");
+    CHECK(fake_flash_overprograms() == overprograms, "nothing was programmed over the block that was not erased");
+    CHECK(hal.store_read(hal.context, TCU_SLOT_TLS_SESSION, buffer, sizeof buffer) == 15 &&
+              memcmp(buffer, "version-2-value", 15) == 0,
+          "version 2 still read");
+
+    /* Now the erase works and the payload's program is suspended: the header must not follow. */
+    uint32_t target = board.store.blocks[board.store.current == 0 ? 1 : 0].address;
+    fake_flash_report_unfinished(1);
+    CHECK(hal.store_write(hal.context, TCU_SLOT_TLS_SESSION, (const uint8_t *)"version-3-value", 15) ==
+              TCU_MPC_ERR_FLASH,
+          "a program that ended with opResult C55_PGM_SUS fails the write");
+    CHECK(memcmp(fake_flash_raw(target, 16), "\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF", 16) == 0,
+          "the write stopped there: no header was programmed after the unfinished payload");
+    CHECK(reboot() == 0 && hal.store_read(hal.context, TCU_SLOT_TLS_SESSION, buffer, sizeof buffer) == 15 &&
+              memcmp(buffer, "version-2-value", 15) == 0,
+          "after a reboot version 2 is read");
+    CHECK(hal.store_write(hal.context, TCU_SLOT_TLS_SESSION, (const uint8_t *)"version-3-value", 15) == 0,
+          "the next write works");
+
+    /* The data cache off (the SDK startup's default): nothing to invalidate, and the board does not try. */
+    fake_flash_set_dcache(false);
+    invalidations = fake_flash_dcache_invalidations();
+    CHECK(hal.store_write(hal.context, TCU_SLOT_TLS_SESSION, (const uint8_t *)"version-4-value", 15) == 0 &&
+              fake_flash_dcache_invalidations() == invalidations,
+          "with the data cache off a write works without an invalidation");
+    tcu_mpc5748g_deinit(&board);
 }
 
 static void test_certificates(void) {
@@ -1145,6 +1225,7 @@ int main(int argc, char **argv) {
     test_power_loss();
     test_sequence_wrap();
     test_flash_fake_rules();
+    test_flash_read_path();
     test_certificates();
     test_secure_element_hook();
     test_renewal(artifacts);
