@@ -43,15 +43,23 @@ static int passed, failed;
 
 static const uint8_t wrap_key[16] = {0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6,
                                      0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f, 0x3c};
+static const uint8_t mac_key[16] = {0x60, 0x3d, 0xeb, 0x10, 0x15, 0xca, 0x71, 0xbe,
+                                    0x2b, 0x73, 0xae, 0xf0, 0x85, 0x7d, 0x77, 0x82};
 static hsm_state_t hsm_state;
 static tcu_mpc5748g board;
 static tcu_hal hal;
+/* The wrap scheme the tests boot with: the key store and sealing tests run under both, CBC + CMAC
+ * on a plain SHE firmware (which refuses GCM). */
+static tcu_mpc_wrap_scheme scheme = TCU_MPC_WRAP_GCM;
 
-/* A fresh chip: blank flash, provisioned HSM slot KEY_1, drivers initialized as firmware does. */
+/* A fresh chip: blank flash, provisioned HSM slots KEY_1 (encryption, `slot_flags`) and KEY_2 (CMAC),
+ * the firmware the scheme needs, drivers initialized as firmware does. */
 static void fresh_device(uint32_t slot_flags) {
     fake_flash_reset();
     fake_hsm_reset();
     CHECK(fake_hsm_provision_key(HSM_KEY_1, wrap_key, slot_flags) == STATUS_SUCCESS, "provision KEY_1");
+    CHECK(fake_hsm_provision_key(HSM_KEY_2, mac_key, FAKE_SHE_KEY_USAGE) == STATUS_SUCCESS, "provision KEY_2");
+    fake_hsm_set_firmware(scheme == TCU_MPC_WRAP_GCM ? FAKE_HSM_FW_SHE_PLUS : FAKE_HSM_FW_SHE);
     HSM_DRV_Init(&hsm_state);
     FLASH_DRV_Init();
 }
@@ -59,6 +67,7 @@ static void fresh_device(uint32_t slot_flags) {
 static int boot(void) {
     tcu_mpc5748g_config config;
     tcu_mpc5748g_default_config(&config);
+    config.wrap_scheme = scheme;
     return tcu_mpc5748g_init(&board, &hal, &config);
 }
 
@@ -150,7 +159,9 @@ static void test_key_lifecycle(const char *artifacts) {
     size_t blob_length = 0;
     CHECK(tcu_mpc5748g_export_wrapped_key(&board, blob, sizeof blob, &blob_length) == 0 &&
               blob_length == TCU_MPC_WRAPPED_KEY_SIZE, "export the wrapped key");
-    CHECK(blob[0] == 1 && blob[1] == 1 && tcu_mpc_get_u32(blob + 2) == HSM_KEY_1, "blob header");
+    uint32_t slots = scheme == TCU_MPC_WRAP_GCM ? HSM_KEY_1 : (uint32_t)HSM_KEY_2 << 16 | HSM_KEY_1;
+    CHECK(blob[0] == (scheme == TCU_MPC_WRAP_GCM ? 1 : 2) && blob[1] == 1 && tcu_mpc_get_u32(blob + 2) == slots,
+          "blob header: the scheme's version and slots");
 
     const char *message = "TCULink MPC5748G board HAL: a P-256 signature for OpenSSL";
     sha256(message, digest);
@@ -308,8 +319,9 @@ static void test_sealed_storage(void) {
     static uint8_t big[TCU_MPC_SEAL_MAX + 1], big_out[TCU_MPC_SEAL_MAX + 1 + TCU_SEAL_OVERHEAD_MAX];
     CHECK(hal.keystore_seal(hal.context, binding, 32, big, sizeof big, big_out, sizeof big_out) == TCU_SEAL_ERR_FAILED,
           "more than TCU_MPC_SEAL_MAX refused");
+    size_t padding = scheme == TCU_MPC_WRAP_GCM ? 0 : 16; /* CBC: a whole block of PKCS#7 padding */
     CHECK(hal.keystore_seal(hal.context, binding, 32, big, TCU_MPC_SEAL_MAX, big_out, sizeof big_out) ==
-              (int32_t)(TCU_MPC_SEAL_MAX + 34),
+              (int32_t)(TCU_MPC_SEAL_MAX + padding + 34),
           "TCU_MPC_SEAL_MAX sealed");
     fake_hsm_fail_trng(1000);
     CHECK(hal.keystore_seal(hal.context, binding, 32, secret, sizeof secret, again, sizeof again) ==
@@ -326,7 +338,9 @@ static void test_sealed_storage(void) {
                                           0x2b, 0x73, 0xae, 0xf0, 0x85, 0x7d, 0x77, 0x81};
     fake_flash_reset();
     fake_hsm_reset();
-    CHECK(fake_hsm_provision_key(HSM_KEY_1, other_key, 0) == STATUS_SUCCESS, "provision another device's KEY_1");
+    CHECK(fake_hsm_provision_key(HSM_KEY_1, other_key, 0) == STATUS_SUCCESS &&
+              fake_hsm_provision_key(HSM_KEY_2, other_key, FAKE_SHE_KEY_USAGE) == STATUS_SUCCESS,
+          "provision another device's KEY_1 and KEY_2");
     HSM_DRV_Init(&hsm_state);
     FLASH_DRV_Init();
     CHECK(boot() == 0, "boot the other device");
@@ -362,6 +376,93 @@ static void test_slot_rules(void) {
     fake_hsm_set_boot_failed(false);
     CHECK(hal.keystore_sign(hal.context, TCU_SIGN_ECDSA, 0, digest, 32, der, sizeof der) > 0, "signs again");
     tcu_mpc5748g_deinit(&board);
+}
+
+/* Issue 20: GCM is an extended command, which only the SHE+ HSM firmware has. Init finds out which
+ * firmware runs; CBC + CMAC (SHE commands, two slots) works on either. */
+static void test_hsm_firmware(void) {
+    tcu_mpc5748g_config config;
+    tcu_mpc5748g_default_config(&config);
+    fresh_device(0);
+    fake_hsm_set_firmware(FAKE_HSM_FW_SHE);
+    HSM_DRV_Init(&hsm_state);
+    CHECK(tcu_mpc5748g_init(&board, &hal, &config) == TCU_MPC_ERR_HSM_FIRMWARE,
+          "GCM refused at init on a plain SHE firmware (TCU_MPC_ERR_HSM_FIRMWARE)");
+    CHECK(hal.keystore_sign == NULL, "the table left empty");
+    unsigned before = fake_sdk_violations();
+    uint32_t iv[3] = {0}, data[4] = {0}, tag[4];
+    printf("(a contract violation is provoked on purpose next)\n");
+    CHECK(HSM_DRV_EncryptGCM(HSM_KEY_1, 12, (const uint8_t *)iv, 0, NULL, 16, (const uint8_t *)data, (uint8_t *)data,
+                             16, (uint8_t *)tag, 10) == STATUS_SEC_INVALID_COMMAND &&
+              fake_sdk_violations() == before + 1,
+          "the fake HSM refuses GCM on plain SHE firmware, as the driver asserts");
+    fake_sdk_reset_violations();
+
+    config.wrap_scheme = TCU_MPC_WRAP_CBC_CMAC;
+    config.mac_key = HSM_KEY_1;
+    CHECK(tcu_mpc5748g_init(&board, &hal, &config) == TCU_MPC_ERR_ARGUMENT, "CBC + CMAC needs a second slot");
+    config.mac_key = HSM_RAM_KEY;
+    CHECK(tcu_mpc5748g_init(&board, &hal, &config) == TCU_MPC_ERR_ARGUMENT, "the MAC slot is a non-volatile one");
+    config.mac_key = HSM_KEY_2;
+    CHECK(tcu_mpc5748g_init(&board, &hal, &config) == 0, "CBC + CMAC accepted on a plain SHE firmware");
+    uint8_t public_key[65], digest[32], der[80], sealed[64 + TCU_SEAL_OVERHEAD_MAX], opened[64];
+    sha256("plain SHE", digest);
+    CHECK(tcu_mpc5748g_generate_key(&board, public_key, 0) == 0, "a key wrapped with CBC + CMAC");
+    int32_t length = hal.keystore_sign(hal.context, TCU_SIGN_ECDSA, TCU_HASH_SHA256, digest, 32, der, sizeof der);
+    CHECK(length > 0 && verify(public_key, digest, der, (size_t)length), "and it signs");
+    length = hal.keystore_seal(hal.context, digest, 32, (const uint8_t *)"session", 7, sealed, sizeof sealed);
+    CHECK(length == 18 + 16 + 16 && hal.keystore_unseal(hal.context, digest, 32, sealed, (size_t)length, opened,
+                                                        sizeof opened) == 7 && memcmp(opened, "session", 7) == 0,
+          "seal and unseal with CBC + CMAC (one padded block)");
+    tcu_mpc5748g_deinit(&board);
+
+    /* The roles of the slots are the HSM's to enforce: KEY_2 is a CMAC key, not an encryption key. */
+    config.wrap_key = HSM_KEY_2;
+    config.mac_key = HSM_KEY_1;
+    CHECK(tcu_mpc5748g_init(&board, &hal, &config) == 0 &&
+              tcu_mpc5748g_generate_key(&board, public_key, 1) == TCU_MPC_ERR_HSM,
+          "swapped slots: the HSM refuses the CMAC key for encryption");
+    tcu_mpc5748g_deinit(&board);
+
+    /* A key wrapped under one scheme is refused by name under the other (after a configuration change). */
+    config.wrap_key = HSM_KEY_1;
+    config.mac_key = HSM_KEY_2;
+    config.wrap_scheme = TCU_MPC_WRAP_GCM;
+    fresh_device(0); /* the scheme of the suite: here GCM on SHE+ */
+    CHECK(tcu_mpc5748g_init(&board, &hal, &config) == 0 && tcu_mpc5748g_generate_key(&board, public_key, 0) == 0,
+          "a GCM-wrapped key on SHE+");
+    tcu_mpc5748g_deinit(&board);
+    config.wrap_scheme = TCU_MPC_WRAP_CBC_CMAC;
+    CHECK(tcu_mpc5748g_init(&board, &hal, &config) == 0 &&
+              hal.keystore_sign(hal.context, TCU_SIGN_ECDSA, 0, digest, 32, der, sizeof der) == TCU_MPC_ERR_FORMAT,
+          "the GCM blob is refused under CBC + CMAC (its version)");
+    tcu_mpc5748g_deinit(&board);
+}
+
+/* The fake's CMAC is RFC 4493's (examples 1 and 2): the CBC + CMAC tests rest on it. */
+static void test_fake_cmac(void) {
+    fake_hsm_reset();
+    CHECK(fake_hsm_provision_key(HSM_KEY_3, wrap_key, FAKE_SHE_KEY_USAGE) == STATUS_SUCCESS, "provision a CMAC key");
+    HSM_DRV_Init(&hsm_state);
+    static const uint8_t expected_empty[16] = {0xbb, 0x1d, 0x69, 0x29, 0xe9, 0x59, 0x37, 0x28,
+                                               0x7f, 0xa3, 0x7d, 0x12, 0x9b, 0x75, 0x67, 0x46};
+    static const uint8_t expected_block[16] = {0x07, 0x0a, 0x16, 0xb4, 0x6b, 0x4d, 0x41, 0x44,
+                                               0xf7, 0x9b, 0xdd, 0x9d, 0xd0, 0x4a, 0x28, 0x7c};
+    uint32_t message[4], mac[4];
+    memcpy(message, "\x6b\xc1\xbe\xe2\x2e\x40\x9f\x96\xe9\x3d\x7e\x11\x73\x93\x17\x2a", 16);
+    CHECK(HSM_DRV_GenerateMAC(HSM_KEY_3, (const uint8_t *)message, 0, (uint8_t *)mac, 10) == STATUS_SUCCESS &&
+              memcmp(mac, expected_empty, 16) == 0,
+          "CMAC of the empty message");
+    bool valid = false;
+    CHECK(HSM_DRV_GenerateMAC(HSM_KEY_3, (const uint8_t *)message, 128, (uint8_t *)mac, 10) == STATUS_SUCCESS &&
+              memcmp(mac, expected_block, 16) == 0 &&
+              HSM_DRV_VerifyMAC(HSM_KEY_3, (const uint8_t *)message, 128, (const uint8_t *)mac, 0, &valid, 10) ==
+                  STATUS_SUCCESS && valid,
+          "CMAC of one block, verified");
+    ((uint8_t *)mac)[15] ^= 1;
+    CHECK(HSM_DRV_VerifyMAC(HSM_KEY_3, (const uint8_t *)message, 128, (const uint8_t *)mac, 0, &valid, 10) ==
+              STATUS_SUCCESS && !valid,
+          "a changed MAC does not verify");
 }
 
 static void test_entropy(void) {
@@ -838,8 +939,8 @@ static void test_renewal(const char *artifacts) {
     const uint8_t *blob;
     size_t blob_length;
     CHECK(tcu_mpc_records_find(&board.identity, TCU_MPC_TAG_PENDING_KEY, 0, &blob, &blob_length) == 0 &&
-              blob_length == TCU_MPC_WRAPPED_KEY_SIZE && blob[0] == 1 && tcu_mpc_get_u32(blob + 2) == HSM_KEY_1 &&
-              memcmp(blob + 18, pending, 65) == 0,
+              blob_length == TCU_MPC_WRAPPED_KEY_SIZE && blob[0] == (scheme == TCU_MPC_WRAP_GCM ? 1 : 2) &&
+              (tcu_mpc_get_u32(blob + 2) & 0xFFFFU) == HSM_KEY_1 && memcmp(blob + 18, pending, 65) == 0,
           "pending key stored as a wrapped blob under the same slot");
     CHECK(reboot() == 0, "reboot");
     CHECK(key_point(TCU_KEY_PENDING, point) == 0 && memcmp(point, pending, 65) == 0 && signs_with(1, pending),
@@ -1231,6 +1332,17 @@ int main(int argc, char **argv) {
     test_renewal(artifacts);
     test_renewal_rules();
     test_renewal_power_cut();
+    test_hsm_firmware();
+    test_fake_cmac();
+    /* The key store, sealing and renewal again, wrapped with CBC + CMAC on a plain SHE firmware. */
+    scheme = TCU_MPC_WRAP_CBC_CMAC;
+    printf("== again with CBC + CMAC on a plain SHE firmware\n");
+    test_key_lifecycle(NULL);
+    test_sealed_storage();
+    test_slot_rules();
+    test_renewal(NULL);
+    test_renewal_rules();
+    scheme = TCU_MPC_WRAP_GCM;
     test_transport();
     test_async_dns();
     CHECK(fake_sdk_violations() == 0, "the board broke no SDK contract (%u violations)", fake_sdk_violations());
