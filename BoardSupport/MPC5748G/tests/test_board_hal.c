@@ -24,6 +24,7 @@
 #include "fake_hsm_control.h"
 #include "fake_lwip_control.h"
 #include "fake_sdk.h"
+#include "lwip/dns.h"
 #include "tcu_hal_mpc5748g.h"
 #include <wolfssl/wolfcrypt/sha256.h>
 
@@ -62,6 +63,11 @@ static void fresh_device(uint32_t slot_flags) {
     fake_hsm_set_firmware(scheme == TCU_MPC_WRAP_GCM ? FAKE_HSM_FW_SHE_PLUS : FAKE_HSM_FW_SHE);
     HSM_DRV_Init(&hsm_state);
     FLASH_DRV_Init();
+    /* lwIP up with DHCP off: the firmware sets the DNS server itself (README, "lwIP"). */
+    fake_lwip_reset();
+    ip_addr_t server;
+    ipaddr_aton("10.0.0.53", &server);
+    dns_setserver(0, &server);
 }
 
 static int boot(void) {
@@ -1269,7 +1275,10 @@ static void test_transport(void) {
     }
     CHECK(status == TCU_HAL_ERR_REFUSED, "connection refused (%d)", status);
     CHECK(hal.transport_connect(hal.context, "", port) == TCU_HAL_ERR_NAME, "empty host name");
-    CHECK(hal.transport_connect(hal.context, "no-such-host.invalid", port) == TCU_HAL_ERR_NAME, "unresolvable name");
+    CHECK(hal.transport_connect(hal.context, "no-such-host.invalid", port) == TCU_HAL_IN_PROGRESS &&
+              fake_dns_answer("no-such-host.invalid", NULL) == 1 &&
+              hal.transport_poll_connect(hal.context) == TCU_HAL_ERR_NAME,
+          "unresolvable name");
     CHECK(hal.transport_send(hal.context, (const uint8_t *)"x", 1) == TCU_HAL_ERR_OTHER, "send when not connected");
     tcu_mpc5748g_deinit(&board);
 }
@@ -1312,6 +1321,99 @@ static void test_async_dns(void) {
     tcu_mpc5748g_deinit(&board);
 }
 
+/* Connects to `host` and polls until the connect settles. */
+static int connect_and_settle(const char *host, uint16_t port) {
+    int status = hal.transport_connect(hal.context, host, port);
+    for (int i = 0; i < 100 && status == TCU_HAL_IN_PROGRESS; i++) {
+        hal.transport_wait(hal.context, 0, 50);
+        status = hal.transport_poll_connect(hal.context);
+    }
+    return status;
+}
+
+static int loopback_listener(uint16_t *port) {
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t size = sizeof address;
+    if (bind(listener, (struct sockaddr *)&address, size) != 0 || listen(listener, 4) != 0 ||
+        getsockname(listener, (struct sockaddr *)&address, &size) != 0)
+        return -1;
+    *port = ntohs(address.sin_port);
+    return listener;
+}
+
+/* Issue 20: lwIP reports TCP failures as err_t through err_to_errno (never ECONNREFUSED or ETIMEDOUT);
+ * the board turns them into the HAL's reasons. */
+static void test_lwip_errors(void) {
+    fresh_device(0);
+    CHECK(boot() == 0, "boot");
+    uint16_t port = 0;
+    int listener = loopback_listener(&port);
+    CHECK(listener >= 0, "listen on loopback");
+    /* SYN retransmissions run out: ERR_ABRT, ECONNABORTED through SO_ERROR. */
+    fake_lwip_fail_next_connect(ERR_ABRT);
+    CHECK(connect_and_settle("127.0.0.1", port) == TCU_HAL_ERR_TIMEOUT, "a connect lwIP gave up on is a timeout");
+    /* No route: ERR_RTE at once (the fake's network has only loopback). */
+    CHECK(hal.transport_connect(hal.context, "192.0.2.1", port) == TCU_HAL_ERR_UNREACHABLE, "no route: unreachable");
+    /* An established connection, then lwIP stores an error for it (err_tcp). */
+    uint8_t buffer[8];
+    int peer = -1;
+    const struct {
+        err_t err;
+        int expected;
+        const char *what;
+    } cases[] = {
+        {ERR_RST, TCU_HAL_ERR_RESET, "a RST on an established connection is a reset"},
+        {ERR_ABRT, TCU_HAL_ERR_TIMEOUT, "retransmissions that ran out (ERR_ABRT) are a timeout"},
+        {ERR_CLSD, TCU_HAL_CLOSED, "a closed connection (ERR_CLSD) reads as the end"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int connected = connect_and_settle("127.0.0.1", port) == TCU_HAL_OK;
+        peer = connected ? accept(listener, NULL, NULL) : -1;
+        CHECK(peer >= 0, "connected");
+        fake_lwip_fail_socket(board.socket, cases[i].err);
+        CHECK(hal.transport_receive(hal.context, buffer, sizeof buffer) == cases[i].expected, "%s", cases[i].what);
+        CHECK(hal.transport_send(hal.context, (const uint8_t *)"x", 1) == TCU_HAL_ERR_RESET,
+              "and the connection is gone (ERR_CONN) for the next send");
+        hal.transport_close(hal.context);
+        if (peer >= 0) close(peer);
+    }
+    close(listener);
+    tcu_mpc5748g_deinit(&board);
+}
+
+/* Issue 20: IPv4 asked for explicitly (a configuration with IPv6 may prefer IPv6 answers), IPv6 never
+ * read as IPv4, and no DNS server (DHCP off) said at once. */
+static void test_lwip_config(void) {
+    fresh_device(0);
+    CHECK(boot() == 0, "boot");
+    uint16_t port = 0;
+    int listener = loopback_listener(&port);
+    CHECK(listener >= 0, "listen on loopback");
+    int connected = connect_and_settle("dualstack.test", port) == TCU_HAL_OK;
+    CHECK(connected, "a name with both families: its IPv4 address");
+    if (connected) close(accept(listener, NULL, NULL)); /* accept only what came: a wrong address never does */
+    hal.transport_close(hal.context);
+    CHECK(hal.transport_connect(hal.context, "v6only.test", port) == TCU_HAL_IN_PROGRESS,
+          "a name with only an IPv6 address is looked up for IPv4");
+    CHECK(fake_dns_answer("v6only.test", NULL) == 1 && hal.transport_poll_connect(hal.context) == TCU_HAL_ERR_NAME,
+          "and has no usable address");
+    CHECK(hal.transport_connect(hal.context, "::1", port) == TCU_HAL_ERR_UNREACHABLE,
+          "an IPv6 literal is refused, not read as IPv4");
+    CHECK(hal.transport_connect(hal.context, "ipv6.async", port) == TCU_HAL_IN_PROGRESS &&
+              fake_dns_answer("ipv6.async", "2001:db8::3") == 1 &&
+              hal.transport_poll_connect(hal.context) == TCU_HAL_ERR_NAME,
+          "an IPv6 answer all the same is no usable address");
+    dns_setserver(0, NULL);
+    CHECK(hal.transport_connect(hal.context, "dualstack.test", port) == TCU_HAL_ERR_NAME,
+          "no DNS server set (DHCP off): a name error at once");
+    connected = connect_and_settle("127.0.0.1", port) == TCU_HAL_OK;
+    CHECK(connected, "a numeral needs no server");
+    if (connected) close(accept(listener, NULL, NULL));
+    close(listener);
+    tcu_mpc5748g_deinit(&board);
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IONBF, 0); /* keep order with the fakes' stderr reports */
     const char *artifacts = argc > 1 ? argv[1] : NULL;
@@ -1345,6 +1447,8 @@ int main(int argc, char **argv) {
     scheme = TCU_MPC_WRAP_GCM;
     test_transport();
     test_async_dns();
+    test_lwip_errors();
+    test_lwip_config();
     CHECK(fake_sdk_violations() == 0, "the board broke no SDK contract (%u violations)", fake_sdk_violations());
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
