@@ -19,7 +19,8 @@
 /* Data flash blocks. Defaults follow NXP's own MPC5748G examples (S32 SDK 0.9.0 BETA):
  * eeprom_emulation_mpc5748g uses mid-space blocks 0x00F90000/0x00F94000/0x00F98000 (16 KB, select
  * bits 0x1/0x2/0x4); flash_program_erase_mpc5748g erases low-space block bit 0x4 at 0x00FC0000
- * (32 KB). Check them against your linker file: these blocks must hold no code or EEE data. */
+ * (32 KB); the SDK's MPC5748G_features.h gives the same addresses, sizes and select bits (MID_BLOCK0..2,
+ * LOW_BLOCK2). Check them against your linker file: these blocks must hold no code or EEE data. */
 #ifndef TCU_MPC_STORE_A_ADDRESS
 #define TCU_MPC_STORE_A_ADDRESS 0x00F90000U
 #define TCU_MPC_STORE_A_SPACE C55_BLOCK_MID
@@ -67,6 +68,16 @@
 #endif
 #ifndef TCU_MPC_FLASH_TIMEOUT_MS
 #define TCU_MPC_FLASH_TIMEOUT_MS 5000U
+#endif
+
+/* The core's data cache in front of data flash (board_flash_cache.c). 1: the board runs on an e200z4
+ * core, whose data cache (when the startup code enabled it) may still hold lines of a block from
+ * before an erase or program; the whole cache is invalidated through L1CSR0 before the board reads
+ * the block back. That is safe with the SDK startup's write-through mode; a firmware that runs the
+ * cache in copy-back mode must make data flash cache-inhibited (SMPU) and set 0, as must one on the
+ * e200z2 (no data cache, no L1CSR0). */
+#ifndef TCU_MPC_DCACHE
+#define TCU_MPC_DCACHE 1
 #endif
 
 /* The RTC counter's rate. With the 32.768 kHz SXOSC and RTCC[DIV32EN]=RTCC[DIV512EN]=1 it counts

@@ -26,6 +26,20 @@ int32_t tcu_mpc_transport_receive(void *context, uint8_t *buffer, size_t capacit
 void tcu_mpc_transport_close(void *context);
 void tcu_mpc_transport_wait(void *context, int readable, uint32_t timeout_ms);
 
+/* board_wrap.c: authenticated encryption by the HSM under the configured scheme. A frame is a
+ * word-aligned buffer: its first `aad_area` bytes hold the additional data (GCM authenticates the
+ * first `aad_length`, the CMAC all `aad_area`: the caller zeroes the rest and makes the area's
+ * content unambiguous), the ciphertext follows. `iv` is 12 random bytes (CBC uses them followed by
+ * four zero bytes). CBC needs `length` to be a multiple of 16. */
+int tcu_mpc_wrap_check(const tcu_mpc5748g_config *config);
+uint8_t tcu_mpc_wrap_version(const tcu_mpc5748g *board); /* 1: GCM, 2: CBC + CMAC */
+uint32_t tcu_mpc_wrap_slots(const tcu_mpc5748g *board);  /* the slot field of a blob */
+int tcu_mpc_wrap_encrypt(tcu_mpc5748g *board, uint32_t *frame, size_t aad_length, size_t aad_area,
+                         const uint32_t *plain, size_t length, const uint32_t iv[3], uint32_t tag[4]);
+/* 0; TCU_MPC_ERR_KEY_TAMPERED when the blob does not authenticate (`plain` then all zero); _HSM */
+int tcu_mpc_wrap_decrypt(tcu_mpc5748g *board, const uint32_t *frame, size_t aad_length, size_t aad_area, size_t length,
+                         const uint32_t iv[3], const uint32_t tag[4], uint32_t *plain);
+
 /* board_keystore.c */
 int tcu_mpc_keystore_certificate(void *context, int set, size_t index, const uint8_t **der, size_t *length);
 int32_t tcu_mpc_keystore_sign(void *context, int request, int hash, const uint8_t *input, size_t input_length,

@@ -3,18 +3,21 @@
  * (board_renewal.c) is made, wrapped and used for signing by the same code, under its own tag.
  *
  * Wrapped key blob (131 bytes, integers big-endian):
- *   0 version (1) = 1 | 1 curve (1) = 1 (P-256) | 2 wrapping SHE slot (u32) | 6 IV (12)
- *   | 18 public key (65, 0x04|X|Y) | 83 encrypted private scalar (32) | 115 GCM tag (16)
- * Bytes 0..82 are the GCM additional data: the slot, version and public key are authenticated
- * too, so a blob cannot be re-labelled or paired with another public key. */
+ *   0 version (1) | 1 curve (1) = 1 (P-256) | 2 wrapping SHE slots (u32) | 6 IV (12)
+ *   | 18 public key (65, 0x04|X|Y) | 83 encrypted private scalar (32) | 115 tag (16)
+ * Version 1: AES-128-GCM under wrap_key (slots = wrap_key), tag = GCM tag. Version 2: AES-128-CBC
+ * under wrap_key (IV = the 12 bytes then 4 zero bytes), tag = AES-CMAC under mac_key (slots =
+ * mac_key << 16 | wrap_key) of bytes 0..82, a zero byte, and the ciphertext (board_wrap.c).
+ * Bytes 0..82 are authenticated either way: the slots, version and public key too, so a blob cannot
+ * be re-labelled or paired with another public key. */
 #include <string.h>
 
 #include "board_bytes.h"
 #include "board_internal.h"
 
-#define BLOB_VERSION 1U
 #define BLOB_CURVE_P256 1U
 #define BLOB_AAD 83U
+#define BLOB_AAD_AREA 84U /* the additional data padded to a word: the frame's ciphertext is aligned */
 #define BLOB_IV 6U
 #define BLOB_PUBLIC 18U
 #define BLOB_CIPHER 83U
@@ -24,10 +27,9 @@
 
 /* The HSM reads and writes only word-aligned buffers; every buffer handed to it is one of these. */
 typedef struct {
-    uint32_t aad[(BLOB_AAD + 3U) / 4U];
+    uint32_t frame[(BLOB_AAD_AREA + SCALAR) / 4U]; /* additional data, then the ciphertext */
     uint32_t iv[3];
     uint32_t plain[SCALAR / 4U];
-    uint32_t cipher[SCALAR / 4U];
     uint32_t tag[4];
 } hsm_buffers;
 
@@ -35,22 +37,20 @@ static int wrap(tcu_mpc5748g *board, const uint8_t scalar[SCALAR], const uint8_t
                 uint8_t blob[TCU_MPC_WRAPPED_KEY_SIZE]) {
     hsm_buffers b;
     memset(&b, 0, sizeof b);
-    uint8_t *aad = (uint8_t *)b.aad;
-    aad[0] = BLOB_VERSION;
+    uint8_t *aad = (uint8_t *)b.frame;
+    aad[0] = tcu_mpc_wrap_version(board);
     aad[1] = BLOB_CURVE_P256;
-    tcu_mpc_put_u32(aad + 2, (uint32_t)board->config.wrap_key);
+    tcu_mpc_put_u32(aad + 2, tcu_mpc_wrap_slots(board));
     /* A fresh random 96-bit IV per wrap: a key is wrapped a handful of times in a device's life. */
     if (tcu_mpc_entropy_fill(board, (uint8_t *)b.iv, 12) != 0) return TCU_MPC_ERR_ENTROPY;
     memcpy(aad + BLOB_IV, b.iv, 12);
     memcpy(aad + BLOB_PUBLIC, public_key, TCU_MPC_PUBLIC_KEY_SIZE);
     memcpy(b.plain, scalar, SCALAR);
-    status_t status = HSM_DRV_EncryptGCM(board->config.wrap_key, 12, (const uint8_t *)b.iv, BLOB_AAD, aad, SCALAR,
-                                         (const uint8_t *)b.plain, (uint8_t *)b.cipher, 16, (uint8_t *)b.tag,
-                                         TCU_MPC_HSM_TIMEOUT_MS);
+    int status = tcu_mpc_wrap_encrypt(board, b.frame, BLOB_AAD, BLOB_AAD_AREA, b.plain, SCALAR, b.iv, b.tag);
     tcu_mpc_zero(b.plain, sizeof b.plain);
-    if (status != STATUS_SUCCESS) return TCU_MPC_ERR_HSM;
+    if (status != 0) return status;
     memcpy(blob, aad, BLOB_AAD);
-    memcpy(blob + BLOB_CIPHER, b.cipher, SCALAR);
+    memcpy(blob + BLOB_CIPHER, aad + BLOB_AAD_AREA, SCALAR);
     memcpy(blob + BLOB_TAG, b.tag, 16);
     return 0;
 }
@@ -59,25 +59,20 @@ static int wrap(tcu_mpc5748g *board, const uint8_t scalar[SCALAR], const uint8_t
 static int unwrap(tcu_mpc5748g *board, const uint8_t *blob, size_t length, uint32_t scalar[SCALAR / 4U]) {
     tcu_mpc_zero(scalar, SCALAR);
     if (length != TCU_MPC_WRAPPED_KEY_SIZE) return TCU_MPC_ERR_FORMAT;
-    if (blob[0] != BLOB_VERSION || blob[1] != BLOB_CURVE_P256) return TCU_MPC_ERR_FORMAT;
-    /* The slot is authenticated as well; checking it first gives a clearer error for a blob that
-     * was wrapped under another slot than the one configured. */
-    if (tcu_mpc_get_u32(blob + 2) != (uint32_t)board->config.wrap_key) return TCU_MPC_ERR_FORMAT;
+    if (blob[0] != tcu_mpc_wrap_version(board) || blob[1] != BLOB_CURVE_P256) return TCU_MPC_ERR_FORMAT;
+    /* The slots are authenticated as well; checking them first gives a clearer error for a blob that
+     * was wrapped under other slots (or another scheme) than the ones configured. */
+    if (tcu_mpc_get_u32(blob + 2) != tcu_mpc_wrap_slots(board)) return TCU_MPC_ERR_FORMAT;
     hsm_buffers b;
     memset(&b, 0, sizeof b);
-    memcpy(b.aad, blob, BLOB_AAD);
+    memcpy(b.frame, blob, BLOB_AAD);
+    memcpy((uint8_t *)b.frame + BLOB_AAD_AREA, blob + BLOB_CIPHER, SCALAR);
     memcpy(b.iv, blob + BLOB_IV, 12);
-    memcpy(b.cipher, blob + BLOB_CIPHER, SCALAR);
     memcpy(b.tag, blob + BLOB_TAG, 16);
-    bool authentic = false;
-    status_t status = HSM_DRV_DecryptGCM(board->config.wrap_key, 12, (const uint8_t *)b.iv, BLOB_AAD,
-                                         (const uint8_t *)b.aad, SCALAR, (const uint8_t *)b.cipher, (uint8_t *)b.plain,
-                                         16, (const uint8_t *)b.tag, &authentic, TCU_MPC_HSM_TIMEOUT_MS);
-    if (status == STATUS_SUCCESS && authentic) memcpy(scalar, b.plain, SCALAR);
-    /* The HSM may have written plaintext even when the tag did not match: never let it stay. */
+    int status = tcu_mpc_wrap_decrypt(board, b.frame, BLOB_AAD, BLOB_AAD_AREA, SCALAR, b.iv, b.tag, b.plain);
+    if (status == 0) memcpy(scalar, b.plain, SCALAR);
     tcu_mpc_zero(b.plain, sizeof b.plain);
-    if (status != STATUS_SUCCESS) return TCU_MPC_ERR_HSM;
-    return authentic ? 0 : TCU_MPC_ERR_KEY_TAMPERED;
+    return status;
 }
 
 /* `tag`: TCU_MPC_TAG_WRAPPED_KEY (the current key) or TCU_MPC_TAG_PENDING_KEY (a renewal's). */
@@ -158,7 +153,7 @@ int tcu_mpc5748g_public_key(tcu_mpc5748g *board, uint8_t public_key[TCU_MPC_PUBL
 }
 
 int tcu_mpc_key_public(const uint8_t *blob, size_t length, uint8_t public_key[TCU_MPC_PUBLIC_KEY_SIZE]) {
-    if (length != TCU_MPC_WRAPPED_KEY_SIZE || blob[0] != BLOB_VERSION || blob[1] != BLOB_CURVE_P256)
+    if (length != TCU_MPC_WRAPPED_KEY_SIZE || (blob[0] != 1U && blob[0] != 2U) || blob[1] != BLOB_CURVE_P256)
         return TCU_MPC_ERR_FORMAT;
     memcpy(public_key, blob + BLOB_PUBLIC, TCU_MPC_PUBLIC_KEY_SIZE);
     return 0;

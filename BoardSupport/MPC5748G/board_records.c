@@ -6,6 +6,7 @@
 #include "board_bytes.h"
 #include "board_config.h"
 #include "board_crc32.h"
+#include "board_flash_cache.h"
 #include "osif.h"
 #include "tcu_hal_mpc5748g_errors.h"
 
@@ -33,13 +34,16 @@ static int unlock(const tcu_mpc_flash_block *block) {
     return FLASH_DRV_SetLock(block->space, state & ~block->select) == STATUS_SUCCESS ? 0 : TCU_MPC_ERR_FLASH;
 }
 
-/* The SDK starts high-voltage operations and leaves the wait to the caller. */
+/* The SDK starts high-voltage operations and leaves the wait to the caller. Done means
+ * STATUS_SUCCESS *and* opResult C55_OK: the driver also answers STATUS_SUCCESS for an operation that
+ * is suspended or still in its interlock write stage (opResult C55_ERS_SUS, C55_PGM_SUS, ...), and
+ * then the array has not changed. */
 static int wait_erase(void) {
     uint32_t start = OSIF_GetMilliseconds();
     for (;;) {
-        flash_state_t result;
+        flash_state_t result = C55_OK;
         status_t status = FLASH_DRV_CheckEraseStatus(&result);
-        if (status == STATUS_SUCCESS) return 0;
+        if (status == STATUS_SUCCESS) return result == C55_OK ? 0 : TCU_MPC_ERR_FLASH;
         if (status != STATUS_FLASH_INPROGRESS) return TCU_MPC_ERR_FLASH;
         if (OSIF_GetMilliseconds() - start > TCU_MPC_FLASH_TIMEOUT_MS) return TCU_MPC_ERR_FLASH;
     }
@@ -50,9 +54,9 @@ static int program(uint32_t dest, const void *source, uint32_t size) {
     if (FLASH_DRV_Program(&context, dest, size, TCU_MPC_ADDRESS(source)) != STATUS_SUCCESS) return TCU_MPC_ERR_FLASH;
     uint32_t start = OSIF_GetMilliseconds();
     for (;;) {
-        flash_state_t result;
+        flash_state_t result = C55_OK;
         status_t status = FLASH_DRV_CheckProgramStatus(&context, &result);
-        if (status == STATUS_SUCCESS) return 0;
+        if (status == STATUS_SUCCESS) return result == C55_OK ? 0 : TCU_MPC_ERR_FLASH;
         if (status != STATUS_FLASH_INPROGRESS) return TCU_MPC_ERR_FLASH;
         if (OSIF_GetMilliseconds() - start > TCU_MPC_FLASH_TIMEOUT_MS) return TCU_MPC_ERR_FLASH;
     }
@@ -163,7 +167,8 @@ int tcu_mpc_records_append(tcu_mpc_records *records, uint8_t tag, const uint8_t 
     return 0;
 }
 
-static int write_block(const tcu_mpc_records *records, const tcu_mpc_flash_block *block, uint32_t sequence) {
+/* Erase, payload, header: the flash operations of a commit. */
+static int program_block(const tcu_mpc_records *records, const tcu_mpc_flash_block *block, uint32_t sequence) {
     flash_block_select_t select = selection(block);
     if (FLASH_DRV_Erase(ERS_OPT_MAIN_SPACE, &select) != STATUS_SUCCESS || wait_erase() != 0) return TCU_MPC_ERR_FLASH;
 
@@ -185,8 +190,21 @@ static int write_block(const tcu_mpc_records *records, const tcu_mpc_flash_block
     tcu_mpc_put_u32(header + 4, sequence);
     tcu_mpc_put_u32(header + 8, (uint32_t)records->length);
     tcu_mpc_put_u32(header + 12, tcu_mpc_crc32(tcu_mpc_crc32(0, header, 12), records->image, records->length));
-    if (program(block->address, header_words, sizeof header_words) != 0) return TCU_MPC_ERR_FLASH;
+    return program(block->address, header_words, sizeof header_words);
+}
 
+static int write_block(const tcu_mpc_records *records, const tcu_mpc_flash_block *block, uint32_t sequence) {
+    /* Line buffers off while the array changes, and the data cache emptied afterwards, whether or
+     * not the operations worked (a failed one may have changed bytes the reload reads next): every
+     * read below and in tcu_mpc_records_reload then comes from the array. */
+    tcu_mpc_flash_buffers buffers;
+    tcu_mpc_flash_buffers_off(&buffers);
+    int status = program_block(records, block, sequence);
+    tcu_mpc_flash_buffers_restore(&buffers);
+    tcu_mpc_dcache_invalidate(block->address, TCU_MPC_BLOCK_USE);
+    if (status != 0) return TCU_MPC_ERR_FLASH;
+
+    uint32_t base = block->address + TCU_MPC_RECORDS_HEADER;
     uint32_t read_sequence = 0, read_length = 0;
     if (!block_valid(block, records->capacity, &read_sequence, &read_length) || read_sequence != sequence ||
         read_length != records->length ||

@@ -1,15 +1,34 @@
 /* board_transport.c: the transport over lwIP's socket API, non-blocking throughout.
  *
- * Names are resolved with lwIP's asynchronous dns_gethostbyname (lwip_getaddrinfo would block the
- * caller until the DNS answer), under the tcpip core lock (LWIP_TCPIP_CORE_LOCKING=1). The socket
- * is made non-blocking with lwip_fcntl before connect, so connect answers EINPROGRESS and
- * send/recv answer EWOULDBLOCK instead of waiting. IPv4 only, as the SDK's lwIP is configured. */
+ * Names are resolved with lwIP's asynchronous dns_gethostbyname_addrtype (lwip_getaddrinfo would
+ * block the caller until the DNS answer), for IPv4 addresses only, under the tcpip core lock. The
+ * socket is made non-blocking with lwip_fcntl before connect, so connect answers EINPROGRESS and
+ * send/recv answer EWOULDBLOCK instead of waiting. IPv4 only: an IPv6 address (a literal, or an
+ * answer of a configuration with LWIP_IPV6=1) is refused, never read as an IPv4 one. */
 #include <string.h>
 
 #include "board_internal.h"
 #include "lwip/dns.h"
+#include "lwip/err.h"
+#include "lwip/errno.h"
+#include "lwip/ip_addr.h"
+#include "lwip/opt.h"
 #include "lwip/sockets.h"
 #include "lwip/tcpip.h"
+
+/* What this file needs of lwipopts.h; without it, it would build and fail at run time. */
+#if !LWIP_SOCKET
+#error "board_transport.c uses lwIP's socket API: set LWIP_SOCKET 1 in lwipopts.h"
+#endif
+#if !LWIP_IPV4
+#error "board_transport.c connects over IPv4: set LWIP_IPV4 1 in lwipopts.h"
+#endif
+#if !LWIP_DNS
+#error "board_transport.c resolves host names with lwIP's DNS client: set LWIP_DNS 1 in lwipopts.h"
+#endif
+#if !LWIP_TCPIP_CORE_LOCKING
+#error "board_transport.c calls the DNS client under LOCK_TCPIP_CORE(): set LWIP_TCPIP_CORE_LOCKING 1 in lwipopts.h"
+#endif
 
 enum { IDLE, RESOLVING, CONNECTING, CONNECTED };
 enum { DNS_WAITING, DNS_FOUND, DNS_FAILED };
@@ -20,13 +39,21 @@ void tcu_mpc_transport_init(tcu_mpc5748g *board) {
     board->last_failure = TCU_HAL_ERR_OTHER;
 }
 
-static int failure_code(int error) {
+/* lwIP 2.1.2 reports a TCP failure as an err_t that err_to_errno (api/err.c) turns into an error
+ * number: in errno after a failed call, in SO_ERROR for a connect in progress. It never produces
+ * ECONNREFUSED or ETIMEDOUT. A refused connect is the peer's RST, ERR_RST -> ECONNRESET, as a reset
+ * is; a timeout is lwIP's timers giving up (tcp_slowtmr: SYN, data or keepalive retransmissions),
+ * ERR_ABRT -> ECONNABORTED, which a local abort also is (rare: memory, an address change). So the
+ * phase tells a refusal from a reset. `error` is read right after the call: with the SDK's
+ * LWIP_PROVIDE_ERRNO, errno is one variable for all tasks. */
+static int failure_code(int error, int connecting) {
     switch (error) {
-    case ECONNREFUSED: return TCU_HAL_ERR_REFUSED;
-    case ECONNRESET: case ECONNABORTED: case EPIPE: case ENOTCONN: return TCU_HAL_ERR_RESET;
-    case EHOSTUNREACH: case ENETUNREACH: case ENETDOWN: return TCU_HAL_ERR_UNREACHABLE;
-    case ETIMEDOUT: return TCU_HAL_ERR_TIMEOUT;
-    default: return TCU_HAL_ERR_OTHER;
+    case ECONNRESET: return connecting ? TCU_HAL_ERR_REFUSED : TCU_HAL_ERR_RESET; /* ERR_RST */
+    case ECONNABORTED: return TCU_HAL_ERR_TIMEOUT;                               /* ERR_ABRT */
+    case ENOTCONN: return TCU_HAL_ERR_RESET;          /* ERR_CLSD, ERR_CONN: the connection is gone */
+    case EHOSTUNREACH: return TCU_HAL_ERR_UNREACHABLE; /* ERR_RTE: no route, no interface up */
+    case -1: return TCU_HAL_ERR_UNREACHABLE;           /* ERR_IF: the interface could not send */
+    default: return TCU_HAL_ERR_OTHER;                 /* ENOMEM, ENOBUFS, EIO (ERR_ARG), ... */
     }
 }
 
@@ -49,11 +76,15 @@ static void dns_found(const char *name, const ip_addr_t *address, void *argument
     tcu_mpc5748g *board = argument;
     if (board->phase != RESOLVING) return; /* closed meanwhile */
     if (name == NULL || !same_name(name, board->dns_name)) return; /* a stale answer */
-    if (address != NULL) board->dns_address = *address;
-    board->dns_answer = address != NULL ? DNS_FOUND : DNS_FAILED;
+    /* Only IPv4 is asked for; an IPv6 answer all the same is "no usable address". */
+    int usable = address != NULL && IP_IS_V4(address);
+    if (usable) board->dns_address = *address;
+    board->dns_answer = usable ? DNS_FOUND : DNS_FAILED;
 }
 
 static int start_connect(tcu_mpc5748g *board) {
+    /* With LWIP_IPV6=1 an ip_addr_t may hold an IPv6 address: its first word is no IPv4 address. */
+    if (!IP_IS_V4(&board->dns_address)) return board->last_failure = TCU_HAL_ERR_UNREACHABLE;
     int fd = lwip_socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0) return board->last_failure = TCU_HAL_ERR_OTHER;
     if (lwip_fcntl(fd, F_SETFL, O_NONBLOCK) != 0) {
@@ -70,12 +101,13 @@ static int start_connect(tcu_mpc5748g *board) {
         board->phase = CONNECTED;
         return TCU_HAL_OK;
     }
-    if (errno == EINPROGRESS) {
+    int error = errno;
+    if (error == EINPROGRESS) {
         board->socket = fd;
         board->phase = CONNECTING;
         return TCU_HAL_IN_PROGRESS;
     }
-    board->last_failure = failure_code(errno);
+    board->last_failure = failure_code(error, 1);
     lwip_close(fd);
     board->phase = IDLE;
     return board->last_failure;
@@ -105,10 +137,17 @@ int tcu_mpc_transport_connect(void *context, const char *host, uint16_t port) {
     /* The state dns_found reads is written under the core lock, so a callback for an earlier
      * lookup sees either the old state (and is dropped) or the new name (and is compared). */
     LOCK_TCPIP_CORE();
+    /* DHCP is off in the SDK's lwIP configuration, so there is no DNS server until the firmware
+     * sets one (dns_setserver); every lookup would fail, later and without saying why. */
+    if (ip_addr_isany(dns_getserver(0))) {
+        UNLOCK_TCPIP_CORE();
+        return board->last_failure = TCU_HAL_ERR_NAME;
+    }
     memcpy(board->dns_name, host, name_length + 1);
     board->dns_answer = DNS_WAITING;
     board->phase = RESOLVING;
-    err_t result = dns_gethostbyname(host, &board->dns_address, dns_found, board);
+    err_t result =
+        dns_gethostbyname_addrtype(host, &board->dns_address, dns_found, board, LWIP_DNS_ADDRTYPE_IPV4);
     if (result != ERR_INPROGRESS) board->phase = IDLE; /* no callback will come for this lookup */
     UNLOCK_TCPIP_CORE();
     if (result == ERR_OK) return start_connect(board); /* answered from lwIP's cache */
@@ -136,6 +175,7 @@ int tcu_mpc_transport_poll_connect(void *context) {
         struct timeval now = {0, 0};
         int ready = lwip_select(board->socket + 1, NULL, &writable, NULL, &now);
         if (ready == 0) return TCU_HAL_IN_PROGRESS;
+        /* SO_ERROR: the connection's own stored error, not errno, which another task may change. */
         int error = 0;
         socklen_t size = sizeof error;
         if (ready < 0 || lwip_getsockopt(board->socket, SOL_SOCKET, SO_ERROR, &error, &size) != 0) error = EIO;
@@ -143,7 +183,7 @@ int tcu_mpc_transport_poll_connect(void *context) {
             board->phase = CONNECTED;
             return TCU_HAL_OK;
         }
-        board->last_failure = failure_code(error);
+        board->last_failure = failure_code(error, 1);
         tcu_mpc_transport_close(board);
         return board->last_failure;
     }
@@ -157,9 +197,10 @@ int32_t tcu_mpc_transport_send(void *context, const uint8_t *data, size_t length
     if (board->phase != CONNECTED || (data == NULL && length > 0)) return TCU_HAL_ERR_OTHER;
     if (length > 0x7FFFFFFFU) length = 0x7FFFFFFFU;
     ssize_t sent = lwip_send(board->socket, data, length, 0);
+    int error = errno;
     if (sent > 0) return (int32_t)sent;
-    if (sent < 0 && (errno == EWOULDBLOCK || errno == EAGAIN || errno == EINTR)) return TCU_HAL_WOULD_BLOCK;
-    return sent < 0 ? failure_code(errno) : TCU_HAL_ERR_OTHER;
+    if (sent < 0 && (error == EWOULDBLOCK || error == EAGAIN || error == EINTR)) return TCU_HAL_WOULD_BLOCK;
+    return sent < 0 ? failure_code(error, 0) : TCU_HAL_ERR_OTHER;
 }
 
 int32_t tcu_mpc_transport_receive(void *context, uint8_t *buffer, size_t capacity) {
@@ -167,10 +208,11 @@ int32_t tcu_mpc_transport_receive(void *context, uint8_t *buffer, size_t capacit
     if (board->phase != CONNECTED || buffer == NULL || capacity == 0) return TCU_HAL_ERR_OTHER;
     if (capacity > 0x7FFFFFFFU) capacity = 0x7FFFFFFFU;
     ssize_t received = lwip_recv(board->socket, buffer, capacity, 0);
+    int error = errno;
     if (received > 0) return (int32_t)received;
     if (received == 0) return TCU_HAL_CLOSED;
-    if (errno == EWOULDBLOCK || errno == EAGAIN || errno == EINTR) return TCU_HAL_WOULD_BLOCK;
-    return failure_code(errno);
+    if (error == EWOULDBLOCK || error == EAGAIN || error == EINTR) return TCU_HAL_WOULD_BLOCK;
+    return failure_code(error, 0);
 }
 
 void tcu_mpc_transport_wait(void *context, int readable, uint32_t timeout_ms) {

@@ -7,6 +7,8 @@
 void tcu_mpc5748g_default_config(tcu_mpc5748g_config *config) {
     memset(config, 0, sizeof *config);
     config->wrap_key = HSM_KEY_1;
+    config->wrap_scheme = TCU_MPC_WRAP_GCM;
+    config->mac_key = HSM_KEY_2;
     config->store_blocks[0] = (tcu_mpc_flash_block){TCU_MPC_STORE_A_ADDRESS, TCU_MPC_STORE_A_SPACE, TCU_MPC_STORE_A_SELECT};
     config->store_blocks[1] = (tcu_mpc_flash_block){TCU_MPC_STORE_B_ADDRESS, TCU_MPC_STORE_B_SPACE, TCU_MPC_STORE_B_SELECT};
     config->identity_blocks[0] =
@@ -25,6 +27,9 @@ int tcu_mpc5748g_init(tcu_mpc5748g *board, tcu_hal *table, const tcu_mpc5748g_co
     /* Only the non-volatile SHE user slots: RAM_KEY forgets its key at reset, and MASTER_ECU /
      * BOOT_MAC keys must not be used for data. */
     if (config->secure_element == NULL && !wrap_key_valid(config->wrap_key)) return TCU_MPC_ERR_ARGUMENT;
+    /* Sealing uses the HSM even with a secure element: its firmware must have the scheme's commands. */
+    int checked = tcu_mpc_wrap_check(config);
+    if (checked != 0) return checked;
     memset(board, 0, sizeof *board);
     board->config = *config;
     tcu_mpc_transport_init(board);

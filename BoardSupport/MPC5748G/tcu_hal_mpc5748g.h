@@ -8,13 +8,15 @@
  * pointers into the caller's memory except `config->secure_element`.
  *
  * Key store: the HSM has SHE AES-128 slots but no ECC, so the P-256 key is generated here
- * (wolfCrypt, DRBG seeded from the TRNG), stored in data flash only as an AES-128-GCM blob under
- * the SHE slot `wrap_key` (the HSM encrypts; the slot key never leaves it), unwrapped into RAM for
- * one signature and zeroed at once. A secure element (e.g. NXP SE050 through wolfSSL's SE050 port)
+ * (wolfCrypt, DRBG seeded from the TRNG), stored in data flash only as a blob the HSM encrypted and
+ * authenticated (the slot keys never leave it), unwrapped into RAM for one signature and zeroed at
+ * once. Two wrap schemes (board_wrap.c): AES-128-GCM under `wrap_key`, which needs the extended SHE+
+ * HSM firmware (checked at init), or AES-128-CBC under `wrap_key` then AES-CMAC under `mac_key`,
+ * which plain SHE firmware has. A secure element (e.g. NXP SE050 through wolfSSL's SE050 port)
  * plugs in instead through tcu_mpc_key_backend.
  *
- * Sealed storage (keystore_seal/unseal, for the saved TLS session): AES-128-GCM under the same
- * SHE slot `wrap_key`, the caller's binding authenticated, at most TCU_MPC_SEAL_MAX bytes of
+ * Sealed storage (keystore_seal/unseal, for the saved TLS session): the same wrap scheme and
+ * slots, the caller's binding authenticated, at most TCU_MPC_SEAL_MAX bytes of
  * plaintext (board_seal.c). With a secure element the HSM still seals.
  *
  * Renewal (keystore_public_key ... keystore_commit, board_renewal.c): a pending key made and wrapped
@@ -47,6 +49,8 @@
 #define TCU_MPC_PUBLIC_KEY_SIZE 65U
 /** Size of a wrapped key blob (see board_keystore.c for the layout). */
 #define TCU_MPC_WRAPPED_KEY_SIZE 131U
+/** The additional data area in front of a sealed blob's ciphertext (board_seal.c). */
+#define TCU_MPC_SEAL_AAD_AREA 84U
 
 /** A key store outside the HSM (a secure element). Each function returns 0 / a length, or negative. */
 typedef struct tcu_mpc_key_backend {
@@ -59,8 +63,16 @@ typedef struct tcu_mpc_key_backend {
     int32_t (*sign_digest)(void *context, const uint8_t *digest, size_t length, uint8_t *der, size_t capacity);
 } tcu_mpc_key_backend;
 
+/** How the HSM wraps the device key and seals (board_wrap.c). */
+typedef enum {
+    TCU_MPC_WRAP_GCM = 0,     /**< AES-128-GCM under wrap_key; needs the SHE+ HSM firmware (0x01010000) */
+    TCU_MPC_WRAP_CBC_CMAC = 1 /**< AES-128-CBC under wrap_key, then AES-CMAC under mac_key; any SHE firmware */
+} tcu_mpc_wrap_scheme;
+
 typedef struct {
     hsm_key_id_t wrap_key;                       /**< SHE slot (KEY_1..KEY_20) holding the wrapping key */
+    tcu_mpc_wrap_scheme wrap_scheme;             /**< TCU_MPC_WRAP_GCM (default) or TCU_MPC_WRAP_CBC_CMAC */
+    hsm_key_id_t mac_key;                        /**< CBC_CMAC only: another SHE slot, a CMAC key (KEY_USAGE set) */
     const tcu_mpc_key_backend *secure_element;   /**< NULL: HSM-wrapped key in data flash */
     tcu_mpc_flash_block store_blocks[2];         /**< the persistent slots' two blocks */
     tcu_mpc_flash_block identity_blocks[2];      /**< the wrapped key and certificates' two blocks */
@@ -92,16 +104,21 @@ typedef struct tcu_mpc5748g {
     tcu_mpc_records identity;
     uint32_t store_image[TCU_MPC_STORE_IMAGE_MAX / 4];       /* uint32_t: word-aligned for the flash driver */
     uint32_t identity_image[TCU_MPC_IDENTITY_IMAGE_MAX / 4];
-    /* sealed storage: the HSM's word-aligned buffers; seal_plain is zeroed after every command */
-    uint32_t seal_plain[TCU_MPC_SEAL_MAX / 4];
-    uint32_t seal_cipher[TCU_MPC_SEAL_MAX / 4];
+    /* sealed storage: the HSM's word-aligned buffers; seal_plain is zeroed after every command. The
+     * frame is the additional data (a fixed area, for the CMAC) then the ciphertext; both leave room
+     * for CBC's padding block. */
+    uint32_t seal_plain[(TCU_MPC_SEAL_MAX + 16U) / 4];
+    uint32_t seal_frame[(TCU_MPC_SEAL_AAD_AREA + TCU_MPC_SEAL_MAX + 16U) / 4];
 } tcu_mpc5748g;
 
-/** Fills `config` with the defaults of board_config.h and wrap_key = HSM_KEY_1. */
+/** Fills `config` with the defaults of board_config.h, wrap_key = HSM_KEY_1, wrap_scheme =
+ *  TCU_MPC_WRAP_GCM and mac_key = HSM_KEY_2 (used only with TCU_MPC_WRAP_CBC_CMAC). */
 void tcu_mpc5748g_default_config(tcu_mpc5748g_config *config);
 
-/** Opens the flash records, seeds the DRBG from the TRNG and fills `table`.
- *  @return 0, or a TCU_MPC_ERR_* code (the table is then left empty) */
+/** Checks that the HSM firmware has the wrap scheme's commands, opens the flash records, seeds the
+ *  DRBG from the TRNG and fills `table`.
+ *  @return 0, or a TCU_MPC_ERR_* code (the table is then left empty): TCU_MPC_ERR_HSM_FIRMWARE for
+ *          TCU_MPC_WRAP_GCM on a firmware other than SHE+ */
 int tcu_mpc5748g_init(tcu_mpc5748g *board, tcu_hal *table, const tcu_mpc5748g_config *config);
 
 /** Closes the socket, frees the DRBG and zeroes the board's state. */

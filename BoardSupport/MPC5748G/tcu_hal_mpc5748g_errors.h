@@ -19,5 +19,7 @@
 #define TCU_MPC_ERR_FORMAT (-111)      /**< a wrapped key blob of the wrong size or version; a malformed chain */
 #define TCU_MPC_ERR_NO_PENDING (-112)  /**< keystore_commit without a pending chain */
 #define TCU_MPC_ERR_MISMATCH (-113)    /**< the pending leaf certificate is not for the key it would be used with */
+#define TCU_MPC_ERR_HSM_FIRMWARE (-114)/**< init: wrap_scheme TCU_MPC_WRAP_GCM, but the HSM firmware is not SHE+
+                                            (0x01010000), which alone has GCM: use TCU_MPC_WRAP_CBC_CMAC */
 
 #endif

@@ -6,10 +6,22 @@
  * FLASH_DRV_CheckEraseStatus / FLASH_DRV_CheckProgramStatus (STATUS_FLASH_INPROGRESS until done);
  * erase sets every byte to 0xFF; program needs dest 8-byte aligned and size a multiple of 4, and a
  * double word (the ECC unit) may be programmed once after an erase; programming it again fails.
- * The blocks modelled are the four the board uses by default (board_config.h). */
+ * The blocks modelled are the four the board uses by default (board_config.h).
+ *
+ * Reads through pointers (TCU_MPC_FLASH_READ) go through what sits in front of the array on the chip:
+ * the flash controller's line buffers (PFLASH PFCR1/2/4 BFEN) and the e200z4's data cache (L1CSR0).
+ * Worst case, as if every line of a block had been read before: a double word changed by an erase or
+ * program while the data cache was on keeps showing its old value until the board invalidates the
+ * cache (MTSPR L1CSR0 CINV); changed while the line buffers were on, it keeps its old value even
+ * then, until the buffers are switched off (which invalidates them). Both come back fresh at power-on.
+ *
+ * The driver's opResult: an operation another bus master suspended (or left in its interlock write
+ * stage) ends with STATUS_SUCCESS but opResult != C55_OK, and the array is not changed
+ * (fake_flash_report_unfinished). */
 #include <stdio.h>
 #include <string.h>
 
+#include "device_registers.h"
 #include "fake_flash_control.h"
 #include "fake_sdk.h"
 #include "flash_c55_driver.h"
@@ -22,15 +34,18 @@ typedef struct {
     flash_address_space_t space;
     uint32_t select;
     uint32_t size;
-    uint8_t bytes[MAX_BLOCK];
+    uint8_t bytes[MAX_BLOCK];           /* the array */
     uint8_t programmed[MAX_BLOCK / 8U]; /* one flag per double word */
+    uint8_t seen[MAX_BLOCK];            /* what a CPU read last got: the cached / buffered copy */
+    uint8_t stale[MAX_BLOCK / 8U];      /* one flag per double word: reads serve `seen`, not `bytes` */
+    bool buffered;                      /* changed while the line buffers were on */
 } fake_block;
 
 static fake_block blocks[] = {
-    {0x00F90000U, C55_BLOCK_MID, 0x1U, 0x4000U, {0}, {0}},
-    {0x00F94000U, C55_BLOCK_MID, 0x2U, 0x4000U, {0}, {0}},
-    {0x00F98000U, C55_BLOCK_MID, 0x4U, 0x4000U, {0}, {0}},
-    {0x00FC0000U, C55_BLOCK_LOW, 0x4U, 0x8000U, {0}, {0}},
+    {0x00F90000U, C55_BLOCK_MID, 0x1U, 0x4000U, {0}, {0}, {0}, {0}, false},
+    {0x00F94000U, C55_BLOCK_MID, 0x2U, 0x4000U, {0}, {0}, {0}, {0}, false},
+    {0x00F98000U, C55_BLOCK_MID, 0x4U, 0x4000U, {0}, {0}, {0}, {0}, false},
+    {0x00FC0000U, C55_BLOCK_LOW, 0x4U, 0x8000U, {0}, {0}, {0}, {0}, false},
 };
 #define BLOCK_COUNT (sizeof blocks / sizeof blocks[0])
 
@@ -44,6 +59,64 @@ static long cut_at = -1;
 static bool off;
 static unsigned long steps;
 static unsigned overprograms;
+static long unfinished_at = -1;
+
+/* The registers in front of the array (device_registers.h): PFLASH's reset value has the line
+ * buffers on; L1CSR0 as a startup that enabled the data cache (DCACHE_ENABLE=1) leaves it. */
+#define BFEN 0x1U
+#define L1CSR0_SPR 1010U
+#define L1CSR0_CE 0x1U
+#define L1CSR0_CINV 0x2U
+PFLASH_Type fake_pflash_registers;
+static uint32_t l1csr0;
+static unsigned dcache_invalidations;
+
+static bool line_buffers_on(void) {
+    return ((fake_pflash_registers.PFCR1 | fake_pflash_registers.PFCR2 | fake_pflash_registers.PFCR4) & BFEN) != 0U;
+}
+
+/* Switching the line buffers off invalidates them: whatever they held from before is gone. */
+static void drop_line_buffers_when_off(void) {
+    if (line_buffers_on()) return;
+    for (size_t i = 0; i < BLOCK_COUNT; i++) blocks[i].buffered = false;
+}
+
+/* [offset, offset + length) of `block` changed in the array: a CPU read keeps the old value if
+ * anything in front of the array may hold it. */
+static void array_changed(fake_block *block, uint32_t offset, uint32_t length) {
+    bool buffers = line_buffers_on(), cache = (l1csr0 & L1CSR0_CE) != 0U;
+    if (!buffers && !cache) return;
+    if (buffers) block->buffered = true;
+    for (uint32_t dword = offset / 8U; dword < (offset + length + 7U) / 8U; dword++) block->stale[dword] = 1;
+}
+
+uint32_t fake_mfspr(unsigned spr) {
+    if (spr != L1CSR0_SPR) {
+        fake_sdk_violation("MFSPR of an SPR the fakes do not model");
+        return 0;
+    }
+    return l1csr0;
+}
+
+void fake_mtspr(unsigned spr, uint32_t value) {
+    if (spr != L1CSR0_SPR) {
+        fake_sdk_violation("MTSPR of an SPR the fakes do not model");
+        return;
+    }
+    if (value & L1CSR0_CINV) {
+        /* The whole data cache is invalidated (CINV clears itself when done). Lines that come back
+         * through line buffers still holding old data are old again. */
+        dcache_invalidations++;
+        drop_line_buffers_when_off();
+        for (size_t i = 0; i < BLOCK_COUNT; i++)
+            if (!blocks[i].buffered) memset(blocks[i].stale, 0, sizeof blocks[i].stale);
+    }
+    l1csr0 = value & ~L1CSR0_CINV;
+}
+
+unsigned fake_flash_dcache_invalidations(void) { return dcache_invalidations; }
+void fake_flash_set_dcache(bool enabled) { l1csr0 = enabled ? (l1csr0 | L1CSR0_CE) : (l1csr0 & ~L1CSR0_CE); }
+void fake_flash_report_unfinished(long count) { unfinished_at = count < 0 ? -1 : (long)steps + count; }
 
 /* Host mapping of the uint32_t source addresses the SDK takes (see flash_c55_driver.h). */
 #define TOKEN_BASE 0xE0000000U
@@ -81,7 +154,12 @@ const uint8_t *fake_flash_memory(uint32_t address, size_t length) {
         fake_sdk_violation("read of an address outside the modelled data flash");
         return NULL;
     }
-    return block->bytes + (address - block->address);
+    /* A CPU read: fresh from the array except where a cache or line buffer still holds old data. */
+    drop_line_buffers_when_off();
+    uint32_t offset = address - block->address;
+    for (uint32_t at = offset; at < offset + length; at++)
+        if (!block->stale[at / 8U]) block->seen[at] = block->bytes[at];
+    return block->seen + offset;
 }
 
 uint8_t *fake_flash_raw(uint32_t address, uint32_t length) {
@@ -97,6 +175,8 @@ void fake_flash_reset(void) {
     steps = 0;
     overprograms = 0;
     cut_at = -1;
+    unfinished_at = -1;
+    dcache_invalidations = 0;
     fake_flash_power_on();
 }
 
@@ -111,6 +191,15 @@ void fake_flash_power_on(void) {
     program_context = NULL;
     for (size_t i = 0; i < 6; i++) locks[i] = 0xFFFFFFFFU;
     memset(pointers, 0, sizeof pointers);
+    /* Out of reset nothing is cached or buffered; the startup code enables the data cache. */
+    for (size_t i = 0; i < BLOCK_COUNT; i++) {
+        memcpy(blocks[i].seen, blocks[i].bytes, sizeof blocks[i].seen);
+        memset(blocks[i].stale, 0, sizeof blocks[i].stale);
+        blocks[i].buffered = false;
+    }
+    memset(&fake_pflash_registers, 0, sizeof fake_pflash_registers);
+    fake_pflash_registers.PFCR1 = fake_pflash_registers.PFCR2 = fake_pflash_registers.PFCR4 = BFEN;
+    l1csr0 = L1CSR0_CE;
 }
 
 /* True when this step is the one the power fails in. */
@@ -122,6 +211,17 @@ static bool power_fails_now(void) {
         return true;
     }
     steps++;
+    return false;
+}
+
+/* True when this step completes "successfully" with opResult != C55_OK and the array unchanged. */
+static bool unfinished_now(void) {
+    if (unfinished_at >= 0 && (long)steps == unfinished_at) {
+        unfinished_at = -1;
+        operation = NONE;
+        steps++;
+        return true;
+    }
     return false;
 }
 
@@ -193,6 +293,10 @@ status_t FLASH_DRV_CheckEraseStatus(flash_state_t *opResult) {
     if (erase_polls-- > 0) return STATUS_FLASH_INPROGRESS;
     operation = NONE;
     if (operation_failed) return STATUS_ERROR;
+    if (unfinished_now()) {
+        if (opResult != NULL) *opResult = C55_ERS_SUS; /* suspended by another master: not erased */
+        return STATUS_SUCCESS;
+    }
     bool cut = power_fails_now();
     for (size_t i = 0; i < BLOCK_COUNT; i++) {
         if (!(selection_of(&erase_selection, blocks[i].space) & blocks[i].select)) continue;
@@ -200,6 +304,7 @@ status_t FLASH_DRV_CheckEraseStatus(flash_state_t *opResult) {
         uint32_t erased = cut ? blocks[i].size / 2U : blocks[i].size;
         memset(blocks[i].bytes, 0xFF, erased);
         memset(blocks[i].programmed, 0, erased / 8U);
+        array_changed(&blocks[i], 0, erased);
     }
     return cut ? STATUS_ERROR : STATUS_SUCCESS;
 }
@@ -256,6 +361,10 @@ status_t FLASH_DRV_CheckProgramStatus(flash_context_data_t *pCtxData, flash_stat
             return STATUS_ERROR;
         }
     }
+    if (unfinished_now()) {
+        if (opResult != NULL) *opResult = C55_PGM_SUS; /* suspended by another master: not programmed */
+        return STATUS_SUCCESS;
+    }
     bool cut = power_fails_now();
     uint32_t written = cut ? (length / 16U) * 8U : length; /* half the double words of the chunk */
     for (uint32_t at = 0; at < written; at += 8U) {
@@ -263,6 +372,7 @@ status_t FLASH_DRV_CheckProgramStatus(flash_context_data_t *pCtxData, flash_stat
         memcpy(block->bytes + offset + at, ram + at, bytes);
         block->programmed[(offset + at) / 8U] = 1;
     }
+    array_changed(block, offset, written);
     if (cut) return STATUS_ERROR;
     pCtxData->dest += length;
     pCtxData->source += length;

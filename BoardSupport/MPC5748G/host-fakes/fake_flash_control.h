@@ -19,6 +19,13 @@ void fake_flash_power_on(void);
 unsigned long fake_flash_steps(void);
 /** Program attempts refused because the double word was not erased. */
 unsigned fake_flash_overprograms(void);
+/** The step `steps` from now (0 = the next one) ends as an operation another bus master suspended:
+ *  STATUS_SUCCESS, opResult C55_ERS_SUS / C55_PGM_SUS, the array unchanged. -1: never. */
+void fake_flash_report_unfinished(long steps);
+/** Whole data cache invalidations (MTSPR L1CSR0 CINV) so far. */
+unsigned fake_flash_dcache_invalidations(void);
+/** The core's data cache on (the reset default of the fake) or off (L1CSR0[CE]). */
+void fake_flash_set_dcache(bool enabled);
 /** Direct access for tests that model an attacker rewriting flash: the bytes at `address`. */
 uint8_t *fake_flash_raw(uint32_t address, uint32_t length);
 

@@ -18,7 +18,17 @@
 #define FAKE_SHE_KEY_USAGE 0x02U          /* set: CMAC key only; clear: encryption/decryption only */
 #define FAKE_SHE_WILDCARD 0x01U
 
-/** Clears every slot and failure, and forgets HSM_DRV_Init (as after a power-on reset of the HSM's RAM state). */
+/* HSM firmware versions (HSM_DRV_GetFwVersion). SHE+ is the value the SDK's driver asserts before
+ * every extended command (HSM_SHE_PLUS_FW_VERSION in its hsm_hw_access.h); the plain SHE value is the
+ * fake's own: the board only needs "not SHE+". */
+#define FAKE_HSM_FW_SHE_PLUS 0x01010000U
+#define FAKE_HSM_FW_SHE 0x01000000U
+
+/** The firmware the next HSM_DRV_Init finds (fake_hsm_reset: SHE+). With plain SHE the GCM commands
+ *  are refused (STATUS_SEC_INVALID_COMMAND, and a contract violation: the real driver DEV_ASSERTs). */
+void fake_hsm_set_firmware(uint32_t version);
+/** Clears every slot and failure, forgets HSM_DRV_Init (as after a power-on reset of the HSM's RAM
+ *  state) and puts the SHE+ firmware back. */
 void fake_hsm_reset(void);
 /** Loads a key into a non-volatile slot. @return STATUS_SUCCESS, STATUS_SEC_KEY_WRITE_PROTECTED or STATUS_SEC_KEY_INVALID */
 status_t fake_hsm_provision_key(hsm_key_id_t slot, const uint8_t key[16], uint32_t flags);

@@ -33,7 +33,18 @@ typedef enum {
 
 typedef enum { ERS_OPT_MAIN_SPACE = 0x01U, ERS_OPT_UTEST_SPACE = 0x02U } flash_erase_option_t;
 
-typedef enum { C55_OK = 0x00U, C55_SUS_NOTHING = 0x10U, C55_PGM_WRITE = 0x11U, C55_ERS_WRITE = 0x12U } flash_state_t;
+/* opResult of the check functions: anything but C55_OK means the operation did not finish, even
+ * when the status is STATUS_SUCCESS (suspended, or still in its interlock write stage). */
+typedef enum {
+    C55_OK = 0x00U,
+    C55_SUS_NOTHING = 0x10U,
+    C55_PGM_WRITE = 0x11U,
+    C55_ERS_WRITE = 0x12U,
+    C55_ERS_SUS_PGM_WRITE = 0x13U,
+    C55_PGM_SUS = 0x14U,
+    C55_ERS_SUS = 0x15U,
+    C55_ERS_SUS_PGM_SUS = 0x16U
+} flash_state_t;
 
 typedef struct {
     uint32_t arrMISRValue[4];

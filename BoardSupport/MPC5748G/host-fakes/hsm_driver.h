@@ -53,7 +53,18 @@ typedef struct {
 
 status_t HSM_DRV_Init(hsm_state_t *state);
 status_t HSM_DRV_Deinit(void);
+status_t HSM_DRV_GetFwVersion(uint32_t *version, uint32_t timeout);
 status_t HSM_DRV_GenerateTRND(uint8_t *trnd, uint32_t timeout);
+/* SHE commands (any HSM firmware). CBC lengths are bytes (a multiple of 16); MAC lengths are bits,
+ * and a macLen of 0 compares all 128 bits. */
+status_t HSM_DRV_EncryptCBC(hsm_key_id_t keyId, const uint8_t *plainText, uint32_t length, const uint8_t *iv,
+                            uint8_t *cipherText, uint32_t timeout);
+status_t HSM_DRV_DecryptCBC(hsm_key_id_t keyId, const uint8_t *cipherText, uint32_t length, const uint8_t *iv,
+                            uint8_t *plainText, uint32_t timeout);
+status_t HSM_DRV_GenerateMAC(hsm_key_id_t keyId, const uint8_t *msg, uint64_t msgLen, uint8_t *mac, uint32_t timeout);
+status_t HSM_DRV_VerifyMAC(hsm_key_id_t keyId, const uint8_t *msg, uint64_t msgLen, const uint8_t *mac, uint8_t macLen,
+                           bool *verifStatus, uint32_t timeout);
+/* Extended commands: only the SHE+ firmware (version 0x01010000) has them; the driver asserts it. */
 status_t HSM_DRV_EncryptGCM(hsm_key_id_t keyId, uint32_t ivLen, const uint8_t *iv, uint32_t authDataLen,
                             const uint8_t *authData, uint32_t plainTextLen, const uint8_t *plainText,
                             uint8_t *cipherText, uint32_t tagLen, uint8_t *tag, uint32_t timeout);

@@ -16,6 +16,7 @@
 
 #include "board_bytes.h"
 #include "board_crc32.h"
+#include "board_flash_cache.h"
 #include "board_internal.h"
 #include "device_registers.h"
 #include "fake_clock_control.h"
@@ -23,6 +24,7 @@
 #include "fake_hsm_control.h"
 #include "fake_lwip_control.h"
 #include "fake_sdk.h"
+#include "lwip/dns.h"
 #include "tcu_hal_mpc5748g.h"
 #include <wolfssl/wolfcrypt/sha256.h>
 
@@ -42,22 +44,36 @@ static int passed, failed;
 
 static const uint8_t wrap_key[16] = {0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6,
                                      0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f, 0x3c};
+static const uint8_t mac_key[16] = {0x60, 0x3d, 0xeb, 0x10, 0x15, 0xca, 0x71, 0xbe,
+                                    0x2b, 0x73, 0xae, 0xf0, 0x85, 0x7d, 0x77, 0x82};
 static hsm_state_t hsm_state;
 static tcu_mpc5748g board;
 static tcu_hal hal;
+/* The wrap scheme the tests boot with: the key store and sealing tests run under both, CBC + CMAC
+ * on a plain SHE firmware (which refuses GCM). */
+static tcu_mpc_wrap_scheme scheme = TCU_MPC_WRAP_GCM;
 
-/* A fresh chip: blank flash, provisioned HSM slot KEY_1, drivers initialized as firmware does. */
+/* A fresh chip: blank flash, provisioned HSM slots KEY_1 (encryption, `slot_flags`) and KEY_2 (CMAC),
+ * the firmware the scheme needs, drivers initialized as firmware does. */
 static void fresh_device(uint32_t slot_flags) {
     fake_flash_reset();
     fake_hsm_reset();
     CHECK(fake_hsm_provision_key(HSM_KEY_1, wrap_key, slot_flags) == STATUS_SUCCESS, "provision KEY_1");
+    CHECK(fake_hsm_provision_key(HSM_KEY_2, mac_key, FAKE_SHE_KEY_USAGE) == STATUS_SUCCESS, "provision KEY_2");
+    fake_hsm_set_firmware(scheme == TCU_MPC_WRAP_GCM ? FAKE_HSM_FW_SHE_PLUS : FAKE_HSM_FW_SHE);
     HSM_DRV_Init(&hsm_state);
     FLASH_DRV_Init();
+    /* lwIP up with DHCP off: the firmware sets the DNS server itself (README, "lwIP"). */
+    fake_lwip_reset();
+    ip_addr_t server;
+    ipaddr_aton("10.0.0.53", &server);
+    dns_setserver(0, &server);
 }
 
 static int boot(void) {
     tcu_mpc5748g_config config;
     tcu_mpc5748g_default_config(&config);
+    config.wrap_scheme = scheme;
     return tcu_mpc5748g_init(&board, &hal, &config);
 }
 
@@ -149,7 +165,9 @@ static void test_key_lifecycle(const char *artifacts) {
     size_t blob_length = 0;
     CHECK(tcu_mpc5748g_export_wrapped_key(&board, blob, sizeof blob, &blob_length) == 0 &&
               blob_length == TCU_MPC_WRAPPED_KEY_SIZE, "export the wrapped key");
-    CHECK(blob[0] == 1 && blob[1] == 1 && tcu_mpc_get_u32(blob + 2) == HSM_KEY_1, "blob header");
+    uint32_t slots = scheme == TCU_MPC_WRAP_GCM ? HSM_KEY_1 : (uint32_t)HSM_KEY_2 << 16 | HSM_KEY_1;
+    CHECK(blob[0] == (scheme == TCU_MPC_WRAP_GCM ? 1 : 2) && blob[1] == 1 && tcu_mpc_get_u32(blob + 2) == slots,
+          "blob header: the scheme's version and slots");
 
     const char *message = "TCULink MPC5748G board HAL: a P-256 signature for OpenSSL";
     sha256(message, digest);
@@ -307,8 +325,9 @@ static void test_sealed_storage(void) {
     static uint8_t big[TCU_MPC_SEAL_MAX + 1], big_out[TCU_MPC_SEAL_MAX + 1 + TCU_SEAL_OVERHEAD_MAX];
     CHECK(hal.keystore_seal(hal.context, binding, 32, big, sizeof big, big_out, sizeof big_out) == TCU_SEAL_ERR_FAILED,
           "more than TCU_MPC_SEAL_MAX refused");
+    size_t padding = scheme == TCU_MPC_WRAP_GCM ? 0 : 16; /* CBC: a whole block of PKCS#7 padding */
     CHECK(hal.keystore_seal(hal.context, binding, 32, big, TCU_MPC_SEAL_MAX, big_out, sizeof big_out) ==
-              (int32_t)(TCU_MPC_SEAL_MAX + 34),
+              (int32_t)(TCU_MPC_SEAL_MAX + padding + 34),
           "TCU_MPC_SEAL_MAX sealed");
     fake_hsm_fail_trng(1000);
     CHECK(hal.keystore_seal(hal.context, binding, 32, secret, sizeof secret, again, sizeof again) ==
@@ -325,7 +344,9 @@ static void test_sealed_storage(void) {
                                           0x2b, 0x73, 0xae, 0xf0, 0x85, 0x7d, 0x77, 0x81};
     fake_flash_reset();
     fake_hsm_reset();
-    CHECK(fake_hsm_provision_key(HSM_KEY_1, other_key, 0) == STATUS_SUCCESS, "provision another device's KEY_1");
+    CHECK(fake_hsm_provision_key(HSM_KEY_1, other_key, 0) == STATUS_SUCCESS &&
+              fake_hsm_provision_key(HSM_KEY_2, other_key, FAKE_SHE_KEY_USAGE) == STATUS_SUCCESS,
+          "provision another device's KEY_1 and KEY_2");
     HSM_DRV_Init(&hsm_state);
     FLASH_DRV_Init();
     CHECK(boot() == 0, "boot the other device");
@@ -361,6 +382,93 @@ static void test_slot_rules(void) {
     fake_hsm_set_boot_failed(false);
     CHECK(hal.keystore_sign(hal.context, TCU_SIGN_ECDSA, 0, digest, 32, der, sizeof der) > 0, "signs again");
     tcu_mpc5748g_deinit(&board);
+}
+
+/* Issue 20: GCM is an extended command, which only the SHE+ HSM firmware has. Init finds out which
+ * firmware runs; CBC + CMAC (SHE commands, two slots) works on either. */
+static void test_hsm_firmware(void) {
+    tcu_mpc5748g_config config;
+    tcu_mpc5748g_default_config(&config);
+    fresh_device(0);
+    fake_hsm_set_firmware(FAKE_HSM_FW_SHE);
+    HSM_DRV_Init(&hsm_state);
+    CHECK(tcu_mpc5748g_init(&board, &hal, &config) == TCU_MPC_ERR_HSM_FIRMWARE,
+          "GCM refused at init on a plain SHE firmware (TCU_MPC_ERR_HSM_FIRMWARE)");
+    CHECK(hal.keystore_sign == NULL, "the table left empty");
+    unsigned before = fake_sdk_violations();
+    uint32_t iv[3] = {0}, data[4] = {0}, tag[4];
+    printf("(a contract violation is provoked on purpose next)\n");
+    CHECK(HSM_DRV_EncryptGCM(HSM_KEY_1, 12, (const uint8_t *)iv, 0, NULL, 16, (const uint8_t *)data, (uint8_t *)data,
+                             16, (uint8_t *)tag, 10) == STATUS_SEC_INVALID_COMMAND &&
+              fake_sdk_violations() == before + 1,
+          "the fake HSM refuses GCM on plain SHE firmware, as the driver asserts");
+    fake_sdk_reset_violations();
+
+    config.wrap_scheme = TCU_MPC_WRAP_CBC_CMAC;
+    config.mac_key = HSM_KEY_1;
+    CHECK(tcu_mpc5748g_init(&board, &hal, &config) == TCU_MPC_ERR_ARGUMENT, "CBC + CMAC needs a second slot");
+    config.mac_key = HSM_RAM_KEY;
+    CHECK(tcu_mpc5748g_init(&board, &hal, &config) == TCU_MPC_ERR_ARGUMENT, "the MAC slot is a non-volatile one");
+    config.mac_key = HSM_KEY_2;
+    CHECK(tcu_mpc5748g_init(&board, &hal, &config) == 0, "CBC + CMAC accepted on a plain SHE firmware");
+    uint8_t public_key[65], digest[32], der[80], sealed[64 + TCU_SEAL_OVERHEAD_MAX], opened[64];
+    sha256("plain SHE", digest);
+    CHECK(tcu_mpc5748g_generate_key(&board, public_key, 0) == 0, "a key wrapped with CBC + CMAC");
+    int32_t length = hal.keystore_sign(hal.context, TCU_SIGN_ECDSA, TCU_HASH_SHA256, digest, 32, der, sizeof der);
+    CHECK(length > 0 && verify(public_key, digest, der, (size_t)length), "and it signs");
+    length = hal.keystore_seal(hal.context, digest, 32, (const uint8_t *)"session", 7, sealed, sizeof sealed);
+    CHECK(length == 18 + 16 + 16 && hal.keystore_unseal(hal.context, digest, 32, sealed, (size_t)length, opened,
+                                                        sizeof opened) == 7 && memcmp(opened, "session", 7) == 0,
+          "seal and unseal with CBC + CMAC (one padded block)");
+    tcu_mpc5748g_deinit(&board);
+
+    /* The roles of the slots are the HSM's to enforce: KEY_2 is a CMAC key, not an encryption key. */
+    config.wrap_key = HSM_KEY_2;
+    config.mac_key = HSM_KEY_1;
+    CHECK(tcu_mpc5748g_init(&board, &hal, &config) == 0 &&
+              tcu_mpc5748g_generate_key(&board, public_key, 1) == TCU_MPC_ERR_HSM,
+          "swapped slots: the HSM refuses the CMAC key for encryption");
+    tcu_mpc5748g_deinit(&board);
+
+    /* A key wrapped under one scheme is refused by name under the other (after a configuration change). */
+    config.wrap_key = HSM_KEY_1;
+    config.mac_key = HSM_KEY_2;
+    config.wrap_scheme = TCU_MPC_WRAP_GCM;
+    fresh_device(0); /* the scheme of the suite: here GCM on SHE+ */
+    CHECK(tcu_mpc5748g_init(&board, &hal, &config) == 0 && tcu_mpc5748g_generate_key(&board, public_key, 0) == 0,
+          "a GCM-wrapped key on SHE+");
+    tcu_mpc5748g_deinit(&board);
+    config.wrap_scheme = TCU_MPC_WRAP_CBC_CMAC;
+    CHECK(tcu_mpc5748g_init(&board, &hal, &config) == 0 &&
+              hal.keystore_sign(hal.context, TCU_SIGN_ECDSA, 0, digest, 32, der, sizeof der) == TCU_MPC_ERR_FORMAT,
+          "the GCM blob is refused under CBC + CMAC (its version)");
+    tcu_mpc5748g_deinit(&board);
+}
+
+/* The fake's CMAC is RFC 4493's (examples 1 and 2): the CBC + CMAC tests rest on it. */
+static void test_fake_cmac(void) {
+    fake_hsm_reset();
+    CHECK(fake_hsm_provision_key(HSM_KEY_3, wrap_key, FAKE_SHE_KEY_USAGE) == STATUS_SUCCESS, "provision a CMAC key");
+    HSM_DRV_Init(&hsm_state);
+    static const uint8_t expected_empty[16] = {0xbb, 0x1d, 0x69, 0x29, 0xe9, 0x59, 0x37, 0x28,
+                                               0x7f, 0xa3, 0x7d, 0x12, 0x9b, 0x75, 0x67, 0x46};
+    static const uint8_t expected_block[16] = {0x07, 0x0a, 0x16, 0xb4, 0x6b, 0x4d, 0x41, 0x44,
+                                               0xf7, 0x9b, 0xdd, 0x9d, 0xd0, 0x4a, 0x28, 0x7c};
+    uint32_t message[4], mac[4];
+    memcpy(message, "\x6b\xc1\xbe\xe2\x2e\x40\x9f\x96\xe9\x3d\x7e\x11\x73\x93\x17\x2a", 16);
+    CHECK(HSM_DRV_GenerateMAC(HSM_KEY_3, (const uint8_t *)message, 0, (uint8_t *)mac, 10) == STATUS_SUCCESS &&
+              memcmp(mac, expected_empty, 16) == 0,
+          "CMAC of the empty message");
+    bool valid = false;
+    CHECK(HSM_DRV_GenerateMAC(HSM_KEY_3, (const uint8_t *)message, 128, (uint8_t *)mac, 10) == STATUS_SUCCESS &&
+              memcmp(mac, expected_block, 16) == 0 &&
+              HSM_DRV_VerifyMAC(HSM_KEY_3, (const uint8_t *)message, 128, (const uint8_t *)mac, 0, &valid, 10) ==
+                  STATUS_SUCCESS && valid,
+          "CMAC of one block, verified");
+    ((uint8_t *)mac)[15] ^= 1;
+    CHECK(HSM_DRV_VerifyMAC(HSM_KEY_3, (const uint8_t *)message, 128, (const uint8_t *)mac, 0, &valid, 10) ==
+              STATUS_SUCCESS && !valid,
+          "a changed MAC does not verify");
 }
 
 static void test_entropy(void) {
@@ -558,11 +666,90 @@ static void test_flash_fake_rules(void) {
         while (status == STATUS_FLASH_INPROGRESS);
     }
     CHECK(status == STATUS_SUCCESS && fake_flash_raw(0x00F90000U, 8)[0] == 0xFF, "erase sets 0xFF");
+
+    /* A read through a pointer after a program: the data cache serves the old bytes until it is
+     * invalidated; line buffers that were on during the program serve them even then, until they
+     * are switched off. */
+    CHECK(memcmp(TCU_MPC_FLASH_READ(0x00F90008U, 8), "\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF", 8) == 0, "erased, read");
+    CHECK(FLASH_DRV_Program(&context, 0x00F90008U, 8, TCU_MPC_ADDRESS(words)) == STATUS_SUCCESS &&
+              FLASH_DRV_CheckProgramStatus(&context, &state) == STATUS_SUCCESS && state == C55_OK,
+          "program with the line buffers on");
+    CHECK(TCU_MPC_FLASH_READ(0x00F90008U, 8)[0] == 0xFF, "the data cache still serves the erased bytes");
+    tcu_mpc_dcache_invalidate(0x00F90008U, 8);
+    CHECK(TCU_MPC_FLASH_READ(0x00F90008U, 8)[0] == 0xFF, "after the cache invalidation the line buffers still do");
+    tcu_mpc_flash_buffers buffers;
+    tcu_mpc_flash_buffers_off(&buffers);
+    tcu_mpc_dcache_invalidate(0x00F90008U, 8);
+    CHECK(memcmp(TCU_MPC_FLASH_READ(0x00F90008U, 8), words, 8) == 0,
+          "line buffers off and the data cache invalidated again: the programmed bytes");
+    CHECK(FLASH_DRV_Program(&context, 0x00F90010U, 8, TCU_MPC_ADDRESS(words)) == STATUS_SUCCESS &&
+              FLASH_DRV_CheckProgramStatus(&context, &state) == STATUS_SUCCESS,
+          "program with the line buffers off");
+    tcu_mpc_flash_buffers_restore(&buffers);
+    CHECK(TCU_MPC_FLASH_READ(0x00F90010U, 8)[0] == 0xFF, "the data cache serves the old bytes");
+    tcu_mpc_dcache_invalidate(0x00F90010U, 8);
+    CHECK(memcmp(TCU_MPC_FLASH_READ(0x00F90010U, 8), words, 8) == 0, "invalidated: the programmed bytes");
+
     unsigned before = fake_sdk_violations();
     printf("(a contract violation is provoked on purpose next)\n");
     CHECK(FLASH_DRV_Program(&context, 0x00F90004U, 8, TCU_MPC_ADDRESS(words)) == STATUS_ERROR &&
               fake_sdk_violations() == before + 1, "misaligned destination is a contract violation");
     fake_sdk_reset_violations();
+}
+
+/* Issue 20: what the board does around its erase and program (NXP's examples: the flash controller's
+ * line buffers off, then restored; the data cache invalidated before reading back), and the
+ * driver's opResult (STATUS_SUCCESS with an operation that did not finish). */
+static void test_flash_read_path(void) {
+    fresh_device(0);
+    fake_pflash_registers.PFCR1 = 0x00003E15U; /* some wait states and prefetch bits besides BFEN */
+    fake_pflash_registers.PFCR2 = 0x00003E11U;
+    fake_pflash_registers.PFCR4 = 0x00000011U;
+    CHECK(boot() == 0, "boot");
+    uint8_t buffer[32];
+    unsigned invalidations = fake_flash_dcache_invalidations();
+    CHECK(hal.store_write(hal.context, TCU_SLOT_TLS_SESSION, (const uint8_t *)"version-1-value", 15) == 0,
+          "a write reads back what it programmed (through the line buffers and the data cache)");
+    CHECK(fake_flash_dcache_invalidations() > invalidations, "the data cache was invalidated before the read-back");
+    CHECK(fake_pflash_registers.PFCR1 == 0x00003E15U && fake_pflash_registers.PFCR2 == 0x00003E11U &&
+              fake_pflash_registers.PFCR4 == 0x00000011U,
+          "the flash controller's configuration restored after the write");
+    CHECK(hal.store_write(hal.context, TCU_SLOT_TLS_SESSION, (const uint8_t *)"version-2-value", 15) == 0,
+          "a second write, into the other block");
+
+    /* The erase of the block holding version 1 is suspended by another master: STATUS_SUCCESS, opResult
+     * C55_ERS_SUS, nothing erased. Programming on would hit programmed double words. */
+    unsigned overprograms = fake_flash_overprograms();
+    fake_flash_report_unfinished(0);
+    CHECK(hal.store_write(hal.context, TCU_SLOT_TLS_SESSION, (const uint8_t *)"version-3-value", 15) ==
+              TCU_MPC_ERR_FLASH,
+          "an erase that ended with opResult C55_ERS_SUS fails the write");
+    CHECK(fake_flash_overprograms() == overprograms, "nothing was programmed over the block that was not erased");
+    CHECK(hal.store_read(hal.context, TCU_SLOT_TLS_SESSION, buffer, sizeof buffer) == 15 &&
+              memcmp(buffer, "version-2-value", 15) == 0,
+          "version 2 still read");
+
+    /* Now the erase works and the payload's program is suspended: the header must not follow. */
+    uint32_t target = board.store.blocks[board.store.current == 0 ? 1 : 0].address;
+    fake_flash_report_unfinished(1);
+    CHECK(hal.store_write(hal.context, TCU_SLOT_TLS_SESSION, (const uint8_t *)"version-3-value", 15) ==
+              TCU_MPC_ERR_FLASH,
+          "a program that ended with opResult C55_PGM_SUS fails the write");
+    CHECK(memcmp(fake_flash_raw(target, 16), "\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF", 16) == 0,
+          "the write stopped there: no header was programmed after the unfinished payload");
+    CHECK(reboot() == 0 && hal.store_read(hal.context, TCU_SLOT_TLS_SESSION, buffer, sizeof buffer) == 15 &&
+              memcmp(buffer, "version-2-value", 15) == 0,
+          "after a reboot version 2 is read");
+    CHECK(hal.store_write(hal.context, TCU_SLOT_TLS_SESSION, (const uint8_t *)"version-3-value", 15) == 0,
+          "the next write works");
+
+    /* The data cache off (the SDK startup's default): nothing to invalidate, and the board does not try. */
+    fake_flash_set_dcache(false);
+    invalidations = fake_flash_dcache_invalidations();
+    CHECK(hal.store_write(hal.context, TCU_SLOT_TLS_SESSION, (const uint8_t *)"version-4-value", 15) == 0 &&
+              fake_flash_dcache_invalidations() == invalidations,
+          "with the data cache off a write works without an invalidation");
+    tcu_mpc5748g_deinit(&board);
 }
 
 static void test_certificates(void) {
@@ -758,8 +945,8 @@ static void test_renewal(const char *artifacts) {
     const uint8_t *blob;
     size_t blob_length;
     CHECK(tcu_mpc_records_find(&board.identity, TCU_MPC_TAG_PENDING_KEY, 0, &blob, &blob_length) == 0 &&
-              blob_length == TCU_MPC_WRAPPED_KEY_SIZE && blob[0] == 1 && tcu_mpc_get_u32(blob + 2) == HSM_KEY_1 &&
-              memcmp(blob + 18, pending, 65) == 0,
+              blob_length == TCU_MPC_WRAPPED_KEY_SIZE && blob[0] == (scheme == TCU_MPC_WRAP_GCM ? 1 : 2) &&
+              (tcu_mpc_get_u32(blob + 2) & 0xFFFFU) == HSM_KEY_1 && memcmp(blob + 18, pending, 65) == 0,
           "pending key stored as a wrapped blob under the same slot");
     CHECK(reboot() == 0, "reboot");
     CHECK(key_point(TCU_KEY_PENDING, point) == 0 && memcmp(point, pending, 65) == 0 && signs_with(1, pending),
@@ -1088,7 +1275,10 @@ static void test_transport(void) {
     }
     CHECK(status == TCU_HAL_ERR_REFUSED, "connection refused (%d)", status);
     CHECK(hal.transport_connect(hal.context, "", port) == TCU_HAL_ERR_NAME, "empty host name");
-    CHECK(hal.transport_connect(hal.context, "no-such-host.invalid", port) == TCU_HAL_ERR_NAME, "unresolvable name");
+    CHECK(hal.transport_connect(hal.context, "no-such-host.invalid", port) == TCU_HAL_IN_PROGRESS &&
+              fake_dns_answer("no-such-host.invalid", NULL) == 1 &&
+              hal.transport_poll_connect(hal.context) == TCU_HAL_ERR_NAME,
+          "unresolvable name");
     CHECK(hal.transport_send(hal.context, (const uint8_t *)"x", 1) == TCU_HAL_ERR_OTHER, "send when not connected");
     tcu_mpc5748g_deinit(&board);
 }
@@ -1131,6 +1321,99 @@ static void test_async_dns(void) {
     tcu_mpc5748g_deinit(&board);
 }
 
+/* Connects to `host` and polls until the connect settles. */
+static int connect_and_settle(const char *host, uint16_t port) {
+    int status = hal.transport_connect(hal.context, host, port);
+    for (int i = 0; i < 100 && status == TCU_HAL_IN_PROGRESS; i++) {
+        hal.transport_wait(hal.context, 0, 50);
+        status = hal.transport_poll_connect(hal.context);
+    }
+    return status;
+}
+
+static int loopback_listener(uint16_t *port) {
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t size = sizeof address;
+    if (bind(listener, (struct sockaddr *)&address, size) != 0 || listen(listener, 4) != 0 ||
+        getsockname(listener, (struct sockaddr *)&address, &size) != 0)
+        return -1;
+    *port = ntohs(address.sin_port);
+    return listener;
+}
+
+/* Issue 20: lwIP reports TCP failures as err_t through err_to_errno (never ECONNREFUSED or ETIMEDOUT);
+ * the board turns them into the HAL's reasons. */
+static void test_lwip_errors(void) {
+    fresh_device(0);
+    CHECK(boot() == 0, "boot");
+    uint16_t port = 0;
+    int listener = loopback_listener(&port);
+    CHECK(listener >= 0, "listen on loopback");
+    /* SYN retransmissions run out: ERR_ABRT, ECONNABORTED through SO_ERROR. */
+    fake_lwip_fail_next_connect(ERR_ABRT);
+    CHECK(connect_and_settle("127.0.0.1", port) == TCU_HAL_ERR_TIMEOUT, "a connect lwIP gave up on is a timeout");
+    /* No route: ERR_RTE at once (the fake's network has only loopback). */
+    CHECK(hal.transport_connect(hal.context, "192.0.2.1", port) == TCU_HAL_ERR_UNREACHABLE, "no route: unreachable");
+    /* An established connection, then lwIP stores an error for it (err_tcp). */
+    uint8_t buffer[8];
+    int peer = -1;
+    const struct {
+        err_t err;
+        int expected;
+        const char *what;
+    } cases[] = {
+        {ERR_RST, TCU_HAL_ERR_RESET, "a RST on an established connection is a reset"},
+        {ERR_ABRT, TCU_HAL_ERR_TIMEOUT, "retransmissions that ran out (ERR_ABRT) are a timeout"},
+        {ERR_CLSD, TCU_HAL_CLOSED, "a closed connection (ERR_CLSD) reads as the end"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int connected = connect_and_settle("127.0.0.1", port) == TCU_HAL_OK;
+        peer = connected ? accept(listener, NULL, NULL) : -1;
+        CHECK(peer >= 0, "connected");
+        fake_lwip_fail_socket(board.socket, cases[i].err);
+        CHECK(hal.transport_receive(hal.context, buffer, sizeof buffer) == cases[i].expected, "%s", cases[i].what);
+        CHECK(hal.transport_send(hal.context, (const uint8_t *)"x", 1) == TCU_HAL_ERR_RESET,
+              "and the connection is gone (ERR_CONN) for the next send");
+        hal.transport_close(hal.context);
+        if (peer >= 0) close(peer);
+    }
+    close(listener);
+    tcu_mpc5748g_deinit(&board);
+}
+
+/* Issue 20: IPv4 asked for explicitly (a configuration with IPv6 may prefer IPv6 answers), IPv6 never
+ * read as IPv4, and no DNS server (DHCP off) said at once. */
+static void test_lwip_config(void) {
+    fresh_device(0);
+    CHECK(boot() == 0, "boot");
+    uint16_t port = 0;
+    int listener = loopback_listener(&port);
+    CHECK(listener >= 0, "listen on loopback");
+    int connected = connect_and_settle("dualstack.test", port) == TCU_HAL_OK;
+    CHECK(connected, "a name with both families: its IPv4 address");
+    if (connected) close(accept(listener, NULL, NULL)); /* accept only what came: a wrong address never does */
+    hal.transport_close(hal.context);
+    CHECK(hal.transport_connect(hal.context, "v6only.test", port) == TCU_HAL_IN_PROGRESS,
+          "a name with only an IPv6 address is looked up for IPv4");
+    CHECK(fake_dns_answer("v6only.test", NULL) == 1 && hal.transport_poll_connect(hal.context) == TCU_HAL_ERR_NAME,
+          "and has no usable address");
+    CHECK(hal.transport_connect(hal.context, "::1", port) == TCU_HAL_ERR_UNREACHABLE,
+          "an IPv6 literal is refused, not read as IPv4");
+    CHECK(hal.transport_connect(hal.context, "ipv6.async", port) == TCU_HAL_IN_PROGRESS &&
+              fake_dns_answer("ipv6.async", "2001:db8::3") == 1 &&
+              hal.transport_poll_connect(hal.context) == TCU_HAL_ERR_NAME,
+          "an IPv6 answer all the same is no usable address");
+    dns_setserver(0, NULL);
+    CHECK(hal.transport_connect(hal.context, "dualstack.test", port) == TCU_HAL_ERR_NAME,
+          "no DNS server set (DHCP off): a name error at once");
+    connected = connect_and_settle("127.0.0.1", port) == TCU_HAL_OK;
+    CHECK(connected, "a numeral needs no server");
+    if (connected) close(accept(listener, NULL, NULL));
+    close(listener);
+    tcu_mpc5748g_deinit(&board);
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IONBF, 0); /* keep order with the fakes' stderr reports */
     const char *artifacts = argc > 1 ? argv[1] : NULL;
@@ -1145,13 +1428,27 @@ int main(int argc, char **argv) {
     test_power_loss();
     test_sequence_wrap();
     test_flash_fake_rules();
+    test_flash_read_path();
     test_certificates();
     test_secure_element_hook();
     test_renewal(artifacts);
     test_renewal_rules();
     test_renewal_power_cut();
+    test_hsm_firmware();
+    test_fake_cmac();
+    /* The key store, sealing and renewal again, wrapped with CBC + CMAC on a plain SHE firmware. */
+    scheme = TCU_MPC_WRAP_CBC_CMAC;
+    printf("== again with CBC + CMAC on a plain SHE firmware\n");
+    test_key_lifecycle(NULL);
+    test_sealed_storage();
+    test_slot_rules();
+    test_renewal(NULL);
+    test_renewal_rules();
+    scheme = TCU_MPC_WRAP_GCM;
     test_transport();
     test_async_dns();
+    test_lwip_errors();
+    test_lwip_config();
     CHECK(fake_sdk_violations() == 0, "the board broke no SDK contract (%u violations)", fake_sdk_violations());
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

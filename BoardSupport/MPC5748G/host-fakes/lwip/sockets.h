@@ -6,12 +6,13 @@
 #define LWIP_HDR_SOCKETS_H
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+
+#include "lwip/errno.h" /* as lwIP's own sockets.h includes it */
 
 int lwip_socket(int domain, int type, int protocol);
 int lwip_connect(int s, const struct sockaddr *name, socklen_t namelen);
