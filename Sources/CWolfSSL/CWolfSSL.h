@@ -15,6 +15,7 @@
 #include <wolfssl/wolfcrypt/error-crypt.h>
 #include <wolfssl/wolfcrypt/sha256.h>
 #include "tcu_session_format.h"
+#include "tcu_ecc_verify.h"
 
 /* With WOLFSSL_SMALL_CERT_VERIFY, wolfSSL 5.5 lets a date or name error found while parsing a
  * peer certificate replace a failed signature check (internal.c, ProcessPeerCertParse), and the

@@ -76,6 +76,8 @@ public struct TCULinkError: Error, Equatable, Sendable {
         public static let handshakeFailed = Reason(32)
         public static let recordIntegrityFailed = Reason(33)
         public static let cipherSuiteNotAllowed = Reason(34)
+        /// The server's TLS 1.3 CertificateVerify names a scheme its key cannot sign with (RFC 8446 4.2.3).
+        public static let signatureSchemeMismatch = Reason(35)
 
         // Time limits.
         public static let connectTimeout = Reason(40)
@@ -256,6 +258,11 @@ public struct TCULinkError: Error, Equatable, Sendable {
             case 34:
                 return Entry(
                     name: "cipherSuiteNotAllowed", summary: "the server chose a cipher suite the device does not offer",
+                    permanent: true)
+            case 35:
+                return Entry(
+                    name: "signatureSchemeMismatch",
+                    summary: "the server signed the handshake with a scheme its key's curve does not allow",
                     permanent: true)
             case 40:
                 return Entry(name: "connectTimeout", summary: "timed out connecting to the server", permanent: false)

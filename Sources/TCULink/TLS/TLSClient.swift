@@ -188,8 +188,17 @@ public final class TLSClient<T: Transport, K: KeyStore, C: Clock>: WolfSSLCallba
 
     // MARK: - Callback overrides: the HAL behind wolfSSL
 
+    /// The most one wolfSSL call of an established connection reads before it gives control back:
+    /// two records of the largest size. wolfSSL reads on while records bring no application data, so
+    /// a server that floods empty records or KeyUpdates kept one `receive` from returning, and the
+    /// caller's time limit with it (Tests/Hostile, zero-length-appdata-flood, keyupdate-flood). Past
+    /// the budget the call answers "would block" and wolfSSL resumes where it stopped next time.
+    static var receiveBudget: Int { 2 * (16_384 + 2_048 + 5) }
+
     override func transportReceive(into buffer: UnsafeMutableRawBufferPointer) -> TransportIO {
-        machine.isPastDeadline(now: now()) ? .wouldBlock : transport.receive(into: buffer)
+        if machine.isPastDeadline(now: now()) { return .wouldBlock }
+        if machine.isEstablished && receivedThisCall >= Self.receiveBudget { return .wouldBlock }
+        return transport.receive(into: buffer)
     }
 
     override func transportSend(_ bytes: UnsafeRawBufferPointer) -> TransportIO {

@@ -9,6 +9,12 @@ import CWolfSSL
 open class WolfSSLCallbackTarget {
     /// Our verdict on the server's chain, when we refused it.
     var verificationFailure: TCULinkError?
+    /// A TLS rule the server broke that wolfSSL 5.5 lets pass: an alert TLS 1.3 makes fatal whatever
+    /// its level, a CertificateVerify scheme the server key's curve does not allow. Fails the connection.
+    var protocolViolation: TCULinkError?
+    /// Bytes the transport delivered during the current wolfSSL call (reset before each): a call
+    /// that reads more than `receiveBudget` without returning gives control back (see `TLSClient`).
+    var receivedThisCall = 0
     /// The last transport failure seen in an I/O callback.
     var transportFailure: TransportFailure?
     var transportClosedByPeer = false
@@ -63,7 +69,10 @@ let wolfSSLReceiveCallback: CallbackIORecv = { _, buffer, size, context in
         return WOLFSSL_CBIO_ERR_GENERAL.rawValue
     }
     let result = target.transportReceive(into: UnsafeMutableRawBufferPointer(start: buffer, count: Int(size)))
-    if case .transferred(let count) = result { target.bytesReceived += count }
+    if case .transferred(let count) = result {
+        target.bytesReceived += count
+        target.receivedThisCall += count
+    }
     return ioCallbackResult(result, target: target, wouldBlock: WOLFSSL_CBIO_ERR_WANT_READ.rawValue)
 }
 
@@ -149,6 +158,25 @@ let wolfSSLVerifyCallback: VerifyCallback = { preverify, store in
     }
     target.serverChainAccepted = true
     return 1
+}
+
+// MARK: - Signature checks: RFC 8446 4.2.3 ties a TLS 1.3 ECDSA scheme to the key's curve.
+
+/// Every ECDSA signature wolfSSL checks on this connection comes here: the chain's certificates, the
+/// TLS 1.3 CertificateVerify, a TLS 1.2 ServerKeyExchange. `tcu_ecc_verify` verifies each as wolfSSL
+/// would and, for the CertificateVerify, also requires the hash the key's curve fixes. In TLS 1.3 the
+/// CertificateVerify is the only ECDSA signature after the verify callback accepted the chain (the
+/// leaf's own signature is checked before that callback runs).
+let wolfSSLEccVerifyCallback: CallbackEccVerify = {
+    session, signature, signatureLength, digest, digestLength, key, keyLength, valid, context in
+    guard let target = WolfSSLCallbackTarget.from(context), let session else { return wolfCode(BAD_FUNC_ARG) }
+    let certificateVerify = target.serverChainAccepted && wolfSSL_GetVersion(session) == Int32(WOLFSSL_TLSV1_3)
+    let status = tcu_ecc_verify(
+        signature, signatureLength, digest, digestLength, key, keyLength, certificateVerify ? 1 : 0, valid)
+    if status == TCU_ECC_SCHEME_MISMATCH && target.protocolViolation == nil {
+        target.protocolViolation = TCULinkError(.signatureSchemeMismatch)
+    }
+    return status
 }
 
 // MARK: - Signing: the device key stays in the key store.

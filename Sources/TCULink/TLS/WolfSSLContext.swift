@@ -50,6 +50,8 @@ enum WolfSSLContext {
         wolfSSL_CTX_SetEccSignCb(context, wolfSSLEccSignCallback)
         wolfSSL_CTX_SetRsaSignCb(context, wolfSSLRsaSignCallback)
         wolfSSL_CTX_SetRsaPssSignCb(context, wolfSSLRsaPssSignCallback)
+        // ECDSA signatures from the server are verified through the core (RFC 8446 4.2.3's pairing).
+        wolfSSL_CTX_SetEccVerifyCb(context, wolfSSLEccVerifyCallback)
 
         wolfSSL_CTX_SetIORecv(context, wolfSSLReceiveCallback)
         wolfSSL_CTX_SetIOSend(context, wolfSSLSendCallback)

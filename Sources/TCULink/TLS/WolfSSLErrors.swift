@@ -84,6 +84,7 @@ enum WolfSSLErrors {
         // Our own verdict wins; it keeps the code the verify callback saw (0 when the
         // refusal was our policy's, not wolfSSL's), not the generic one connect returns.
         if let failure = target.verificationFailure { return failure }
+        if let violation = target.protocolViolation { return violation }
         if let keyStoreFailure = target.keyStoreFailure {
             var failure = TCULinkError(.keyStoreFailed, libraryCode: code)
             failure.keyStoreError = keyStoreFailure  // the HAL's detail reaches the report

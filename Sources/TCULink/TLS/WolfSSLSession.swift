@@ -97,7 +97,12 @@ final class WolfSSLSession {
 
     private func call(_ body: () -> Int32) -> WolfSSLOutcome {
         callbacks.sendBlocked = false
+        callbacks.receivedThisCall = 0
         let returned = body()
+        if callbacks.protocolViolation == nil, let alert = alertTLS13MakesFatal() {
+            callbacks.protocolViolation = TCULinkError(.peerAlert, alert: alert)
+        }
+        if callbacks.protocolViolation != nil { return .failed(code: returned < 0 ? returned : 0) }
         if returned > 0 { return .done(Int(returned)) }
         let code = wolfSSL_get_error(pointer, returned)
         switch code {
@@ -118,6 +123,19 @@ final class WolfSSLSession {
     /// A failed call explained with everything the callbacks and the alert history saw. Once
     /// `established`, a transport the peer closed without close_notify is `connectionClosed`, not a
     /// handshake cut short.
+    /// An alert the server sent on a TLS 1.3 connection at warning level that RFC 8446 section 6
+    /// makes an error anyway: every alert but close_notify and user_canceled, unknown types
+    /// included. wolfSSL 5.5 skips such warnings (up to its limit of 5) and goes on with the
+    /// handshake or the data (Tests/Hostile, unknown-warning-alert). Fatal ones it reports itself.
+    private func alertTLS13MakesFatal() -> TLSAlert? {
+        guard negotiatedTLS13 else { return nil }
+        var history = WOLFSSL_ALERT_HISTORY()
+        guard wolfSSL_get_alert_history(pointer, &history) == WOLFSSL_SUCCESS else { return nil }
+        let code = history.last_rx.code
+        guard code > 0, code <= 255, code != 90, history.last_rx.level == 1 else { return nil }
+        return TLSAlert(code: UInt8(code))
+    }
+
     func failure(_ code: Int32, established: Bool = false) -> TCULinkError {
         let error = WolfSSLErrors.classify(code, session: pointer, target: callbacks)
         guard established, error.reason == .peerClosedDuringHandshake else { return error }
@@ -173,6 +191,7 @@ final class WolfSSLSession {
         wolfSSL_SetIOWriteCtx(session, callbacks)
         wolfSSL_SetCertCbCtx(session, callbacks)
         wolfSSL_SetEccSignCtx(session, callbacks)
+        wolfSSL_SetEccVerifyCtx(session, callbacks)
         wolfSSL_SetRsaSignCtx(session, callbacks)
         wolfSSL_SetRsaPssSignCtx(session, callbacks)
         _ = wolfSSL_set_SessionTicket_cb(session, wolfSSLSessionTicketCallback, callbacks)
