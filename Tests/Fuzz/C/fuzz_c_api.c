@@ -66,10 +66,10 @@ static uint32_t take_u32(void) {
     }
 }
 
-/* A buffer size the core allocates as given (max_packet_size, outbox_capacity: tculink.h says so): below 1 MiB.
- * The core asks the heap for the whole of it; 4 GiB would only measure the host's overcommit (and trip
- * libFuzzer's malloc limit), not the API. */
-static uint32_t take_allocated_size(void) { return take_u32() % (1u << 20); }
+/* A buffer size the core allocates as given (max_packet_size, outbox_capacity): any 32-bit value, since
+ * one above TCULINK_MQTT_SIZE_LIMIT must be refused before anything is allocated (a 4 GiB outbox first
+ * tripped libFuzzer's malloc limit here). */
+static uint32_t take_allocated_size(void) { return take_u32(); }
 
 static int64_t take_i64(void) {
     switch (take(1) & 3) {
@@ -96,8 +96,9 @@ static char *take_string(int allow_null) {
 
 /* ---- Invariants ---- */
 
+/* Every reason of tculink_reasons.h (a new reason is added here too, or the target reports it). */
 static const int reasons[] = {
-    1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 30, 31, 32, 33, 34,
+    1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 30, 31, 32, 33, 34, 35,
     40, 41, 42, 50, 51, 52, 53, 54, 55, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 80, 81, 82, 83, 84, 85, 86,
     87, 88, 89, 90, 91, 92,
 };
@@ -221,9 +222,13 @@ static void enqueue(void) {
     char *topic = take_string(1);
     size_t length = take(1) & 1 ? (size_t)take(2) : (size_t)take(1);
     uint8_t *payload = honest_buffer(length);
-    tcu_status status = tcu_mqtt_enqueue(&hal, take_allocated_size(), topic, (take(1) & 7) == 0 ? NULL : payload, length,
-                                         (int)take(1));
+    uint32_t capacity = take_allocated_size();
+    const uint8_t *given = (take(1) & 7) == 0 ? NULL : payload;
+    tcu_status status = tcu_mqtt_enqueue(&hal, capacity, topic, given, length, (int)take(1));
     documented(status, 0, "tcu_mqtt_enqueue");
+    int arguments_valid = topic && (given || length == 0);
+    if (capacity > TCULINK_MQTT_SIZE_LIMIT && arguments_valid && status != -TCU_REASON_INVALID_CONFIGURATION)
+        fail("tcu_mqtt_enqueue: an outbox over TCULINK_MQTT_SIZE_LIMIT not refused as a configuration error", status);
     check_canary(payload, length, "tcu_mqtt_enqueue"); /* an input: never written at all */
     free(payload);
     free(topic);
