@@ -62,6 +62,12 @@
  *  this size is allocated by tcu_mqtt_create */
 #define TCULINK_MQTT_OUTBOX_CAPACITY 16384u
 #endif
+#ifndef TCULINK_MQTT_SIZE_LIMIT
+/** The most max_packet_size and outbox_capacity may ask for: a larger value is refused with
+ *  TCU_REASON_INVALID_CONFIGURATION instead of allocated (a board heap that cannot hold it would
+ *  otherwise fail inside the allocator, which Embedded Swift cannot report as an error) */
+#define TCULINK_MQTT_SIZE_LIMIT 1048576u
+#endif
 
 /* ---- Trusted clock ---- */
 #ifndef TCULINK_CLOCK_FLOOR

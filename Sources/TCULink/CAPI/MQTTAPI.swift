@@ -203,7 +203,9 @@ public func tcu_mqtt_enqueue(
     _ payload: UnsafePointer<UInt8>?, _ length: Int, _ retain: Int32
 ) -> Int32 {
     guard let hal, let topic, payload != nil || length == 0, length >= 0 else { return CStatus.invalidArgument }
-    guard tcu_hal_missing_function(hal) == 0 else { return CStatus.failure(.invalidConfiguration) }
+    guard tcu_hal_missing_function(hal) == 0, capacity <= TCULINK_MQTT_SIZE_LIMIT else {
+        return CStatus.failure(.invalidConfiguration)  // the outbox is read whole into a buffer this size
+    }
     var store = CHALStore(hal: hal)
     do throws(TCULinkError) {
         try MQTTOutbox.enqueue(

@@ -91,6 +91,11 @@ public final class MQTTClient<T: Transport, K: KeyStore, C: Clock, P: Persistent
     public convenience init(
         connection: TLSClient<T, K, C>, configuration: MQTTConfiguration, store: P
     ) throws(TCULinkError) {
+        // Sizes are allocated as given: one past what a TCU heap holds is a configuration error.
+        let limit = Int(TCULINK_MQTT_SIZE_LIMIT)
+        guard configuration.maximumPacketSize <= limit, configuration.outboxCapacity <= limit else {
+            throw TCULinkError(.invalidConfiguration)
+        }
         let loaded = try MQTTOutbox.load(from: store, capacity: configuration.outboxCapacity)
         self.init(connection: connection, configuration: configuration, store: store, loaded: loaded)
     }
