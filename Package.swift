@@ -7,6 +7,12 @@
 //   Simulator/          everything that only runs on a Linux host
 import PackageDescription
 
+// scripts/fuzz builds the host fuzz targets (Tests/Fuzz/Host) with TCU_FUZZ_HOST=1: the backend, the PKI
+// and the targets compiled for libFuzzer with AddressSanitizer. Every other build leaves them plain, and
+// tcu-host-fuzz is then a driver that replays inputs (the committed seeds, in the tests).
+let fuzzingHost = Context.environment["TCU_FUZZ_HOST"] == "1"
+let hostFuzzInstrumentation: [SwiftSetting] = fuzzingHost ? [.unsafeFlags(["-sanitize=fuzzer,address"])] : []
+
 let package = Package(
     name: "TCULink",
     products: [
@@ -19,7 +25,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        // 4.x: 3.12's RSA public-key reader freed its key twice on a malformed key (an abort, found by the
+        // pki-csr fuzz target: any device with a token or a certificate could stop the backend with one CSR).
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
@@ -56,7 +64,8 @@ let package = Package(
         .target(
             name: "HostSupport",
             dependencies: [.product(name: "InMemoryLogging", package: "swift-log")],
-            path: "Simulator/HostSupport"
+            path: "Simulator/HostSupport",
+            swiftSettings: hostFuzzInstrumentation
         ),
         .target(
             name: "HostHAL",
@@ -73,7 +82,8 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
-            path: "Simulator/TCUPKI"
+            path: "Simulator/TCUPKI",
+            swiftSettings: hostFuzzInstrumentation
         ),
         .executableTarget(
             name: "tcu-pki",
@@ -96,7 +106,31 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Simulator/TCUBackend"
+            path: "Simulator/TCUBackend",
+            swiftSettings: hostFuzzInstrumentation
+        ),
+        // The host fuzz targets (scripts/fuzz, docs/reliability.md): libFuzzer's binary with TCU_FUZZ_HOST=1,
+        // else a replay driver over input files.
+        .target(
+            name: "CHostFuzzDriver", path: "Tests/Fuzz/Host/Driver",
+            cSettings: fuzzingHost ? [.define("TCU_FUZZ_HOST")] : []
+        ),
+        .executableTarget(
+            name: "tcu-host-fuzz",
+            dependencies: [
+                "TCUBackend", "TCUPKI", "TCULink", "HostSupport", "CHostFuzzDriver",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/Fuzz/Host/Targets",
+            swiftSettings: hostFuzzInstrumentation + (fuzzingHost ? [.define("TCU_FUZZ_HOST")] : []),
+            // libFuzzer without its `main` (scripts/fuzz passes the archive's path): SwiftPM's entry point is ours.
+            linkerSettings: fuzzingHost
+                ? [
+                    .unsafeFlags([
+                        "-sanitize=address", Context.environment["TCU_FUZZ_LIBFUZZER"] ?? "libFuzzer-not-found",
+                    ])
+                ]
+                : []
         ),
         .executableTarget(
             name: "tcu-backend",
@@ -153,7 +187,7 @@ let package = Package(
             name: "InteropTests",
             dependencies: [
                 "TCULink", "HostHAL", "TCUPKI", "TCUBackend", "TCUFleet", "DeviceHTTP", "tcu-sim", "tcu-pki",
-                "tcu-backend", "TestSupport",
+                "tcu-backend", "tcu-host-fuzz", "TestSupport",
                 "CWolfSSL", .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ],

@@ -155,11 +155,26 @@ public final class DeviceRegistry: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw HostError("\(path): cannot read the registry")
         }
+        let devices: [Device]
         do {
-            return try JSONDecoder().decode([Device].self, from: data)
+            devices = try JSONDecoder().decode([Device].self, from: data)
         } catch {
             throw HostError("\(path): the registry is not valid JSON (\(error))")
         }
+        // A hand-edited or damaged file must not name a device the tools would refuse to add: an id
+        // outside the rule would name telemetry files and broker topics, and a duplicate id would make
+        // the device's token and role depend on which entry a lookup met first (registry-json fuzz target).
+        var seen = Set<String>()
+        for device in devices {
+            guard DeviceID.isValid(device.id) else {
+                throw HostError(
+                    "\(path): device id \(String(reflecting: device.id)) is not allowed: ids must be \(DeviceID.rule)")
+            }
+            guard seen.insert(device.id).inserted else {
+                throw HostError("\(path): device \(String(reflecting: device.id)) is registered twice")
+            }
+        }
+        return devices
     }
 
     private func save(_ devices: [Device]) throws {

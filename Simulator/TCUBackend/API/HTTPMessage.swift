@@ -40,18 +40,3 @@ struct HTTPResponse: Sendable {
         return [("Content-Transfer-Encoding", "base64"), ("Content-Type", rawBody.contentType)]
     }
 }
-
-/// Accepts any JSON object and nothing else (an array, a string, a number or malformed JSON is
-/// refused by `JSONDecoder`): what the telemetry endpoint requires of a body it stores as it came.
-struct AnyJSONObject: Decodable {
-    private struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
-    init(from decoder: any Decoder) throws {
-        _ = try decoder.container(keyedBy: AnyKey.self)
-    }
-}
