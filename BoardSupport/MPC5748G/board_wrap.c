@@ -27,8 +27,15 @@ int tcu_mpc_wrap_check(const tcu_mpc5748g_config *config) {
     if (config->wrap_scheme == TCU_MPC_WRAP_CBC_CMAC)
         return user_slot(config->mac_key) && config->mac_key != config->wrap_key ? 0 : TCU_MPC_ERR_ARGUMENT;
     if (config->wrap_scheme != TCU_MPC_WRAP_GCM) return TCU_MPC_ERR_ARGUMENT;
-    uint32_t version = 0;
-    if (HSM_DRV_GetFwVersion(&version, TCU_MPC_HSM_TIMEOUT_MS) != STATUS_SUCCESS) return TCU_MPC_ERR_HSM;
+    /* The SDK's HSM_DRV_GetFwVersion (RTM 3.0.3 hsm_driver.c) differs from the other commands: it
+     * answers STATUS_SUCCESS whether or not the HSM replied within the timeout, and does not cancel
+     * the command, so the HSM may write the version after the call returned. Hence a static word
+     * (never a stack variable a late write would land in), zeroed first: still 0 afterwards means
+     * the HSM did not answer (no firmware version is 0), which is an HSM failure, not "not SHE+". */
+    static uint32_t version;
+    version = 0;
+    if (HSM_DRV_GetFwVersion(&version, TCU_MPC_HSM_TIMEOUT_MS) != STATUS_SUCCESS || version == 0U)
+        return TCU_MPC_ERR_HSM;
     return version == SHE_PLUS_FIRMWARE ? 0 : TCU_MPC_ERR_HSM_FIRMWARE;
 }
 

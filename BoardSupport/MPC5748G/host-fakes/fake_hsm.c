@@ -32,6 +32,7 @@ static she_slot slots[HSM_KEY_20 + 1];
 static unsigned trng_failures, trng_calls;
 static bool boot_failed;
 static uint32_t firmware = FAKE_HSM_FW_SHE_PLUS;
+static bool version_silent;
 
 void fake_hsm_reset(void) {
     memset(slots, 0, sizeof slots);
@@ -39,9 +40,20 @@ void fake_hsm_reset(void) {
     trng_failures = trng_calls = 0;
     boot_failed = false;
     firmware = FAKE_HSM_FW_SHE_PLUS;
+    version_silent = false;
 }
 
 void fake_hsm_set_firmware(uint32_t version) { firmware = version; }
+
+void fake_hsm_set_version_silent(bool silent) { version_silent = silent; }
+
+/* Whether `pointer` is in the caller's stack: within 64 KB of a local of this function (the
+ * caller's frame lies just above it). A heuristic, but enough to catch a stack variable. */
+static bool on_stack(const void *pointer) {
+    volatile char here = 0;
+    uintptr_t a = (uintptr_t)&here, b = (uintptr_t)pointer;
+    return (a > b ? a - b : b - a) < 0x10000U;
+}
 
 static bool user_slot(hsm_key_id_t id) {
     return (id >= HSM_KEY_1 && id <= HSM_KEY_10) || (id >= HSM_KEY_11 && id <= HSM_KEY_20);
@@ -86,6 +98,11 @@ static status_t ready(const char *command) {
     return STATUS_SUCCESS;
 }
 
+/* As hsm_driver.c (RTM 3.0.3) has it, unlike every other command: STATUS_SUCCESS whether or not the
+ * HSM answered within the timeout, no cancel, and the HSM itself writes *version, possibly after
+ * the call returned. So a buffer on the caller's stack is a contract violation here (a late answer
+ * would write into a dead frame), and a silent HSM (fake_hsm_set_version_silent) leaves *version
+ * untouched and still answers STATUS_SUCCESS. */
 status_t HSM_DRV_GetFwVersion(uint32_t *version, uint32_t timeout) {
     (void)timeout;
     if (ready("HSM_DRV_GetFwVersion before HSM_DRV_Init") != STATUS_SUCCESS) return STATUS_ERROR;
@@ -93,7 +110,11 @@ status_t HSM_DRV_GetFwVersion(uint32_t *version, uint32_t timeout) {
         fake_sdk_violation("HSM_DRV_GetFwVersion buffer NULL or not 32-bit aligned");
         return STATUS_ERROR;
     }
-    *version = firmware;
+    if (on_stack(version)) {
+        fake_sdk_violation("HSM_DRV_GetFwVersion buffer on the stack (the HSM may write it after a timeout)");
+        return STATUS_ERROR;
+    }
+    if (!version_silent) *version = firmware;
     return STATUS_SUCCESS;
 }
 

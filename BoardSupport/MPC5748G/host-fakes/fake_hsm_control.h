@@ -27,6 +27,9 @@
 /** The firmware the next HSM_DRV_Init finds (fake_hsm_reset: SHE+). With plain SHE the GCM commands
  *  are refused (STATUS_SEC_INVALID_COMMAND, and a contract violation: the real driver DEV_ASSERTs). */
 void fake_hsm_set_firmware(uint32_t version);
+/** true: HSM_DRV_GetFwVersion gets no answer in time. It then answers STATUS_SUCCESS without writing
+ *  the version, as the SDK's driver does after a timeout. fake_hsm_reset: false. */
+void fake_hsm_set_version_silent(bool silent);
 /** Clears every slot and failure, forgets HSM_DRV_Init (as after a power-on reset of the HSM's RAM
  *  state) and puts the SHE+ firmware back. */
 void fake_hsm_reset(void);

@@ -404,6 +404,19 @@ static void test_hsm_firmware(void) {
           "the fake HSM refuses GCM on plain SHE firmware, as the driver asserts");
     fake_sdk_reset_violations();
 
+    /* The SDK's HSM_DRV_GetFwVersion answers STATUS_SUCCESS even when the HSM did not reply in time
+     * (and may write the version later, so the board must not pass a stack variable: the fake
+     * counts that as a violation). No version is an HSM failure, not "plain SHE". */
+    fake_hsm_set_firmware(FAKE_HSM_FW_SHE_PLUS);
+    fake_hsm_set_version_silent(true);
+    CHECK(tcu_mpc5748g_init(&board, &hal, &config) == TCU_MPC_ERR_HSM && fake_sdk_violations() == 0,
+          "GCM: an HSM that does not tell its firmware version in time fails init with TCU_MPC_ERR_HSM");
+    fake_hsm_set_version_silent(false);
+    CHECK(tcu_mpc5748g_init(&board, &hal, &config) == 0 && fake_sdk_violations() == 0,
+          "GCM accepted on SHE+ firmware, the version read into a buffer that outlives the call");
+    tcu_mpc5748g_deinit(&board);
+    fake_hsm_set_firmware(FAKE_HSM_FW_SHE);
+
     config.wrap_scheme = TCU_MPC_WRAP_CBC_CMAC;
     config.mac_key = HSM_KEY_1;
     CHECK(tcu_mpc5748g_init(&board, &hal, &config) == TCU_MPC_ERR_ARGUMENT, "CBC + CMAC needs a second slot");
