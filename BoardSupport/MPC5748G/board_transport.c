@@ -14,6 +14,7 @@
 #include "lwip/ip_addr.h"
 #include "lwip/opt.h"
 #include "lwip/sockets.h"
+#include "lwip/sys.h" /* arch/sys_arch.h: the S32 SDK's FreeRTOS port defines errno there (below) */
 #include "lwip/tcpip.h"
 
 /* What this file needs of lwipopts.h; without it, it would build and fail at run time. */
@@ -44,8 +45,12 @@ void tcu_mpc_transport_init(tcu_mpc5748g *board) {
  * ECONNREFUSED or ETIMEDOUT. A refused connect is the peer's RST, ERR_RST -> ECONNRESET, as a reset
  * is; a timeout is lwIP's timers giving up (tcp_slowtmr: SYN, data or keepalive retransmissions),
  * ERR_ABRT -> ECONNABORTED, which a local abort also is (rare: memory, an address change). So the
- * phase tells a refusal from a reset. `error` is read right after the call: with the SDK's
- * LWIP_PROVIDE_ERRNO, errno is one variable for all tasks. */
+ * phase tells a refusal from a reset. `error` is read right after the failed call. In the S32 SDK
+ * (RTM 3.0.3, tcpip_stack/ports/OS/arch/sys_arch.h, with LWIP_SOCKET_SET_ERRNO as its lwipopts.h
+ * sets it) errno is a macro reading the calling task's FreeRTOS thread-local pointer 0, which
+ * lwIP's set_errno writes: per task, and only lwIP's own sockets set it. Without lwip/sys.h it
+ * would be the plain `extern int errno` of lwip/errno.h (LWIP_PROVIDE_ERRNO), which those sockets
+ * never write; hence the explicit include. */
 static int failure_code(int error, int connecting) {
     switch (error) {
     case ECONNRESET: return connecting ? TCU_HAL_ERR_REFUSED : TCU_HAL_ERR_RESET; /* ERR_RST */
