@@ -149,7 +149,7 @@ let package = Package(
         // Many simulated TCUs at once, with backoff, resumption and faults.
         .target(
             name: "TCUFleet",
-            dependencies: ["TCULink", "HostHAL", "DeviceHTTP"],
+            dependencies: ["TCULink", "HostHAL", "DeviceHTTP", "HostSupport"],
             path: "Simulator/TCUFleet"
         ),
         .executableTarget(
@@ -187,7 +187,7 @@ let package = Package(
             name: "InteropTests",
             dependencies: [
                 "TCULink", "HostHAL", "TCUPKI", "TCUBackend", "TCUFleet", "DeviceHTTP", "tcu-sim", "tcu-pki",
-                "tcu-backend", "tcu-host-fuzz", "TestSupport",
+                "tcu-backend", "tcu-host-fuzz", "TestSupport", "HostSupport",
                 "CWolfSSL", .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ],

@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import Synchronization
+import HostSupport
 import TCUPKI
 
 /// The devices the backend knows, in a JSON file managed by `tcu-backend devices add|remove|list`.
@@ -32,7 +32,7 @@ public final class DeviceRegistry: Sendable {
         /// The file's identity when last read: inode (every save renames a new file in), size, mtime.
         var modification: String?
     }
-    private let cache = Mutex(Cache())
+    private let cache = Locked(Cache())
 
     public init(path: String) { self.path = path }
 

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import HostSupport
 import TCUPKI
 
 /// Accepted telemetry, one JSON Lines file per device in a folder. Each accepted
@@ -17,7 +17,7 @@ public final class TelemetryStore: Sendable {
 
     public let directory: String
     /// Messages per device, read from its file once; the lock also keeps appends whole.
-    private let counts = Mutex<[String: Int]>([:])
+    private let counts = Locked<[String: Int]>([:])
 
     public init(directory: String) throws {
         self.directory = directory

@@ -1,7 +1,7 @@
 import DeviceHTTP
 import Foundation
 import HostHAL
-import Synchronization
+import HostSupport
 import TCULink
 
 /// A fleet of simulated TCUs, each with its own identity, each on its own thread: connect
@@ -51,7 +51,7 @@ public final class FleetRun: Sendable {
     }
 
     public let configuration: Configuration
-    private let summary = Mutex(Summary())
+    private let summary = Locked(Summary())
 
     public init(configuration: Configuration) { self.configuration = configuration }
 

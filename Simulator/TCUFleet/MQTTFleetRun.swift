@@ -1,6 +1,6 @@
 import Foundation
 import HostHAL
-import Synchronization
+import HostSupport
 import TCULink
 
 extension FleetRun {
@@ -45,9 +45,9 @@ public final class MQTTFleetRun: Sendable {
     typealias Session = MQTTClient<FaultyTransport<POSIXSocketTransport>, FileKeyStore, SystemClock, VolatileStore>
 
     public let configuration: Configuration
-    private let summary = Mutex(FleetRun.Summary())
+    private let summary = Locked(FleetRun.Summary())
     /// What the backend received: "device#seq" → times.
-    private let received = Mutex([String: Int]())
+    private let received = Locked([String: Int]())
 
     public init(configuration: Configuration) { self.configuration = configuration }
 

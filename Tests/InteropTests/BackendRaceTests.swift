@@ -1,5 +1,6 @@
 import Foundation
 import HostHAL
+import HostSupport
 import Synchronization
 import TCUBackend
 import TCULink
@@ -228,7 +229,7 @@ import Testing
         prepare: @escaping @Sendable (Int) throws -> (Client, [UInt8], String, String?)
     ) throws -> [String] {
         final class Results: Sendable {
-            let responses = Mutex<[Int: String]>([:])
+            let responses = Locked<[Int: String]>([:])
             let ready = Atomic<Int>(0)
             let go = DispatchSemaphore(value: 0)
         }

@@ -1,6 +1,6 @@
 import Foundation
 import HostHAL
-import Synchronization
+import HostSupport
 import TCUBackend
 import TCULink
 import TCUPKI
@@ -84,7 +84,7 @@ import Testing
 }
 
 final class Results: Sendable {
-    private let outcomes = Mutex<(accepted: Int, failed: [String])>((0, []))
+    private let outcomes = Locked<(accepted: Int, failed: [String])>((0, []))
     var accepted: Int { outcomes.withLock { $0.accepted } }
     var failed: [String] { outcomes.withLock { $0.failed } }
 
