@@ -33,7 +33,7 @@ extern "C" {
 #define TCU_HAL_ERR_RESET (-11)      /**< connection reset / broken pipe */
 #define TCU_HAL_ERR_UNREACHABLE (-12)/**< no route to host / network down */
 #define TCU_HAL_ERR_NAME (-13)       /**< host name could not be resolved */
-#define TCU_HAL_ERR_TIMEOUT (-14)    /**< the link layer timed out */
+#define TCU_HAL_ERR_TIMEOUT (-14)    /**< the network stack gave up: its connect or retransmission timer ran out */
 #define TCU_HAL_ERR_OTHER (-15)      /**< any other failure */
 /**@}*/
 
