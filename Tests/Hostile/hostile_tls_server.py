@@ -92,6 +92,14 @@ def reply_after_handshake(conn, text=b"hello"):
     conn.send_record(ALERT, b"\x01\x00")
 
 
+def past_server_hello(conn, creds):
+    """An honest TLS 1.3 server up to its ServerHello (keys derived): where most cases start to misbehave."""
+    server = Tls13Server(conn, creds)
+    server.read_client_hello()
+    server.server_hello()
+    return server
+
+
 # -- controls: the honest server, so that a refusal below is due to the case's one change
 
 @case("(control) an honest TLS 1.3 server: handshake and one exchange", "reply: hello")
@@ -147,9 +155,7 @@ def serverhello_key_share_garbage(conn, creds, notes):
 @case("RFC 8446 4.3.1, 4.2: EncryptedExtensions holding garbage (an extension longer than the block) -> decode_error",
       ("tlsLibraryError", -328), device_alert=50)
 def encrypted_extensions_garbage(conn, creds, notes):
-    server = Tls13Server(conn, creds)
-    server.read_client_hello()
-    server.server_hello()
+    server = past_server_hello(conn, creds)
     conn.send_handshake(ENCRYPTED_EXTENSIONS, vec16(u16(0x0A0A) + u16(500) + os.urandom(30)))
 
 
@@ -166,9 +172,7 @@ def certificate_before_serverhello(conn, creds, notes):
 @case("RFC 8446 4.4.4: Finished right after EncryptedExtensions, before Certificate -> unexpected_message",
       ("tlsLibraryError", -373), device_alert=10)
 def finished_before_certificate(conn, creds, notes):
-    server = Tls13Server(conn, creds)
-    server.read_client_hello()
-    server.server_hello()
+    server = past_server_hello(conn, creds)
     server.encrypted_extensions()
     server.finished()  # a Finished whose MAC is right for the transcript so far
 
@@ -176,9 +180,7 @@ def finished_before_certificate(conn, creds, notes):
 @case("RFC 8446 4.3.1: EncryptedExtensions twice -> unexpected_message",
       ("tlsLibraryError", -373), device_alert=10)
 def encrypted_extensions_twice(conn, creds, notes):
-    server = Tls13Server(conn, creds)
-    server.read_client_hello()
-    server.server_hello()
+    server = past_server_hello(conn, creds)
     server.encrypted_extensions()
     server.encrypted_extensions()
 
@@ -186,9 +188,7 @@ def encrypted_extensions_twice(conn, creds, notes):
 @case("RFC 8446 4.6.3: a KeyUpdate before the server's Finished -> unexpected_message",
       ("tlsLibraryError", -373), device_alert=10)
 def keyupdate_before_finished(conn, creds, notes):
-    server = Tls13Server(conn, creds)
-    server.read_client_hello()
-    server.server_hello()
+    server = past_server_hello(conn, creds)
     server.encrypted_extensions()
     server.key_update()
 
@@ -198,18 +198,14 @@ def keyupdate_before_finished(conn, creds, notes):
 @case("RFC 8446 5.2: a protected record of 2^14 + 257 bytes (over 2^14 + 256) -> record_overflow",
       ("tlsLibraryError", -328), device_alert=22)
 def record_overflow_ciphertext(conn, creds, notes):
-    server = Tls13Server(conn, creds)
-    server.read_client_hello()
-    server.server_hello()
+    server = past_server_hello(conn, creds)
     conn.send_raw(u8(APPDATA) + u16(0x0303) + u16(2 ** 14 + 257) + os.urandom(2 ** 14 + 257))
 
 
 @case("RFC 8446 5.4: a protected record whose plaintext is 2^14 + 1 bytes (ciphertext within 2^14 + 256) "
       "-> record_overflow", ("tlsLibraryError", -328), device_alert=22)
 def record_overflow_plaintext(conn, creds, notes):
-    server = Tls13Server(conn, creds)
-    server.read_client_hello()
-    server.server_hello()
+    server = past_server_hello(conn, creds)
     conn.send_record(HANDSHAKE, handshake(ENCRYPTED_EXTENSIONS, vec16(ext(0x0A0A, bytes(2 ** 14 - 7)))))
 
 
@@ -219,9 +215,7 @@ def record_overflow_plaintext(conn, creds, notes):
       "the first ends it (wolfSSL alone would stop at its WOLFSSL_ALERT_COUNT_MAX = 5)", ("peerAlert", None),
       device_alert=10)
 def alert_storm(conn, creds, notes):
-    server = Tls13Server(conn, creds)
-    server.read_client_hello()
-    server.server_hello()
+    server = past_server_hello(conn, creds)
     for code in range(200, 255):
         conn.send_record(ALERT, b"\x01" + u8(code))
 
@@ -230,9 +224,7 @@ def alert_storm(conn, creds, notes):
       "warning alert of type 200, then an honest handshake -> the device must not connect",
       ("peerAlert", None))
 def unknown_warning_alert(conn, creds, notes):
-    server = Tls13Server(conn, creds)
-    server.read_client_hello()
-    server.server_hello()
+    server = past_server_hello(conn, creds)
     conn.send_record(ALERT, b"\x01\xc8")
     server.server_flight()
     server.read_client_flight()
@@ -291,9 +283,7 @@ def serverhello_group_without_share(conn, creds, notes):
 @case("RFC 8446 4.2.3, 4.4.3: CertificateVerify from a P-256 key labelled ecdsa_secp384r1_sha384 (0x0503), "
       "signed with SHA-384 -> the device must refuse", ("signatureSchemeMismatch", None))
 def cv_label_p384(conn, creds, notes):
-    server = Tls13Server(conn, creds)
-    server.read_client_hello()
-    server.server_hello()
+    server = past_server_hello(conn, creds)
     server.encrypted_extensions()
     server.certificate_request()
     server.certificate()
@@ -306,9 +296,7 @@ def cv_label_p384(conn, creds, notes):
 @case("RFC 8446 4.4.3: CertificateVerify labelled ecdsa_sha1 (0x0203), signed with SHA-1: SHA-1 MUST NOT "
       "be used in CertificateVerify -> the device must refuse", ("tlsLibraryError", -173), device_alert=51)
 def cv_sha1(conn, creds, notes):
-    server = Tls13Server(conn, creds)
-    server.read_client_hello()
-    server.server_hello()
+    server = past_server_hello(conn, creds)
     server.encrypted_extensions()
     server.certificate_request()
     server.certificate()
@@ -351,9 +339,7 @@ def zero_length_handshake_records(conn, creds, notes):
 @case("RFC 8446 5.4: a protected handshake record with zero-length content (MUST be refused with "
       "unexpected_message), then an honest handshake", ("tlsLibraryError", -404))
 def zero_length_protected_handshake(conn, creds, notes):
-    server = Tls13Server(conn, creds)
-    server.read_client_hello()
-    server.server_hello()
+    server = past_server_hello(conn, creds)
     conn.send_record(HANDSHAKE, b"")
     server.server_flight()
     server.read_client_flight()
