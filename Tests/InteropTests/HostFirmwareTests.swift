@@ -9,7 +9,7 @@ import Testing
         [
             ".build-firmware/tcu-c-api-tests", ".build-firmware/tcu-c-mqtt-tests",
             ".build-firmware/tcu-c-lifecycle-tests", ".build-firmware/tcu-c-api-tests-asan",
-            ".build-firmware/tcu-c-lifecycle-tests-asan",
+            ".build-firmware/tcu-c-lifecycle-tests-asan", ".build-firmware/tcu-c-mqtt-tests-asan",
             ".build-firmware/tcu-firmware",
         ],
         builtBy: "scripts/targets/build-host-firmware")
