@@ -42,9 +42,8 @@ enum DeviceAPI {
             guard request.method == "POST" else {
                 return HTTPResponse(status: 405, json: ["error": "use POST for telemetry"])
             }
-            // JSONSerialization, not JSONDecoder: the decoder took numbers RFC 8259 forbids ("06"), and the
-            // store keeps bodies as they came for consumers that read strictly (backend-request fuzz target).
-            guard (try? JSONSerialization.jsonObject(with: request.body)) is [String: Any] else {
+            // RFC 8259, not Foundation's lenient readers: the store keeps bodies as they came (JSONText).
+            guard JSONText.isObject([UInt8](request.body)) else {
                 log.warning("BAD-REQUEST device=\(identity) status=400: telemetry is not a JSON object")
                 return HTTPResponse(status: 400, json: ["error": "telemetry must be a JSON object"])
             }

@@ -11,8 +11,8 @@ import TCUPKI
 ///
 /// Invariants:
 /// - the answer is one of the API's documented statuses; never a 5xx, which no request alone may cause;
-/// - telemetry is stored (202) only for a POST of a JSON object (RFC 8259) to the caller's own telemetry path, and
-///   then exactly once; every other answer stores nothing;
+/// - telemetry is stored (202) for a POST of a JSON object (RFC 8259, by the target's own grammar) to the
+///   caller's own telemetry path, exactly once, and for nothing else; every other answer stores nothing;
 /// - a certificate is handed out only to the authorized identity (the token's device for
 ///   `simpleenroll`, the TLS identity for `simplereenroll`), as a device certificate (not a CA, for
 ///   clientAuth, not serverAuth), read back with the device's own PKCS#7 and X.509 readers;
@@ -38,6 +38,12 @@ enum FuzzBackendRequest {
             precondition(stored == 1, "202 but \(stored) messages stored")
         } else {
             precondition(stored == 0, "\(response.status) but \(stored) messages stored")
+            let ownTelemetry = identity.map {
+                DeviceID.isValid($0) && request.method == "POST" && path == "/v1/devices/\($0)/telemetry"
+            }
+            precondition(
+                ownTelemetry != true || !isJSONObject(request.body),
+                "a JSON object posted to the device's own telemetry was refused (\(response.status))")
         }
 
         let tokenLeft = world.registry.enrollmentTokenMatches(HostFixture.deviceID, token: HostFixture.token)

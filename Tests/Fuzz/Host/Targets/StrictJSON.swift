@@ -1,12 +1,14 @@
-/// RFC 8259's grammar, written out as the oracle for the telemetry invariant: independent of Foundation's
-/// readers, which the backend uses. Answers whether `bytes` is one JSON text whose value is an object.
-/// (UTF-8 validity of strings is not checked: both sides take the body as bytes.)
+/// RFC 8259's grammar, written out as the oracle for the telemetry invariant: recursive descent, where the
+/// backend's `JSONText` is one loop over a stack, so the two must agree (differential). Answers whether `bytes`
+/// is valid UTF-8 and one JSON text whose value is an object nested at most 512 deep (the backend's limit).
 struct StrictJSON {
     private let bytes: [UInt8]
     private var at = 0
     private var depth = 0
 
     static func isObject(_ bytes: [UInt8]) -> Bool {
+        // Valid UTF-8 exactly when decoding with replacement changes nothing.
+        guard Array(String(decoding: bytes, as: UTF8.self).utf8) == bytes else { return false }
         var reader = StrictJSON(bytes: bytes)
         reader.skipSpace()
         guard reader.peek == UInt8(ascii: "{"), reader.value() else { return false }
