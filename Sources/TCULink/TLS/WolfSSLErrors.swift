@@ -133,12 +133,17 @@ enum WolfSSLErrors {
 
     /// The last fatal alert the peer sent on this session, if any.
     static func receivedFatalAlert(_ session: OpaquePointer?) -> TLSAlert? {
-        guard let session else { return nil }
+        guard let session, let last = lastReceivedAlert(session), last.level == 2 else { return nil }
+        return last.alert
+    }
+
+    /// The last alert the peer sent on this session (close_notify aside) with its level (1 warning,
+    /// 2 fatal); nil when none came.
+    static func lastReceivedAlert(_ session: OpaquePointer) -> (alert: TLSAlert, level: Int32)? {
         var history = WOLFSSL_ALERT_HISTORY()
         guard wolfSSL_get_alert_history(session, &history) == WOLFSSL_SUCCESS else { return nil }
-        // level 2 = fatal; TLS 1.3 treats every alert but close_notify/user_canceled as fatal.
-        guard history.last_rx.code > 0, history.last_rx.code <= 255, history.last_rx.level == 2 else { return nil }
-        return TLSAlert(code: UInt8(history.last_rx.code))
+        guard history.last_rx.code > 0, history.last_rx.code <= 255 else { return nil }
+        return (TLSAlert(code: UInt8(history.last_rx.code)), history.last_rx.level)
     }
 }
 

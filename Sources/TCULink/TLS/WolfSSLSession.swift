@@ -120,22 +120,20 @@ final class WolfSSLSession {
         }
     }
 
-    /// A failed call explained with everything the callbacks and the alert history saw. Once
-    /// `established`, a transport the peer closed without close_notify is `connectionClosed`, not a
-    /// handshake cut short.
     /// An alert the server sent on a TLS 1.3 connection at warning level that RFC 8446 section 6
     /// makes an error anyway: every alert but close_notify and user_canceled, unknown types
     /// included. wolfSSL 5.5 skips such warnings (up to its limit of 5) and goes on with the
     /// handshake or the data (Tests/Hostile, unknown-warning-alert). Fatal ones it reports itself.
     private func alertTLS13MakesFatal() -> TLSAlert? {
-        guard negotiatedTLS13 else { return nil }
-        var history = WOLFSSL_ALERT_HISTORY()
-        guard wolfSSL_get_alert_history(pointer, &history) == WOLFSSL_SUCCESS else { return nil }
-        let code = history.last_rx.code
-        guard code > 0, code <= 255, code != 90, history.last_rx.level == 1 else { return nil }
-        return TLSAlert(code: UInt8(code))
+        guard negotiatedTLS13, let last = WolfSSLErrors.lastReceivedAlert(pointer), last.level == 1,
+            last.alert.code != 90  // user_canceled
+        else { return nil }
+        return last.alert
     }
 
+    /// A failed call explained with everything the callbacks and the alert history saw. Once
+    /// `established`, a transport the peer closed without close_notify is `connectionClosed`, not a
+    /// handshake cut short.
     func failure(_ code: Int32, established: Bool = false) -> TCULinkError {
         let error = WolfSSLErrors.classify(code, session: pointer, target: callbacks)
         guard established, error.reason == .peerClosedDuringHandshake else { return error }
@@ -155,12 +153,17 @@ final class WolfSSLSession {
         guard let saved = wolfSSL_get1_session(pointer) else { return nil }
         defer { wolfSSL_SESSION_free(saved) }
         guard wolfSSL_SESSION_has_ticket(saved) == 1 else { return nil }
-        let length = wolfSSL_i2d_SSL_SESSION(saved, nil)
+        return Self.encode(saved)
+    }
+
+    /// wolfSSL's serialization of `session` (a `WOLFSSL_SESSION*`); nil when it fails or passes 16 KiB.
+    static func encode(_ session: OpaquePointer) -> [UInt8]? {
+        let length = wolfSSL_i2d_SSL_SESSION(session, nil)
         guard length > 0, length < 16 * 1024 else { return nil }
         var bytes = [UInt8](repeating: 0, count: Int(length))
         let written = bytes.withUnsafeMutableBufferPointer { buffer -> Int32 in
             var cursor: UnsafeMutablePointer<UInt8>? = buffer.baseAddress
-            return wolfSSL_i2d_SSL_SESSION(saved, &cursor)
+            return wolfSSL_i2d_SSL_SESSION(session, &cursor)
         }
         return written == length ? bytes : nil
     }

@@ -71,10 +71,7 @@ enum FuzzSavedSession {
         guard case .session(var session) = loaded else { return }
         guard let connection = wolfSSL_new(fixture.context) else { preconditionFailure("wolfSSL_new") }
         defer { wolfSSL_free(connection) }
-        let decodable = session.withUnsafeBufferPointer {
-            tcu_wolfssl_session_is_decodable($0.baseAddress, $0.count) == 1
-        }
-        if decodable { checkRoundTrip(session) }
+        if isDecodable(session) { checkRoundTrip(session) }
         WolfSSLSession.offer(&session, to: connection)
         precondition(session.allSatisfy { $0 == 0 }, "the resumption secret was not zeroed")
     }
@@ -86,18 +83,13 @@ enum FuzzSavedSession {
             var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
             guard let decoded = wolfSSL_d2i_SSL_SESSION(nil, &cursor, buffer.count) else { return }
             defer { wolfSSL_SESSION_free(decoded) }
-            let length = wolfSSL_i2d_SSL_SESSION(decoded, nil)
-            guard length > 0 else { return }
-            var again = [UInt8](repeating: 0, count: Int(length))
-            again.withUnsafeMutableBufferPointer { output in
-                var out: UnsafeMutablePointer<UInt8>? = output.baseAddress
-                _ = wolfSSL_i2d_SSL_SESSION(decoded, &out)
-            }
-            let decodable = again.withUnsafeBufferPointer {
-                tcu_wolfssl_session_is_decodable($0.baseAddress, $0.count) == 1
-            }
-            precondition(decodable, "wolfSSL's own serialization of a decoded session is refused")
+            guard let again = WolfSSLSession.encode(decoded) else { return }
+            precondition(isDecodable(again), "wolfSSL's own serialization of a decoded session is refused")
         }
+    }
+
+    static func isDecodable(_ session: [UInt8]) -> Bool {
+        session.withUnsafeBufferPointer { tcu_wolfssl_session_is_decodable($0.baseAddress, $0.count) == 1 }
     }
 
     /// What the slot format says `load` must answer.
